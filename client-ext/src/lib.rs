@@ -1,0 +1,1 @@
+//! Rust SDK for the Mirai Minds Voice Agent API.

@@ -1,0 +1,178 @@
+//! Credentials and tenant ids, held as sensitive header values.
+
+use std::fmt;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::{CredentialRole, OperationSpec};
+
+/// Keys and tenant ids a client sends. Header values are marked sensitive (HTTP/2 never
+/// indexes them, and `Debug` of a header map shows `Sensitive`), and this type's own `Debug`
+/// shows only which values are set.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    public_key: Option<HeaderValue>,
+    private_key: Option<HeaderValue>,
+    workspace: Option<HeaderValue>,
+    organization: Option<HeaderValue>,
+    other: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// A value that cannot be sent as an HTTP header (control characters, newlines, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidCredential {
+    /// Which value was rejected (never the value itself).
+    pub what: &'static str,
+}
+
+impl fmt::Display for InvalidCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the {} is not a valid HTTP header value", self.what)
+    }
+}
+
+impl std::error::Error for InvalidCredential {}
+
+/// An operation needs a header the credentials do not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingCredential {
+    /// The operation's spec id.
+    pub operation_id: &'static str,
+    /// What is missing.
+    pub role: CredentialRole,
+    /// The header that would carry it.
+    pub header: &'static str,
+}
+
+impl fmt::Display for MissingCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.role {
+            CredentialRole::PublicKey => "a public key",
+            CredentialRole::PrivateKey => "a private key",
+            CredentialRole::Workspace => "a workspace id",
+            CredentialRole::Organization => "an organization id",
+            CredentialRole::Other => "a value",
+        };
+        write!(
+            f,
+            "{} needs {what} (header `{}`), and the client has none",
+            self.operation_id, self.header
+        )
+    }
+}
+
+impl std::error::Error for MissingCredential {}
+
+fn sensitive(value: &str, what: &'static str) -> Result<HeaderValue, InvalidCredential> {
+    let mut v = HeaderValue::from_str(value).map_err(|_| InvalidCredential { what })?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+impl Credentials {
+    /// No credentials: enough for the public routes only.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The organization's key pair.
+    pub fn new(public_key: &str, private_key: &str) -> Result<Self, InvalidCredential> {
+        Ok(Self {
+            public_key: Some(sensitive(public_key, "public key")?),
+            private_key: Some(sensitive(private_key, "private key")?),
+            ..Self::default()
+        })
+    }
+
+    /// Sets the workspace sent to workspace-scoped operations.
+    pub fn with_workspace(mut self, workspace: &str) -> Result<Self, InvalidCredential> {
+        self.workspace = Some(sensitive(workspace, "workspace id")?);
+        Ok(self)
+    }
+
+    /// Sets the organization sent to the number-pool operations.
+    pub fn with_organization(mut self, organization: &str) -> Result<Self, InvalidCredential> {
+        self.organization = Some(sensitive(organization, "organization id")?);
+        Ok(self)
+    }
+
+    /// Sets the value of another credential header a spec's security scheme names.
+    pub fn with_header(mut self, name: &str, value: &str) -> Result<Self, InvalidCredential> {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| InvalidCredential { what: "header name" })?;
+        let value = sensitive(value, "header value")?;
+        self.other.retain(|(n, _)| *n != name);
+        self.other.push((name, value));
+        Ok(self)
+    }
+
+    /// Whether a workspace is set.
+    pub fn has_workspace(&self) -> bool {
+        self.workspace.is_some()
+    }
+
+    /// Whether an organization is set.
+    pub fn has_organization(&self) -> bool {
+        self.organization.is_some()
+    }
+
+    fn value_for(&self, role: CredentialRole, name: &str) -> Option<&HeaderValue> {
+        match role {
+            CredentialRole::PublicKey => self.public_key.as_ref(),
+            CredentialRole::PrivateKey => self.private_key.as_ref(),
+            CredentialRole::Workspace => self.workspace.as_ref(),
+            CredentialRole::Organization => self.organization.as_ref(),
+            CredentialRole::Other => self.other.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v),
+        }
+    }
+
+    /// Checks that every header `operation` needs is available, without sending anything.
+    pub fn check(&self, operation: &OperationSpec) -> Result<(), MissingCredential> {
+        for header in operation.credentials {
+            if self.value_for(header.role, header.name).is_none() {
+                return Err(MissingCredential {
+                    operation_id: operation.operation_id,
+                    role: header.role,
+                    header: header.name,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets exactly the headers `operation` needs, and removes any other credential header
+    /// a caller may have put on the request, so no route receives keys it does not need.
+    pub fn apply(&self, operation: &OperationSpec, headers: &mut HeaderMap) -> Result<(), MissingCredential> {
+        self.check(operation)?;
+        for name in ["x-public-key", "x-private-key", "workspace", "organization"] {
+            headers.remove(name);
+        }
+        for (name, _) in &self.other {
+            headers.remove(name);
+        }
+        for header in operation.credentials {
+            let value = self.value_for(header.role, header.name).expect("checked above").clone();
+            // Names come from the generated table; one that is not a valid header name is
+            // reported as missing rather than panicking.
+            let name = HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| MissingCredential {
+                operation_id: operation.operation_id,
+                role: header.role,
+                header: header.name,
+            })?;
+            headers.insert(name, value);
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |v: &Option<HeaderValue>| if v.is_some() { "<redacted>" } else { "<unset>" };
+        f.debug_struct("Credentials")
+            .field("public_key", &shown(&self.public_key))
+            .field("private_key", &shown(&self.private_key))
+            .field("workspace", &shown(&self.workspace))
+            .field("organization", &shown(&self.organization))
+            .field("other", &self.other.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .finish()
+    }
+}

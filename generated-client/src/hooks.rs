@@ -1,0 +1,35 @@
+//! progenitor's `ClientHooks` for the generated `Client`. It must live in this crate (the
+//! orphan rule), and the generator is run in `HooksMode::Expected`, so it cannot be forgotten.
+
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+
+use crate::{Client, ClientContext, OperationSpec};
+
+fn operation_for(info: &OperationInfo) -> Option<&'static OperationSpec> {
+    crate::operations::OPERATIONS
+        .iter()
+        .find(|op| op.method_name == info.operation_id)
+}
+
+impl ClientHooks<ClientContext> for Client {
+    /// Attaches exactly the credential and tenant headers the operation needs; fails before
+    /// sending when one is missing.
+    async fn pre<E>(&self, request: &mut reqwest::Request, info: &OperationInfo) -> Result<(), Error<E>> {
+        let operation = operation_for(info).ok_or_else(|| {
+            Error::InvalidRequest(format!("operation `{}` is not in the operation table", info.operation_id))
+        })?;
+        self.inner()
+            .credentials
+            .apply(operation, request.headers_mut())
+            .map_err(|e| Error::InvalidRequest(e.to_string()))
+    }
+
+    /// Hands the request to the context's executor (retries, timeouts, tracing).
+    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        match operation_for(info) {
+            Some(operation) => self.inner().executor.execute(self.client(), request, operation).await,
+            // Unreachable in practice: `pre` already refused unknown operations.
+            None => self.client().execute(request).await,
+        }
+    }
+}

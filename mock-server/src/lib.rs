@@ -1,0 +1,1 @@
+//! Emulator of the Voice Agent API.

@@ -1,0 +1,5 @@
+//! Project automation. `cargo xtask codegen` regenerates the raw client from `swagger.yaml`.
+
+pub mod codegen;
+pub mod preprocess;
+pub mod spec;

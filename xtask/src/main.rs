@@ -1,0 +1,92 @@
+//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH]`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use xtask::{codegen, spec};
+
+#[derive(Parser)]
+#[command(about = "Project automation for mirai-voice")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the raw client (generated-client/src/generated.rs) from the spec.
+    Codegen {
+        /// Regenerate in memory and fail if the checked-in file differs.
+        #[arg(long)]
+        check: bool,
+        /// Spec to generate from (YAML or JSON, by extension). Default: swagger.yaml.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Where to write (or what to check). Default: generated-client/src/generated.rs.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print only errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn codegen_command(check: bool, spec_path: Option<PathBuf>, out: Option<PathBuf>, quiet: bool) -> Result<()> {
+    let started = Instant::now();
+    let root = workspace_root();
+    let spec_path = spec_path.unwrap_or_else(|| root.join("swagger.yaml"));
+    let out = out.unwrap_or_else(|| root.join("generated-client/src/generated.rs"));
+    let document = spec::load(&spec_path)?;
+    let generated = codegen::generate(document).with_context(|| format!("generating from {}", spec_path.display()))?;
+    if !quiet {
+        print!("{}", generated.report);
+        let total = generated.operations.len();
+        let omitted = generated.report.omitted.len();
+        println!("operations: {total} in the spec, {} generated, {omitted} left out", total - omitted);
+    }
+    if check {
+        let checked_in = std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
+        codegen::check(&checked_in, &generated.source)?;
+        if !quiet {
+            println!("{} is up to date ({:.2} s)", out.display(), started.elapsed().as_secs_f64());
+        }
+    } else {
+        // Written to a sibling temp file and renamed, so a failure never leaves a partial file.
+        let tmp = out.with_extension("rs.tmp");
+        std::fs::write(&tmp, &generated.source).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &out).with_context(|| format!("replacing {}", out.display()))?;
+        if !quiet {
+            println!(
+                "wrote {} ({} lines) in {:.2} s",
+                out.display(),
+                generated.source.lines().count(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen { check, spec, out, quiet } => codegen_command(check, spec, out, quiet),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
