@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::{Credentials, OperationSpec};
 
 /// The future a [`RequestExecutor`] returns.
-pub type ExecuteFuture<'a> = Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
+pub type ExecuteFuture<'a> =
+    Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
 
 /// The hook through which every request of the generated client is sent: retries, timeouts
 /// and tracing live behind it (the `mirai-voice` crate supplies one). Credentials are already
@@ -50,7 +51,10 @@ pub struct ClientContext {
 impl ClientContext {
     /// Credentials with the given executor.
     pub fn new(credentials: Credentials, executor: Arc<dyn RequestExecutor>) -> Self {
-        Self { credentials, executor }
+        Self {
+            credentials,
+            executor,
+        }
     }
 
     /// Credentials, each request sent once.

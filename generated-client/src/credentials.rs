@@ -98,7 +98,9 @@ impl Credentials {
 
     /// Sets the value of another credential header a spec's security scheme names.
     pub fn with_header(mut self, name: &str, value: &str) -> Result<Self, InvalidCredential> {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| InvalidCredential { what: "header name" })?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| InvalidCredential {
+            what: "header name",
+        })?;
         let value = sensitive(value, "header value")?;
         self.other.retain(|(n, _)| *n != name);
         self.other.push((name, value));
@@ -121,7 +123,11 @@ impl Credentials {
             CredentialRole::PrivateKey => self.private_key.as_ref(),
             CredentialRole::Workspace => self.workspace.as_ref(),
             CredentialRole::Organization => self.organization.as_ref(),
-            CredentialRole::Other => self.other.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v),
+            CredentialRole::Other => self
+                .other
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(_, v)| v),
         }
     }
 
@@ -141,7 +147,11 @@ impl Credentials {
 
     /// Sets exactly the headers `operation` needs, and removes any other credential header
     /// a caller may have put on the request, so no route receives keys it does not need.
-    pub fn apply(&self, operation: &OperationSpec, headers: &mut HeaderMap) -> Result<(), MissingCredential> {
+    pub fn apply(
+        &self,
+        operation: &OperationSpec,
+        headers: &mut HeaderMap,
+    ) -> Result<(), MissingCredential> {
         self.check(operation)?;
         for name in ["x-public-key", "x-private-key", "workspace", "organization"] {
             headers.remove(name);
@@ -150,14 +160,18 @@ impl Credentials {
             headers.remove(name);
         }
         for header in operation.credentials {
-            let value = self.value_for(header.role, header.name).expect("checked above").clone();
+            let value = self
+                .value_for(header.role, header.name)
+                .expect("checked above")
+                .clone();
             // Names come from the generated table; one that is not a valid header name is
             // reported as missing rather than panicking.
-            let name = HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| MissingCredential {
-                operation_id: operation.operation_id,
-                role: header.role,
-                header: header.name,
-            })?;
+            let name =
+                HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| MissingCredential {
+                    operation_id: operation.operation_id,
+                    role: header.role,
+                    header: header.name,
+                })?;
             headers.insert(name, value);
         }
         Ok(())
@@ -172,7 +186,14 @@ impl fmt::Debug for Credentials {
             .field("private_key", &shown(&self.private_key))
             .field("workspace", &shown(&self.workspace))
             .field("organization", &shown(&self.organization))
-            .field("other", &self.other.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
+            .field(
+                "other",
+                &self
+                    .other
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

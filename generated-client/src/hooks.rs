@@ -14,9 +14,16 @@ fn operation_for(info: &OperationInfo) -> Option<&'static OperationSpec> {
 impl ClientHooks<ClientContext> for Client {
     /// Attaches exactly the credential and tenant headers the operation needs; fails before
     /// sending when one is missing.
-    async fn pre<E>(&self, request: &mut reqwest::Request, info: &OperationInfo) -> Result<(), Error<E>> {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
         let operation = operation_for(info).ok_or_else(|| {
-            Error::InvalidRequest(format!("operation `{}` is not in the operation table", info.operation_id))
+            Error::InvalidRequest(format!(
+                "operation `{}` is not in the operation table",
+                info.operation_id
+            ))
         })?;
         self.inner()
             .credentials
@@ -25,9 +32,18 @@ impl ClientHooks<ClientContext> for Client {
     }
 
     /// Hands the request to the context's executor (retries, timeouts, tracing).
-    async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
         match operation_for(info) {
-            Some(operation) => self.inner().executor.execute(self.client(), request, operation).await,
+            Some(operation) => {
+                self.inner()
+                    .executor
+                    .execute(self.client(), request, operation)
+                    .await
+            }
             // Unreachable in practice: `pre` already refused unknown operations.
             None => self.client().execute(request).await,
         }

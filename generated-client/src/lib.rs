@@ -20,8 +20,13 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let credentials = Credentials::new("pk_…", "sk_…")?.with_workspace("6650f0c2a1b2c3d4e5f60718")?;
 //! let client = Client::new("http://127.0.0.1:4010", ClientContext::with_credentials(credentials));
-//! let assistants = client.admin_list_assistants().send().await?;
-//! println!("{:?}", assistants.into_inner().data);
+//! match client.admin_list_assistants().send().await {
+//!     Ok(assistants) => println!("{:?}", assistants.into_inner().data),
+//!     Err(e) => match mirai_voice_generated::RawErrorResponse::read(e).await {
+//!         Ok(raw) => eprintln!("HTTP {}: {}", raw.status, raw.text()),
+//!         Err(other) => eprintln!("{}", mirai_voice_generated::describe_error(&other)),
+//!     },
+//! }
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
@@ -35,7 +40,7 @@ mod raw_error;
 pub use context::{ClientContext, ExecuteFuture, RequestExecutor, SendOnce};
 pub use credentials::{Credentials, InvalidCredential, MissingCredential};
 pub use operation::{CredentialHeader, CredentialRole, OperationSpec};
-pub use raw_error::RawErrorResponse;
+pub use raw_error::{RawErrorResponse, describe_error};
 
 // The generated code is neither rustfmt-stable nor written to this crate's lint and doc
 // standards (its docs are the spec's descriptions).

@@ -28,14 +28,28 @@ impl RawErrorResponse {
             Error::ErrorResponse(value) => {
                 let status = value.status();
                 let headers = value.headers().clone();
-                let body = collect(value.into_inner()).await.map_err(Error::ResponseBodyError)?;
-                Ok(Self { status, headers, body })
+                let body = collect(value.into_inner())
+                    .await
+                    .map_err(Error::ResponseBodyError)?;
+                Ok(Self {
+                    status,
+                    headers,
+                    body,
+                })
             }
             Error::UnexpectedResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = response.bytes().await.map_err(Error::ResponseBodyError)?.to_vec();
-                Ok(Self { status, headers, body })
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(Error::ResponseBodyError)?
+                    .to_vec();
+                Ok(Self {
+                    status,
+                    headers,
+                    body,
+                })
             }
             other => Err(other),
         }
@@ -60,4 +74,25 @@ async fn collect(stream: ByteStream) -> Result<Vec<u8>, reqwest::Error> {
         body.extend_from_slice(&chunk?);
     }
     Ok(body)
+}
+
+/// A one-line description of a generated-client error.
+///
+/// `Error<ByteStream>` has no `Display` (progenitor requires the body type to be `Debug`,
+/// and a byte stream is not), so this says what happened without consuming the body.
+pub fn describe_error(error: &Error<ByteStream>) -> String {
+    match error {
+        Error::InvalidRequest(message) => format!("invalid request: {message}"),
+        Error::CommunicationError(e) => format!("communication error: {e}"),
+        Error::InvalidUpgrade(e) => format!("invalid upgrade: {e}"),
+        Error::ErrorResponse(value) => format!("error response: HTTP {}", value.status()),
+        Error::ResponseBodyError(e) => format!("error reading the response body: {e}"),
+        Error::InvalidResponsePayload(bytes, e) => {
+            format!("response body of {} bytes did not decode: {e}", bytes.len())
+        }
+        Error::UnexpectedResponse(response) => {
+            format!("unexpected response: HTTP {}", response.status())
+        }
+        Error::Custom(message) => format!("hook error: {message}"),
+    }
 }

@@ -44,11 +44,13 @@ fn settings() -> GenerationSettings {
 
 /// Runs progenitor, turning its panics into errors.
 fn run_progenitor(document: &Value) -> Result<TokenStream, String> {
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(document.clone()).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(document.clone())
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| Generator::new(&settings()).generate_tokens(&spec)));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(&settings()).generate_tokens(&spec)
+    }));
     panic::set_hook(previous_hook);
     match outcome {
         Ok(Ok(tokens)) => Ok(tokens),
@@ -70,7 +72,9 @@ fn with_single_operation(document: &Value, keep: &preprocess::doc::OperationLoca
     if let Some(paths) = single.get_mut("paths").and_then(Value::as_object_mut) {
         paths.retain(|path, _| *path == keep.path);
         if let Some(item) = paths.get_mut(&keep.path).and_then(Value::as_object_mut) {
-            item.retain(|k, _| k == &keep.method || !preprocess::doc::HTTP_METHODS.contains(&k.as_str()));
+            item.retain(|k, _| {
+                k == &keep.method || !preprocess::doc::HTTP_METHODS.contains(&k.as_str())
+            });
         }
     }
     single
@@ -81,13 +85,15 @@ fn blame_operations(document: &Value, whole_error: &str) -> anyhow::Error {
     let culprits: Vec<String> = preprocess::doc::operations(document)
         .iter()
         .filter_map(|loc| {
-            run_progenitor(&with_single_operation(document, loc)).err().map(|e| {
-                format!(
-                    "  {} ({}): {e}",
-                    preprocess::doc::operation_label(document, loc),
-                    loc.display()
-                )
-            })
+            run_progenitor(&with_single_operation(document, loc))
+                .err()
+                .map(|e| {
+                    format!(
+                        "  {} ({}): {e}",
+                        preprocess::doc::operation_label(document, loc),
+                        loc.display()
+                    )
+                })
         })
         .collect();
     if culprits.is_empty() {
@@ -187,7 +193,10 @@ pub fn diff_summary(current: &str, expected: &str, max_lines: usize) -> String {
     let mut lines: Vec<&str> = unified.lines().collect();
     let total = lines.len();
     lines.truncate(max_lines);
-    let mut out = format!("{removed} line(s) would be removed, {added} added\n{}", lines.join("\n"));
+    let mut out = format!(
+        "{removed} line(s) would be removed, {added} added\n{}",
+        lines.join("\n")
+    );
     if total > max_lines {
         out.push_str(&format!("\n... ({} more diff lines)", total - max_lines));
     }

@@ -32,6 +32,50 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Everything CI checks: codegen --check, fmt --check, clippy -D warnings, docs, tests.
+    Test,
+}
+
+/// Runs `cargo` with `args` in the workspace root; fails when it fails.
+fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
+    println!("==> cargo {}", args.join(" "));
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(args)
+            .envs(env.iter().copied())
+            .current_dir(workspace_root())
+            .status()
+            .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    anyhow::ensure!(
+        status.success(),
+        "`cargo {}` failed ({status})",
+        args.join(" ")
+    );
+    Ok(())
+}
+
+fn test_command() -> Result<()> {
+    codegen_command(true, None, None, true)?;
+    println!("==> generated client is current");
+    cargo(&["fmt", "--all", "--check"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    cargo(
+        &["doc", "--workspace", "--no-deps", "--all-features"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    cargo(&["test", "--workspace", "--all-features"], &[])?;
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {
@@ -41,29 +85,44 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn codegen_command(check: bool, spec_path: Option<PathBuf>, out: Option<PathBuf>, quiet: bool) -> Result<()> {
+fn codegen_command(
+    check: bool,
+    spec_path: Option<PathBuf>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> Result<()> {
     let started = Instant::now();
     let root = workspace_root();
     let spec_path = spec_path.unwrap_or_else(|| root.join("swagger.yaml"));
     let out = out.unwrap_or_else(|| root.join("generated-client/src/generated.rs"));
     let document = spec::load(&spec_path)?;
-    let generated = codegen::generate(document).with_context(|| format!("generating from {}", spec_path.display()))?;
+    let generated = codegen::generate(document)
+        .with_context(|| format!("generating from {}", spec_path.display()))?;
     if !quiet {
         print!("{}", generated.report);
         let total = generated.operations.len();
         let omitted = generated.report.omitted.len();
-        println!("operations: {total} in the spec, {} generated, {omitted} left out", total - omitted);
+        println!(
+            "operations: {total} in the spec, {} generated, {omitted} left out",
+            total - omitted
+        );
     }
     if check {
-        let checked_in = std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
+        let checked_in =
+            std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
         codegen::check(&checked_in, &generated.source)?;
         if !quiet {
-            println!("{} is up to date ({:.2} s)", out.display(), started.elapsed().as_secs_f64());
+            println!(
+                "{} is up to date ({:.2} s)",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
         }
     } else {
         // Written to a sibling temp file and renamed, so a failure never leaves a partial file.
         let tmp = out.with_extension("rs.tmp");
-        std::fs::write(&tmp, &generated.source).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::write(&tmp, &generated.source)
+            .with_context(|| format!("writing {}", tmp.display()))?;
         std::fs::rename(&tmp, &out).with_context(|| format!("replacing {}", out.display()))?;
         if !quiet {
             println!(
@@ -80,7 +139,13 @@ fn codegen_command(check: bool, spec_path: Option<PathBuf>, out: Option<PathBuf>
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Codegen { check, spec, out, quiet } => codegen_command(check, spec, out, quiet),
+        Command::Codegen {
+            check,
+            spec,
+            out,
+            quiet,
+        } => codegen_command(check, spec, out, quiet),
+        Command::Test => test_command(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,7 +17,12 @@ pub enum SpecFormat {
 impl SpecFormat {
     /// The format the file's extension names.
     pub fn from_path(path: &Path) -> Result<Self> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("yaml" | "yml") => Ok(Self::Yaml),
             Some("json") => Ok(Self::Json),
             other => bail!(
@@ -34,8 +39,10 @@ pub fn parse(text: &str, format: SpecFormat) -> Result<Value> {
     match format {
         SpecFormat::Json => serde_json::from_str(text).context("the spec is not valid JSON"),
         SpecFormat::Yaml => {
-            let mut yaml: serde_norway::Value = serde_norway::from_str(text).context("the spec is not valid YAML")?;
-            yaml.apply_merge().context("the spec has an invalid YAML merge key")?;
+            let mut yaml: serde_norway::Value =
+                serde_norway::from_str(text).context("the spec is not valid YAML")?;
+            yaml.apply_merge()
+                .context("the spec has an invalid YAML merge key")?;
             yaml_to_json(yaml)
         }
     }
@@ -44,7 +51,8 @@ pub fn parse(text: &str, format: SpecFormat) -> Result<Value> {
 /// Reads and parses the spec file at `path`.
 pub fn load(path: &Path) -> Result<Value> {
     let format = SpecFormat::from_path(path)?;
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     parse(&text, format).with_context(|| format!("parsing {}", path.display()))
 }
 
@@ -65,7 +73,9 @@ fn yaml_to_json(value: serde_norway::Value) -> Result<Value> {
             }
         }
         Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_>>()?),
+        Y::Sequence(items) => {
+            Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_>>()?)
+        }
         Y::Mapping(map) => {
             let mut out = serde_json::Map::with_capacity(map.len());
             for (k, v) in map {
@@ -97,8 +107,14 @@ mod tests {
 
     #[test]
     fn format_comes_from_the_extension() {
-        assert_eq!(SpecFormat::from_path(Path::new("a/spec.YML")).unwrap(), SpecFormat::Yaml);
-        assert_eq!(SpecFormat::from_path(Path::new("spec.json")).unwrap(), SpecFormat::Json);
+        assert_eq!(
+            SpecFormat::from_path(Path::new("a/spec.YML")).unwrap(),
+            SpecFormat::Yaml
+        );
+        assert_eq!(
+            SpecFormat::from_path(Path::new("spec.json")).unwrap(),
+            SpecFormat::Json
+        );
         assert!(SpecFormat::from_path(Path::new("spec.txt")).is_err());
     }
 }

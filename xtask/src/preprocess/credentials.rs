@@ -56,7 +56,10 @@ pub fn classify(name: &str) -> Option<CredentialRole> {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
-    let normalized = normalized.strip_prefix('x').unwrap_or(&normalized).to_string();
+    let normalized = normalized
+        .strip_prefix('x')
+        .unwrap_or(&normalized)
+        .to_string();
     match normalized.as_str() {
         "publickey" => Some(CredentialRole::PublicKey),
         "privatekey" | "secretkey" => Some(CredentialRole::PrivateKey),
@@ -120,7 +123,9 @@ pub fn strip_credential_headers(document: &mut Value, report: &mut Report) -> Ve
 
     let mut needs = Vec::new();
     for loc in doc::operations(document) {
-        let Some(op) = doc::operation(document, &loc) else { continue };
+        let Some(op) = doc::operation(document, &loc) else {
+            continue;
+        };
         let operation_id = doc::operation_label(document, &loc);
         let tag = op
             .get("tags")
@@ -132,7 +137,10 @@ pub fn strip_credential_headers(document: &mut Value, report: &mut Report) -> Ve
         let mut headers = BTreeSet::new();
         // From `security`: the operation's own, else the document's. Alternatives (OR) are
         // unioned: sending every key an alternative names satisfies any of them.
-        let security = op.get("security").cloned().or_else(|| global_security.clone());
+        let security = op
+            .get("security")
+            .cloned()
+            .or_else(|| global_security.clone());
         if let Some(Value::Array(alternatives)) = security {
             for alt in alternatives.iter().filter_map(Value::as_object) {
                 for scheme in alt.keys() {
@@ -152,12 +160,17 @@ pub fn strip_credential_headers(document: &mut Value, report: &mut Report) -> Ve
             ("operation", op.get("parameters").cloned()),
             ("path", path_item_params),
         ] {
-            let Some(Value::Array(params)) = params else { continue };
+            let Some(Value::Array(params)) = params else {
+                continue;
+            };
             let mut kept = Vec::with_capacity(params.len());
             for param in params {
                 let resolved = doc::resolve(document, &param);
                 let in_header = resolved.get("in").and_then(Value::as_str) == Some("header");
-                let name = resolved.get("name").and_then(Value::as_str).unwrap_or_default();
+                let name = resolved
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if in_header && is_credential(name) {
                     headers.insert(header_of(name));
                     stripped.push(name.to_ascii_lowercase());
@@ -166,9 +179,12 @@ pub fn strip_credential_headers(document: &mut Value, report: &mut Report) -> Ve
                 }
             }
             let target = match level {
-                "operation" => doc::operation_mut(document, &loc).map(|op| op.get_mut("parameters")),
+                "operation" => {
+                    doc::operation_mut(document, &loc).map(|op| op.get_mut("parameters"))
+                }
                 _ => Some(
-                    document.pointer_mut(&format!("/paths/{}/parameters", escape_pointer(&loc.path))),
+                    document
+                        .pointer_mut(&format!("/paths/{}/parameters", escape_pointer(&loc.path))),
                 ),
             };
             if let Some(Some(slot)) = target {
@@ -181,7 +197,10 @@ pub fn strip_credential_headers(document: &mut Value, report: &mut Report) -> Ve
             report.change(
                 "credential-headers",
                 operation_id.clone(),
-                format!("removed header parameter(s) {} from the method signature", stripped.join(", ")),
+                format!(
+                    "removed header parameter(s) {} from the method signature",
+                    stripped.join(", ")
+                ),
             );
         }
         needs.push(CredentialNeeds {
@@ -258,14 +277,23 @@ mod tests {
             ]
         );
         // The query parameter survives; the credential ones are gone.
-        assert_eq!(doc["paths"]["/v2/call/abort"]["post"]["parameters"], json!([{"name": "verbose", "in": "query"}]));
+        assert_eq!(
+            doc["paths"]["/v2/call/abort"]["post"]["parameters"],
+            json!([{"name": "verbose", "in": "query"}])
+        );
         assert!(roles(&needs, "listShowcaseCalls").is_empty());
         assert!(roles(&needs, "search").contains(&(Organization, "organization".to_string())));
-        assert_eq!(roles(&needs, "partner"), [(Other, "x-partner-token".to_string())]);
+        assert_eq!(
+            roles(&needs, "partner"),
+            [(Other, "x-partner-token".to_string())]
+        );
         assert_eq!(doc["paths"]["/v1/partner"]["get"]["parameters"], json!([]));
         // A path parameter that happens to be called `workspace` is not a header.
         assert!(roles(&needs, "items").is_empty());
-        assert_eq!(doc["paths"]["/v1/items/{workspace}"]["get"]["parameters"][0]["in"], "path");
+        assert_eq!(
+            doc["paths"]["/v1/items/{workspace}"]["get"]["parameters"][0]["in"],
+            "path"
+        );
         assert_eq!(report.changes.len(), 3);
     }
 

@@ -95,7 +95,9 @@ pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
 
 /// The components map named `kind` (`schemas`, `parameters`, ...), created if absent.
 pub fn components_mut<'a>(doc: &'a mut Value, kind: &str) -> &'a mut Map<String, Value> {
-    let root = doc.as_object_mut().expect("an OpenAPI document is an object");
+    let root = doc
+        .as_object_mut()
+        .expect("an OpenAPI document is an object");
     let components = root
         .entry("components")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -144,7 +146,13 @@ pub fn same_shape(a: &Value, b: &Value) -> bool {
 }
 
 fn strip_docs(value: &Value) -> Value {
-    const DOC_KEYS: [&str; 5] = ["description", "example", "examples", "title", "externalDocs"];
+    const DOC_KEYS: [&str; 5] = [
+        "description",
+        "example",
+        "examples",
+        "title",
+        "externalDocs",
+    ];
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
@@ -190,7 +198,10 @@ mod tests {
     #[test]
     fn operations_are_listed_in_document_order() {
         let doc = json!({"paths": {"/b": {"post": {}, "get": {}, "parameters": []}, "/a": {"delete": {}}}});
-        let found: Vec<String> = operations(&doc).iter().map(OperationLocation::display).collect();
+        let found: Vec<String> = operations(&doc)
+            .iter()
+            .map(OperationLocation::display)
+            .collect();
         assert_eq!(found, ["GET /b", "POST /b", "DELETE /a"]);
     }
 }

@@ -35,7 +35,11 @@ pub fn drop_inbound_callbacks(document: &mut Value, report: &mut Report) -> Vec<
             let reason = "inbound webhook: the service calls the app's callbackUrl; \
                           verify and parse it with mirai_voice::webhook"
                 .to_string();
-            report.change("inbound-callbacks", operation_id.clone(), "removed from the client (schemas kept)");
+            report.change(
+                "inbound-callbacks",
+                operation_id.clone(),
+                "removed from the client (schemas kept)",
+            );
             Omission {
                 operation_id,
                 location: loc,
@@ -47,7 +51,9 @@ pub fn drop_inbound_callbacks(document: &mut Value, report: &mut Report) -> Vec<
 
 /// Removes one operation; removes its path item too when nothing else is left in it.
 pub fn remove_operation(document: &mut Value, loc: &OperationLocation) {
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     let now_empty = match paths.get_mut(&loc.path).and_then(Value::as_object_mut) {
         Some(item) => {
             item.shift_remove(&loc.method);

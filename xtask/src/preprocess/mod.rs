@@ -49,7 +49,12 @@ pub struct Omission {
 }
 
 impl Report {
-    pub(crate) fn change(&mut self, rule: &'static str, target: impl Into<String>, detail: impl Into<String>) {
+    pub(crate) fn change(
+        &mut self,
+        rule: &'static str,
+        target: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.changes.push(Change {
             rule,
             target: target.into(),
@@ -64,9 +69,19 @@ impl fmt::Display for Report {
         for c in &self.changes {
             writeln!(f, "  [{}] {}: {}", c.rule, c.target, c.detail)?;
         }
-        writeln!(f, "left out of generation: {} operation(s):", self.omitted.len())?;
+        writeln!(
+            f,
+            "left out of generation: {} operation(s):",
+            self.omitted.len()
+        )?;
         for o in &self.omitted {
-            writeln!(f, "  {} ({}): {}", o.operation_id, o.location.display(), o.reason)?;
+            writeln!(
+                f,
+                "  {} ({}): {}",
+                o.operation_id,
+                o.location.display(),
+                o.reason
+            )?;
         }
         Ok(())
     }
@@ -115,7 +130,9 @@ impl std::error::Error for PreprocessError {}
 /// Runs every rule, in order, over `document`.
 pub fn preprocess(mut document: Value) -> Result<Preprocessed, PreprocessError> {
     if !document.is_object() {
-        return Err(PreprocessError("the spec is not an object at its top level".into()));
+        return Err(PreprocessError(
+            "the spec is not an object at its top level".into(),
+        ));
     }
     version::check_openapi_version(&document)?;
     let mut report = Report::default();
@@ -126,7 +143,10 @@ pub fn preprocess(mut document: Value) -> Result<Preprocessed, PreprocessError> 
     let credential_needs = credentials::strip_credential_headers(&mut document, &mut report);
 
     let mut omitted = inbound::drop_inbound_callbacks(&mut document, &mut report);
-    omitted.extend(request_bodies::drop_unsupported_request_bodies(&mut document, &mut report));
+    omitted.extend(request_bodies::drop_unsupported_request_bodies(
+        &mut document,
+        &mut report,
+    ));
     request_bodies::keep_json_media_type(&mut document, &mut report);
 
     responses::rewrite_default_only_responses(&mut document, &mut report);

@@ -15,12 +15,24 @@ use super::doc::{self, OperationLocation};
 /// Path parameters match by position, not by name.
 pub const KNOWN_OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("get", "/health", "getHealthMonitor"),
-    ("post", "/v2/workspace/onboard/custom", "onboardCustomWorkspace"),
-    ("post", "/v2/workspace/onboard/shopify", "initializeWorkspace"),
+    (
+        "post",
+        "/v2/workspace/onboard/custom",
+        "onboardCustomWorkspace",
+    ),
+    (
+        "post",
+        "/v2/workspace/onboard/shopify",
+        "initializeWorkspace",
+    ),
     ("get", "/v1/admin/assistant/get/{}", "adminGetAssistant"),
     ("get", "/v1/admin/assistant/list", "adminListAssistants"),
     ("post", "/v1/admin/assistant/create", "adminCreateAssistant"),
-    ("put", "/v1/admin/assistant/update/{}", "adminUpdateAssistant"),
+    (
+        "put",
+        "/v1/admin/assistant/update/{}",
+        "adminUpdateAssistant",
+    ),
     ("post", "/v2/assistant/create", "createAssistant"),
     ("get", "/v2/assistant/get/{}", "getAssistant"),
     ("put", "/v2/assistant/update/{}", "updateAssistant"),
@@ -33,19 +45,47 @@ pub const KNOWN_OPERATION_IDS: &[(&str, &str, &str)] = &[
     ("delete", "/v1/admin/tool/api/{}", "deleteApiTool"),
     ("get", "/v1/knowledge-base/files", "listKnowledgeBaseFiles"),
     ("get", "/v1/knowledge-base/files/{}", "getKnowledgeBaseFile"),
-    ("post", "/v1/knowledge-base/upload/start", "startKnowledgeBaseUpload"),
-    ("post", "/v1/knowledge-base/upload/chunk/{}", "uploadKnowledgeBaseChunk"),
-    ("post", "/v1/knowledge-base/upload/complete/{}", "completeKnowledgeBaseUpload"),
-    ("delete", "/v1/knowledge-base/collection/{}", "deleteKnowledgeBaseCollection"),
+    (
+        "post",
+        "/v1/knowledge-base/upload/start",
+        "startKnowledgeBaseUpload",
+    ),
+    (
+        "post",
+        "/v1/knowledge-base/upload/chunk/{}",
+        "uploadKnowledgeBaseChunk",
+    ),
+    (
+        "post",
+        "/v1/knowledge-base/upload/complete/{}",
+        "completeKnowledgeBaseUpload",
+    ),
+    (
+        "delete",
+        "/v1/knowledge-base/collection/{}",
+        "deleteKnowledgeBaseCollection",
+    ),
     ("post", "/v2/call/initiate", "initiateCall"),
     ("post", "/v2/call/web", "initiateWebCall"),
-    ("post", "/v1/shiprocket/ndr-webhook/{}", "shiprocketNdrWebhook"),
+    (
+        "post",
+        "/v1/shiprocket/ndr-webhook/{}",
+        "shiprocketNdrWebhook",
+    ),
     ("post", "/v2/call/abort", "abortCall"),
     ("put", "/v2/call/{}", "updateCallPayload"),
     ("post", "/v2/webhooks/call-events", "callEventsWebhook"),
     ("post", "/webhooks/call-events", "callEventsWebhook"),
-    ("post", "/v1/admin/organization/archive", "archiveOrganizationOrWorkspace"),
-    ("post", "/v1/admin/organization/unarchive", "unarchiveOrganizationOrWorkspace"),
+    (
+        "post",
+        "/v1/admin/organization/archive",
+        "archiveOrganizationOrWorkspace",
+    ),
+    (
+        "post",
+        "/v1/admin/organization/unarchive",
+        "unarchiveOrganizationOrWorkspace",
+    ),
     ("get", "/v1/admin/voice-gallery", "getVoiceGallery"),
     ("get", "/v1/showcase/calls", "listShowcaseCalls"),
     ("get", "/v1/showcase/calls/{}", "getShowcaseCall"),
@@ -149,14 +189,23 @@ mod tests {
     #[test]
     fn known_routes_keep_todays_ids_whatever_the_parameter_names() {
         assert_eq!(known_id(&loc("post", "/v2/call/abort")), Some("abortCall"));
-        assert_eq!(known_id(&loc("put", "/v2/call/{id}")), Some("updateCallPayload"));
+        assert_eq!(
+            known_id(&loc("put", "/v2/call/{id}")),
+            Some("updateCallPayload")
+        );
         assert_eq!(known_id(&loc("get", "/v2/call/{id}")), None);
     }
 
     #[test]
     fn unknown_routes_get_readable_ids() {
-        assert_eq!(derived_id(&loc("get", "/v3/calls/{callId}/events")), "getCallsByCallIdEvents");
-        assert_eq!(derived_id(&loc("post", "/v2/call/transfer")), "postCallTransfer");
+        assert_eq!(
+            derived_id(&loc("get", "/v3/calls/{callId}/events")),
+            "getCallsByCallIdEvents"
+        );
+        assert_eq!(
+            derived_id(&loc("post", "/v2/call/transfer")),
+            "postCallTransfer"
+        );
     }
 
     #[test]
@@ -168,10 +217,22 @@ mod tests {
         }});
         let mut report = Report::default();
         synthesize_operation_ids(&mut doc, &mut report);
-        assert_eq!(doc["paths"]["/v2/call/initiate"]["post"]["operationId"], "initiateCall");
-        assert_eq!(doc["paths"]["/v9/things"]["get"]["operationId"], "getThings");
-        assert_eq!(doc["paths"]["/v9/things"]["post"]["operationId"], "postThings");
-        assert_eq!(doc["paths"]["/v8/things"]["get"]["operationId"], "getThings2");
+        assert_eq!(
+            doc["paths"]["/v2/call/initiate"]["post"]["operationId"],
+            "initiateCall"
+        );
+        assert_eq!(
+            doc["paths"]["/v9/things"]["get"]["operationId"],
+            "getThings"
+        );
+        assert_eq!(
+            doc["paths"]["/v9/things"]["post"]["operationId"],
+            "postThings"
+        );
+        assert_eq!(
+            doc["paths"]["/v8/things"]["get"]["operationId"],
+            "getThings2"
+        );
         assert_eq!(report.changes.len(), 3);
     }
 }

@@ -16,7 +16,10 @@ fn is_json(media_type: &str) -> bool {
     essence == "application/json"
 }
 
-fn body_content<'a>(document: &'a Value, op: &'a Map<String, Value>) -> Option<&'a Map<String, Value>> {
+fn body_content<'a>(
+    document: &'a Value,
+    op: &'a Map<String, Value>,
+) -> Option<&'a Map<String, Value>> {
     let body = doc::resolve(document, op.get("requestBody")?);
     body.get("content")?.as_object()
 }
@@ -25,8 +28,12 @@ fn body_content<'a>(document: &'a Value, op: &'a Map<String, Value>) -> Option<&
 pub fn drop_unsupported_request_bodies(document: &mut Value, report: &mut Report) -> Vec<Omission> {
     let mut omitted = Vec::new();
     for loc in doc::operations(document) {
-        let Some(op) = doc::operation(document, &loc) else { continue };
-        let Some(content) = body_content(document, op) else { continue };
+        let Some(op) = doc::operation(document, &loc) else {
+            continue;
+        };
+        let Some(content) = body_content(document, op) else {
+            continue;
+        };
         if content.is_empty() || content.keys().any(|k| is_json(k)) {
             continue;
         }
@@ -37,7 +44,11 @@ pub fn drop_unsupported_request_bodies(document: &mut Value, report: &mut Report
         );
         let operation_id = doc::operation_label(document, &loc);
         remove_operation(document, &loc);
-        report.change("request-bodies", operation_id.clone(), format!("left out: {reason}"));
+        report.change(
+            "request-bodies",
+            operation_id.clone(),
+            format!("left out: {reason}"),
+        );
         omitted.push(Omission {
             operation_id,
             location: loc,
@@ -51,7 +62,9 @@ pub fn drop_unsupported_request_bodies(document: &mut Value, report: &mut Report
 pub fn keep_json_media_type(document: &mut Value, report: &mut Report) {
     for loc in doc::operations(document) {
         let label = doc::operation_label(document, &loc);
-        let Some(op) = doc::operation_mut(document, &loc) else { continue };
+        let Some(op) = doc::operation_mut(document, &loc) else {
+            continue;
+        };
         // Only inline bodies are rewritten; a `$ref`'d body is shared and left alone.
         let Some(content) = op
             .get_mut("requestBody")
@@ -100,8 +113,13 @@ mod tests {
         }}}}}});
         let mut report = Report::default();
         keep_json_media_type(&mut doc, &mut report);
-        let content = doc["paths"]["/x"]["post"]["requestBody"]["content"].as_object().unwrap();
-        assert_eq!(content.keys().collect::<Vec<_>>(), ["application/json; charset=utf-8"]);
+        let content = doc["paths"]["/x"]["post"]["requestBody"]["content"]
+            .as_object()
+            .unwrap();
+        assert_eq!(
+            content.keys().collect::<Vec<_>>(),
+            ["application/json; charset=utf-8"]
+        );
         assert_eq!(report.changes.len(), 1);
     }
 }

@@ -52,7 +52,10 @@ fn each_operation(document: &Value) -> Vec<(OperationLocation, String)> {
         .collect()
 }
 
-fn responses_mut<'a>(document: &'a mut Value, loc: &OperationLocation) -> Option<&'a mut Map<String, Value>> {
+fn responses_mut<'a>(
+    document: &'a mut Value,
+    loc: &OperationLocation,
+) -> Option<&'a mut Map<String, Value>> {
     doc::operation_mut(document, loc)?
         .get_mut("responses")?
         .as_object_mut()
@@ -68,11 +71,17 @@ fn inlined_response(document: &Value, response: &Value) -> Value {
 /// decodes every error body as the success type. Rewrite it to an explicit `200`.
 pub fn rewrite_default_only_responses(document: &mut Value, report: &mut Report) {
     for (loc, id) in each_operation(document) {
-        let Some(responses) = responses_mut(document, &loc) else { continue };
+        let Some(responses) = responses_mut(document, &loc) else {
+            continue;
+        };
         if responses.len() == 1 && responses.contains_key("default") {
             let default = responses.shift_remove("default").expect("checked above");
             responses.insert("200".into(), default);
-            report.change("responses", id, "only a `default` response: made it the `200` success");
+            report.change(
+                "responses",
+                id,
+                "only a `default` response: made it the `200` success",
+            );
         }
     }
 }
@@ -87,16 +96,24 @@ pub fn fill_missing_json_schemas(document: &mut Value, report: &mut Report) {
         };
         for code in codes {
             let snapshot = document.clone();
-            let Some(responses) = responses_mut(document, &loc) else { break };
-            let Some(slot) = responses.get_mut(&code) else { continue };
+            let Some(responses) = responses_mut(document, &loc) else {
+                break;
+            };
+            let Some(slot) = responses.get_mut(&code) else {
+                continue;
+            };
             let mut response = inlined_response(&snapshot, slot);
-            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else { continue };
+            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+                continue;
+            };
             let mut changed = Vec::new();
             for (media, body) in content.iter_mut() {
                 if !media.starts_with("application/json") {
                     continue;
                 }
-                let Some(body) = body.as_object_mut() else { continue };
+                let Some(body) = body.as_object_mut() else {
+                    continue;
+                };
                 if !body.contains_key("schema") {
                     body.insert("schema".into(), json!({}));
                     changed.push("gave the JSON body an any-value schema");
@@ -107,7 +124,11 @@ pub fn fill_missing_json_schemas(document: &mut Value, report: &mut Report) {
             }
             if !changed.is_empty() {
                 *slot = response;
-                report.change("responses", id.clone(), format!("{code}: {}", changed.join(", ")));
+                report.change(
+                    "responses",
+                    id.clone(),
+                    format!("{code}: {}", changed.join(", ")),
+                );
             }
         }
     }
@@ -118,7 +139,9 @@ pub fn fill_missing_json_schemas(document: &mut Value, report: &mut Report) {
 pub fn unify_success_responses(document: &mut Value, report: &mut Report) {
     for (loc, id) in each_operation(document) {
         let snapshot = document.clone();
-        let Some(responses) = responses_mut(document, &loc) else { continue };
+        let Some(responses) = responses_mut(document, &loc) else {
+            continue;
+        };
         let success: Vec<(String, Option<Value>)> = responses
             .iter()
             .filter(|(code, _)| is_success(code))
@@ -128,7 +151,9 @@ pub fn unify_success_responses(document: &mut Value, report: &mut Report) {
                     .get("content")
                     .and_then(Value::as_object)
                     .and_then(json_media)
-                    .map(|(_, m)| doc::resolve(&snapshot, m.get("schema").unwrap_or(&Value::Null)).clone());
+                    .map(|(_, m)| {
+                        doc::resolve(&snapshot, m.get("schema").unwrap_or(&Value::Null)).clone()
+                    });
                 (code.clone(), schema)
             })
             .collect();
@@ -164,7 +189,10 @@ pub fn unify_success_responses(document: &mut Value, report: &mut Report) {
 pub fn hoist_colliding_success_schemas(document: &mut Value, report: &mut Report) {
     for (loc, id) in each_operation(document) {
         let synthesized = doc::synthesized_response_name(&id);
-        let Some(existing) = document.pointer(&format!("/components/schemas/{synthesized}")).cloned() else {
+        let Some(existing) = document
+            .pointer(&format!("/components/schemas/{synthesized}"))
+            .cloned()
+        else {
             continue;
         };
         let codes: Vec<String> = match responses_mut(document, &loc) {
@@ -173,16 +201,24 @@ pub fn hoist_colliding_success_schemas(document: &mut Value, report: &mut Report
         };
         for code in codes {
             let snapshot = document.clone();
-            let Some(slot) = responses_mut(document, &loc).and_then(|r| r.get_mut(&code)) else { continue };
+            let Some(slot) = responses_mut(document, &loc).and_then(|r| r.get_mut(&code)) else {
+                continue;
+            };
             let mut response = inlined_response(&snapshot, slot);
             let Some(media) = response
                 .get_mut("content")
                 .and_then(Value::as_object_mut)
-                .and_then(|c| c.iter_mut().find(|(k, _)| k.starts_with("application/json")).map(|(_, v)| v))
+                .and_then(|c| {
+                    c.iter_mut()
+                        .find(|(k, _)| k.starts_with("application/json"))
+                        .map(|(_, v)| v)
+                })
             else {
                 continue;
             };
-            let Some(schema) = media.get("schema").cloned() else { continue };
+            let Some(schema) = media.get("schema").cloned() else {
+                continue;
+            };
             if schema.get("$ref").is_some() || doc::same_shape(&schema, &existing) {
                 continue;
             }
@@ -248,11 +284,16 @@ fn merge_object_schemas(schemas: &[Value]) -> Value {
 
 /// Error responses become raw bytes, with `4XX`/`5XX` catch-alls, and their documented shape
 /// is kept as one component per operation. Returns operation id → that component's name.
-pub fn normalize_error_responses(document: &mut Value, report: &mut Report) -> BTreeMap<String, String> {
+pub fn normalize_error_responses(
+    document: &mut Value,
+    report: &mut Report,
+) -> BTreeMap<String, String> {
     let mut error_schemas = BTreeMap::new();
     for (loc, id) in each_operation(document) {
         let snapshot = document.clone();
-        let Some(responses) = responses_mut(document, &loc) else { continue };
+        let Some(responses) = responses_mut(document, &loc) else {
+            continue;
+        };
         let has_success = responses.keys().any(|c| is_success(c));
         let error_codes: Vec<String> = responses
             .keys()
@@ -264,10 +305,16 @@ pub fn normalize_error_responses(document: &mut Value, report: &mut Report) -> B
         let mut shapes: Vec<(Option<String>, Value)> = Vec::new();
         for code in &error_codes {
             let response = doc::resolve(&snapshot, &responses[code]);
-            let Some((_, media)) = response.get("content").and_then(Value::as_object).and_then(json_media) else {
+            let Some((_, media)) = response
+                .get("content")
+                .and_then(Value::as_object)
+                .and_then(json_media)
+            else {
                 continue;
             };
-            let Some(schema) = media.get("schema") else { continue };
+            let Some(schema) = media.get("schema") else {
+                continue;
+            };
             let resolved = doc::resolve(&snapshot, schema).clone();
             if !shapes.iter().any(|(_, s)| doc::same_shape(s, &resolved)) {
                 shapes.push((component_ref(schema), resolved));
@@ -291,7 +338,8 @@ pub fn normalize_error_responses(document: &mut Value, report: &mut Report) -> B
                         Some(name)
                     }
                     None => {
-                        let name = unique_schema_name(&snapshot, &format!("{}Error", doc::pascal(&id)));
+                        let name =
+                            unique_schema_name(&snapshot, &format!("{}Error", doc::pascal(&id)));
                         notes.push(format!("inline error body hoisted as `{name}`"));
                         hoisted = Some((name.clone(), inline.clone()));
                         Some(name)
@@ -300,8 +348,12 @@ pub fn normalize_error_responses(document: &mut Value, report: &mut Report) -> B
             }
             many => {
                 let name = unique_schema_name(&snapshot, &format!("{}Error", doc::pascal(&id)));
-                let merged = merge_object_schemas(&many.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
-                notes.push(format!("{} distinct error bodies merged into `{name}`", many.len()));
+                let merged =
+                    merge_object_schemas(&many.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
+                notes.push(format!(
+                    "{} distinct error bodies merged into `{name}`",
+                    many.len()
+                ));
                 hoisted = Some((name.clone(), merged));
                 Some(name)
             }
@@ -311,7 +363,9 @@ pub fn normalize_error_responses(document: &mut Value, report: &mut Report) -> B
         for code in &error_codes {
             if code == "default" {
                 responses.shift_remove(code);
-                notes.push("`default` next to explicit successes: replaced by the catch-alls".into());
+                notes.push(
+                    "`default` next to explicit successes: replaced by the catch-alls".into(),
+                );
                 continue;
             }
             let mut response = inlined_response(&snapshot, &responses[code]);
@@ -406,7 +460,10 @@ mod tests {
         let props: Vec<&String> = merged["properties"].as_object().unwrap().keys().collect();
         assert_eq!(props, ["code", "message", "status_code"]);
         assert_eq!(merged["required"], json!(["message"]));
-        assert_eq!(doc["paths"]["/x"]["put"]["responses"]["401"]["content"], raw_content());
+        assert_eq!(
+            doc["paths"]["/x"]["put"]["responses"]["401"]["content"],
+            raw_content()
+        );
     }
 
     #[test]
@@ -429,7 +486,10 @@ mod tests {
         let responses = &doc["paths"]["/x"]["post"]["responses"];
         assert!(responses.get("default").is_none() && responses["200"].is_object());
         normalize_error_responses(&mut doc, &mut report);
-        assert_eq!(doc["paths"]["/x"]["post"]["responses"]["5XX"]["content"], raw_content());
+        assert_eq!(
+            doc["paths"]["/x"]["post"]["responses"]["5XX"]["content"],
+            raw_content()
+        );
     }
 
     #[test]
@@ -484,6 +544,9 @@ mod tests {
         }}}}});
         let mut report = Report::default();
         fill_missing_json_schemas(&mut doc, &mut report);
-        assert_eq!(doc["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"], json!({"schema": {}}));
+        assert_eq!(
+            doc["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"],
+            json!({"schema": {}})
+        );
     }
 }

@@ -31,7 +31,10 @@ mod tests {
     fn accepts_3_0_and_rejects_others_with_a_reason() {
         assert!(check_openapi_version(&json!({"openapi": "3.0.3"})).is_ok());
         let err = check_openapi_version(&json!({"openapi": "3.1.0"})).unwrap_err();
-        assert!(err.0.contains("OpenAPI 3.1.0") && err.0.contains("3.0.x"), "{err}");
+        assert!(
+            err.0.contains("OpenAPI 3.1.0") && err.0.contains("3.0.x"),
+            "{err}"
+        );
         let err = check_openapi_version(&json!({"swagger": "2.0"})).unwrap_err();
         assert!(err.0.contains("Swagger 2.0"), "{err}");
         assert!(check_openapi_version(&json!({})).is_err());
