@@ -22620,7 +22620,7 @@ Workspace-scoped endpoints also need a `workspace` header with the workspace `_i
 
 ## Entity Hierarchy
 
-```
+```text
 Organization
 └── Workspace  (holds assistants + telephony numbers)
     └── Assistant
@@ -22774,7 +22774,7 @@ Pass the file URL under `knowledgeBase.documents` when creating or updating the 
 
 ### 3. Tell the assistant to use it in systemPrompt
 
-```
+```text
 You are Priya, a support agent for Acme.
 
 When a customer asks about products, pricing, policies, or shipping:
@@ -22975,7 +22975,7 @@ Use `POST /v2/call/initiate` to trigger an outbound call to a customer. The assi
 
 Assign a telephony number to `telephony.inbound` on an assistant. When a customer dials that number, the assistant picks up automatically. No API call required — just the number assignment.
 
-```
+```text
 Customer dials +14155550101
     → Number is linked to "Acme Support" assistant
     → Assistant picks up and follows its systemPrompt
@@ -23246,7 +23246,7 @@ Processing is asynchronous. Poll `GET /v1/knowledge-base/files/{knowledgeBaseId}
 
 ## What to Write in systemPrompt to Trigger Knowledge Base Retrieval
 
-```
+```text
 You are a support agent for Acme.
 
 When a customer asks about products, pricing, policies, or shipping:

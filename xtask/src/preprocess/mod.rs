@@ -3,6 +3,7 @@
 //! records one line per change, so `cargo xtask codegen` can say exactly what it did.
 
 pub mod credentials;
+pub mod descriptions;
 pub mod doc;
 pub mod inbound;
 pub mod operation_ids;
@@ -154,6 +155,7 @@ pub fn preprocess(mut document: Value) -> Result<Preprocessed, PreprocessError> 
     responses::unify_success_responses(&mut document, &mut report);
     responses::hoist_colliding_success_schemas(&mut document, &mut report);
     let error_schemas = responses::normalize_error_responses(&mut document, &mut report);
+    descriptions::tag_untagged_code_fences(&mut document, &mut report);
 
     let operations = credential_needs
         .into_iter()

@@ -1,0 +1,184 @@
+//! Plugs the [`Executor`] into the generated client's `RequestExecutor` hook.
+
+use mirai_voice_generated::{ExecuteFuture, OperationSpec, RequestExecutor};
+
+use super::Executor;
+use crate::operation::OperationContext;
+
+impl From<&OperationSpec> for OperationContext {
+    fn from(spec: &OperationSpec) -> Self {
+        OperationContext::new(spec.operation_id, spec.http_method, spec.path)
+    }
+}
+
+impl RequestExecutor for Executor {
+    fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static OperationSpec,
+    ) -> ExecuteFuture<'a> {
+        Box::pin(async move {
+            let operation = OperationContext::from(operation);
+            self.execute_reported(http, request, &operation).await.0
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use mirai_voice_generated::prelude::*;
+    use mirai_voice_generated::{Client, ClientContext, Credentials};
+    use reqwest::StatusCode;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::error::{Error, UnknownCause};
+    use crate::executor::{AttemptLog, sha256_hex};
+    use crate::retry::{AmbiguousFailure, Decision, RetryConfig};
+    use crate::test_support::{PRIVATE_KEY, PUBLIC_KEY};
+
+    const WORKSPACE: &str = "65f1c0ffee0123456789abcd";
+
+    fn client(server: &MockServer, attempt_timeout: Duration) -> Client {
+        let executor = Executor::new(
+            attempt_timeout,
+            Duration::from_secs(30),
+            RetryConfig::default().with_initial_backoff(Duration::from_millis(10)),
+        )
+        .with_jitter(|| 0.0);
+        let credentials = Credentials::new(PUBLIC_KEY, PRIVATE_KEY)
+            .unwrap()
+            .with_workspace(WORKSPACE)
+            .unwrap();
+        Client::new_with_client(
+            &server.uri(),
+            reqwest::Client::new(),
+            ClientContext::new(credentials, Arc::new(executor)),
+        )
+    }
+
+    fn spec(id: &str) -> &'static OperationSpec {
+        OperationSpec::find(id).expect("operation in the table")
+    }
+
+    #[test]
+    fn operation_context_from_the_table() {
+        let op = OperationContext::from(spec("releaseNumber"));
+        assert_eq!(op.operation_id(), "releaseNumber");
+        assert_eq!(op.method(), "DELETE");
+        assert_eq!(op.path_template(), "/v1/number-pool/{telephonyNumberId}");
+        assert!(op.idempotency().is_idempotent());
+        assert!(
+            !OperationContext::from(spec("initiateCall"))
+                .idempotency()
+                .is_idempotent()
+        );
+    }
+
+    #[tokio::test]
+    async fn generated_get_behind_a_503_succeeds_on_retry() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/admin/tool/api"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1/admin/tool/api"))
+            .and(header("workspace", WORKSPACE))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string(r#"{"message":"ok","data":[]}"#),
+            )
+            .mount(&server)
+            .await;
+        let client = client(&server, Duration::from_secs(10));
+        let log = AttemptLog::new();
+        let response = log.scope(client.list_api_tools().send()).await;
+        assert_eq!(response.map(|r| r.status()).ok(), Some(StatusCode::OK));
+        assert_eq!(log.report().attempt_count(), 2);
+        assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn generated_post_that_times_out_is_sent_once() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v2/call/initiate"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+            .mount(&server)
+            .await;
+        let client = client(&server, Duration::from_millis(300));
+        let log = AttemptLog::new();
+        let result = log
+            .scope(
+                client
+                    .initiate_call()
+                    .body_map(|b| b.phone_number("+15550100").assistant(WORKSPACE))
+                    .send(),
+            )
+            .await;
+        let report = log.report();
+        let Err(error) = result else {
+            panic!("the call cannot have succeeded")
+        };
+        let mapped = Error::from_progenitor(
+            OperationContext::from(spec("initiateCall")),
+            error,
+            Some(&report),
+        )
+        .await;
+        let Error::OutcomeUnknown(unknown) = &mapped else {
+            panic!("expected OutcomeUnknown, got {mapped:?}");
+        };
+        assert!(matches!(unknown.cause(), UnknownCause::TimedOut { .. }));
+        let requests = server.received_requests().await.unwrap();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(
+            unknown.body_sha256(),
+            Some(sha256_hex(&requests[0].body).as_str())
+        );
+        assert_eq!(
+            report.final_decision(),
+            Some(Decision::OutcomeUnknown(AmbiguousFailure::TimedOut))
+        );
+    }
+
+    #[tokio::test]
+    async fn generated_error_responses_are_mapped_with_status_and_code() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v2/call/abort"))
+            .respond_with(
+                ResponseTemplate::new(404)
+                    .insert_header("content-type", "application/json")
+                    .set_body_string(r#"{"code":404,"message":"Call not found"}"#),
+            )
+            .mount(&server)
+            .await;
+        let client = client(&server, Duration::from_secs(10));
+        let log = AttemptLog::new();
+        let result = log
+            .scope(client.abort_call().body_map(|b| b.call_id("c1")).send())
+            .await;
+        let Err(error) = result else {
+            panic!("404 expected")
+        };
+        let mapped = Error::from_progenitor(
+            OperationContext::from(spec("abortCall")),
+            error,
+            Some(&log.report()),
+        )
+        .await;
+        assert_eq!(
+            mapped.to_string(),
+            "abortCall: 404 Not Found (code 404): Call not found"
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! What the executor records about each request, and how a caller gets at it.
+//!
+//! A generated-client method hides the executor behind `progenitor`'s `exec` hook and returns only a
+//! `progenitor_client::Error` on failure, which cannot carry the body digest or the send time needed for an
+//! [`OutcomeUnknown`](crate::error::OutcomeUnknown). The executor therefore also writes an [`AttemptReport`] into
+//! the [`AttemptLog`] of the current task, when there is one. The caller opens that scope around the generated
+//! call and reads the report afterwards:
+//!
+//! ```no_run
+//! # async fn call_generated_method() -> Result<(), ()> { Ok(()) }
+//! use mirai_voice::executor::AttemptLog;
+//!
+//! # async fn example() {
+//! let log = AttemptLog::new();
+//! let result = log.scope(call_generated_method()).await;
+//! let report = log.report();
+//! println!("{} attempt(s), body sha256 {:?}", report.attempt_count(), report.body_sha256());
+//! # let _ = result;
+//! # }
+//! ```
+//!
+//! The scope is a `tokio` task-local: it covers everything awaited inside it on the same task (generated methods
+//! do not spawn), and never leaks into other tasks. A log holds the report of the most recent request executed in
+//! its scope.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+
+use crate::retry::{AttemptOutcome, Decision};
+
+tokio::task_local! {
+    static CURRENT_LOG: AttemptLog;
+}
+
+/// One attempt at sending a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptRecord {
+    /// The attempt's number, starting at 1.
+    pub number: u32,
+    /// When the attempt started.
+    pub sent_at: SystemTime,
+    /// How long it took until the response headers (or the failure) arrived.
+    pub duration: Duration,
+    /// The time limit the attempt had.
+    pub timeout: Duration,
+    /// Whether that limit was shortened to fit the total deadline.
+    pub deadline_limited: bool,
+    /// How the attempt ended.
+    pub outcome: AttemptOutcome,
+    /// What the retry policy decided afterwards.
+    pub decision: Decision,
+}
+
+/// Everything recorded about one request: its body digest and each attempt.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttemptReport {
+    operation_id: Option<&'static str>,
+    body_sha256: Option<String>,
+    total_deadline: Option<Duration>,
+    attempts: Vec<AttemptRecord>,
+}
+
+impl AttemptReport {
+    pub(crate) fn begin(
+        operation_id: &'static str,
+        body_sha256: Option<String>,
+        total_deadline: Duration,
+    ) -> Self {
+        Self {
+            operation_id: Some(operation_id),
+            body_sha256,
+            total_deadline: Some(total_deadline),
+            attempts: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, record: AttemptRecord) {
+        self.attempts.push(record);
+    }
+
+    /// The operation the request belonged to.
+    pub fn operation_id(&self) -> Option<&'static str> {
+        self.operation_id
+    }
+
+    /// The lowercase hex SHA-256 of the request body, when it had a body held in memory.
+    pub fn body_sha256(&self) -> Option<&str> {
+        self.body_sha256.as_deref()
+    }
+
+    /// The total deadline the request had.
+    pub fn total_deadline(&self) -> Option<Duration> {
+        self.total_deadline
+    }
+
+    /// Every attempt, in order.
+    pub fn attempts(&self) -> &[AttemptRecord] {
+        &self.attempts
+    }
+
+    /// How many attempts were made.
+    pub fn attempt_count(&self) -> u32 {
+        u32::try_from(self.attempts.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The last attempt.
+    pub fn last(&self) -> Option<&AttemptRecord> {
+        self.attempts.last()
+    }
+
+    /// When the last attempt was sent.
+    pub fn last_sent_at(&self) -> Option<SystemTime> {
+        self.last().map(|a| a.sent_at)
+    }
+
+    /// The status of the last attempt, if it got a response.
+    pub fn last_status(&self) -> Option<StatusCode> {
+        match self.last()?.outcome {
+            AttemptOutcome::Response { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// What the retry policy decided after the last attempt.
+    pub fn final_decision(&self) -> Option<Decision> {
+        self.last().map(|a| a.decision)
+    }
+}
+
+/// A place the executor writes the [`AttemptReport`] of requests made inside [`AttemptLog::scope`].
+///
+/// Cloning shares the same log.
+#[derive(Clone, Debug, Default)]
+pub struct AttemptLog {
+    report: Arc<Mutex<AttemptReport>>,
+}
+
+impl AttemptLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `future` with this log as the current task's log.
+    pub async fn scope<F: Future>(&self, future: F) -> F::Output {
+        CURRENT_LOG.scope(self.clone(), future).await
+    }
+
+    /// The report of the most recent request executed in a scope of this log (empty if none).
+    pub fn report(&self) -> AttemptReport {
+        self.lock().clone()
+    }
+
+    /// The log of the current task's [`scope`](Self::scope), if any.
+    pub fn current() -> Option<Self> {
+        CURRENT_LOG.try_with(Clone::clone).ok()
+    }
+
+    pub(crate) fn store(&self, report: &AttemptReport) {
+        self.lock().clone_from(report);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, AttemptReport> {
+        // A panic while holding the lock cannot leave a report half-written in a harmful way: keep using it.
+        self.report
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The lowercase hex SHA-256 of `bytes`, as recorded for request bodies.
+///
+/// ```
+/// assert_eq!(
+///     mirai_voice::executor::sha256_hex(b""),
+///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+/// );
+/// ```
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(number: u32, outcome: AttemptOutcome) -> AttemptRecord {
+        AttemptRecord {
+            number,
+            sent_at: SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(number)),
+            duration: Duration::from_millis(10),
+            timeout: Duration::from_secs(30),
+            deadline_limited: false,
+            outcome,
+            decision: Decision::Done,
+        }
+    }
+
+    #[tokio::test]
+    async fn scope_makes_the_log_current_only_inside() {
+        assert!(AttemptLog::current().is_none());
+        let log = AttemptLog::new();
+        log.scope(async {
+            let current = AttemptLog::current().expect("inside the scope");
+            let mut report = AttemptReport::begin("getHealthMonitor", None, Duration::from_secs(1));
+            report.push(record(
+                1,
+                AttemptOutcome::Response {
+                    status: StatusCode::OK,
+                    retry_after: None,
+                },
+            ));
+            current.store(&report);
+        })
+        .await;
+        assert!(AttemptLog::current().is_none());
+        let report = log.report();
+        assert_eq!(report.operation_id(), Some("getHealthMonitor"));
+        assert_eq!(report.attempt_count(), 1);
+        assert_eq!(report.last_status(), Some(StatusCode::OK));
+        assert_eq!(report.final_decision(), Some(Decision::Done));
+    }
+
+    #[tokio::test]
+    async fn other_tasks_do_not_see_the_scope() {
+        let log = AttemptLog::new();
+        let seen = log
+            .scope(async {
+                tokio::spawn(async { AttemptLog::current().is_some() })
+                    .await
+                    .unwrap()
+            })
+            .await;
+        assert!(!seen);
+    }
+
+    #[test]
+    fn report_accessors() {
+        let mut report = AttemptReport::begin(
+            "initiateCall",
+            Some(sha256_hex(b"{}")),
+            Duration::from_secs(120),
+        );
+        assert_eq!(report.last_status(), None);
+        report.push(record(1, AttemptOutcome::NotSent { timed_out: false }));
+        report.push(record(2, AttemptOutcome::TimedOut));
+        assert_eq!(report.attempt_count(), 2);
+        assert_eq!(report.last_status(), None);
+        assert_eq!(
+            report.last_sent_at(),
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(2))
+        );
+        assert_eq!(
+            report.body_sha256(),
+            Some("44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
+        );
+        assert_eq!(report.total_deadline(), Some(Duration::from_secs(120)));
+    }
+}

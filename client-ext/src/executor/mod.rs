@@ -1,0 +1,361 @@
+//! Sending requests with timeouts, retries and tracing.
+//!
+//! [`Executor`] sends one `reqwest::Request` for an operation, as many times as the
+//! [retry policy](crate::retry) allows:
+//!
+//! * each attempt gets the per-attempt timeout, shortened so it never runs past the total deadline (the limit is
+//!   set on the request itself, so it also covers reading the response body after the executor returns);
+//! * the request is cloned before each attempt (`reqwest::Request::try_clone`); a streaming body that cannot be
+//!   cloned is sent once;
+//! * between attempts it waits for the computed backoff or the server's `Retry-After`;
+//! * a shared token-bucket [`RetryBudget`] stops retries during an outage;
+//! * every request gets a `mirai_voice.request` span and every attempt a `mirai_voice.attempt` span carrying the
+//!   operation id, method, path template, attempt number, status and duration. Request bodies are logged only at
+//!   `TRACE`, with key-shaped text masked; headers are never logged.
+//!
+//! What happened is returned as an [`AttemptReport`] and written to the current [`AttemptLog`], so that a
+//! failure can be reported as [`OutcomeUnknown`](crate::error::OutcomeUnknown) with the body digest and send
+//! time.
+//!
+//! `Executor` implements the generated client's `RequestExecutor` hook, so it can be placed in a
+//! `mirai_voice_generated::ClientContext` directly.
+
+#![warn(missing_docs)]
+
+mod generated;
+mod log;
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+use tracing::{Instrument, Level, field};
+
+pub use log::{AttemptLog, AttemptRecord, AttemptReport, sha256_hex};
+
+use crate::config::ClientConfig;
+use crate::operation::OperationContext;
+use crate::retry::{
+    AttemptOutcome, Decision, GiveUpReason, RetryBudget, RetryConfig, RetryContext, decide,
+    parse_retry_after,
+};
+use crate::secret::redact_key_material;
+
+/// How much of a request body a `TRACE` event shows.
+const TRACE_BODY_PREVIEW_BYTES: usize = 4096;
+
+/// Default time limit of one attempt.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default time limit of a whole operation, all attempts and waits included.
+pub const DEFAULT_TOTAL_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Sends requests with per-attempt timeouts, a total deadline and retries.
+///
+/// Clones share one retry budget.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use mirai_voice::executor::Executor;
+/// use mirai_voice::operation::OperationContext;
+/// use mirai_voice::retry::RetryConfig;
+///
+/// # async fn example() -> Result<(), reqwest::Error> {
+/// let executor = Executor::new(Duration::from_secs(30), Duration::from_secs(120), RetryConfig::default());
+/// let http = reqwest::Client::new();
+/// let request = http.get("https://api.voice-agents.miraiminds.co/health").build()?;
+/// let op = OperationContext::new("getHealthMonitor", "GET", "/health");
+/// let response = executor.execute(&http, request, &op).await?;
+/// # let _ = response;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Executor {
+    attempt_timeout: Duration,
+    total_deadline: Duration,
+    retry: RetryConfig,
+    budget: Arc<Mutex<RetryBudget>>,
+    jitter: fn() -> f64,
+}
+
+fn random_jitter() -> f64 {
+    rand::random::<f64>()
+}
+
+impl Executor {
+    /// An executor giving each attempt `attempt_timeout` and each operation `total_deadline`, retrying per `retry`.
+    pub fn new(attempt_timeout: Duration, total_deadline: Duration, retry: RetryConfig) -> Self {
+        Self {
+            attempt_timeout,
+            total_deadline,
+            budget: Arc::new(Mutex::new(RetryBudget::from_config(retry.budget()))),
+            retry,
+            jitter: random_jitter,
+        }
+    }
+
+    /// The executor a [`ClientConfig`] describes.
+    pub fn from_config(config: &ClientConfig) -> Self {
+        Self::new(
+            config.attempt_timeout(),
+            config.total_deadline(),
+            config.retry().clone(),
+        )
+    }
+
+    /// Replaces the random jitter source (a function returning a number in `[0, 1]`), e.g. with a constant for
+    /// reproducible delays.
+    pub fn with_jitter(mut self, jitter: fn() -> f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The time limit of one attempt.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
+    /// The time limit of a whole operation.
+    pub fn total_deadline(&self) -> Duration {
+        self.total_deadline
+    }
+
+    /// The retry settings.
+    pub fn retry(&self) -> &RetryConfig {
+        &self.retry
+    }
+
+    /// Tokens left in the retry budget (`None` when unlimited).
+    pub fn budget_available(&self) -> Option<u32> {
+        self.lock_budget().available()
+    }
+
+    fn lock_budget(&self) -> std::sync::MutexGuard<'_, RetryBudget> {
+        // The budget is a counter; a panic elsewhere cannot leave it inconsistent.
+        self.budget
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sends `request` for `operation`, retrying as the policy allows, and returns the last response or error.
+    ///
+    /// The [`AttemptReport`] is written to the current [`AttemptLog`], if the caller opened one.
+    pub async fn execute(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &OperationContext,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.execute_reported(http, request, operation).await.0
+    }
+
+    /// Like [`execute`](Self::execute), and also returns the [`AttemptReport`].
+    pub async fn execute_reported(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation: &OperationContext,
+    ) -> (reqwest::Result<reqwest::Response>, AttemptReport) {
+        let log = AttemptLog::current();
+        let body = request.body().and_then(reqwest::Body::as_bytes);
+        let mut report = AttemptReport::begin(
+            operation.operation_id(),
+            body.map(sha256_hex),
+            self.total_deadline,
+        );
+        let request_span = tracing::info_span!(
+            "mirai_voice.request",
+            operation_id = operation.operation_id(),
+            method = operation.method(),
+            path = operation.path_template(),
+            attempts = field::Empty,
+            status = field::Empty,
+            outcome = field::Empty,
+        );
+        if tracing::enabled!(Level::TRACE)
+            && let Some(body) = body
+        {
+            let preview =
+                String::from_utf8_lossy(&body[..body.len().min(TRACE_BODY_PREVIEW_BYTES)]);
+            tracing::trace!(parent: &request_span, body = %redact_key_material(&preview), "request body");
+        }
+
+        let deadline = Instant::now() + self.total_deadline;
+        let mut attempt: u32 = 1;
+        let mut last_retry_cost = None;
+        loop {
+            let spare = request.try_clone();
+            let started = Instant::now();
+            let per_attempt = self
+                .attempt_timeout
+                .min(deadline.saturating_duration_since(started));
+            *request.timeout_mut() = Some(per_attempt);
+
+            let attempt_span = tracing::debug_span!(
+                parent: &request_span,
+                "mirai_voice.attempt",
+                operation_id = operation.operation_id(),
+                method = operation.method(),
+                path = operation.path_template(),
+                attempt,
+                status = field::Empty,
+                duration_ms = field::Empty,
+                outcome = field::Empty,
+            );
+            let sent_at = SystemTime::now();
+            let result = http.execute(request).instrument(attempt_span.clone()).await;
+            let duration = started.elapsed();
+            let outcome = match &result {
+                Ok(response) => AttemptOutcome::Response {
+                    status: response.status(),
+                    retry_after: parse_retry_after(response.headers(), SystemTime::now()),
+                },
+                Err(error) => classify_reqwest_error(error),
+            };
+
+            let ctx = RetryContext {
+                attempt,
+                idempotency: operation.idempotency(),
+                replayable: spare.is_some(),
+                remaining: Some(deadline.saturating_duration_since(Instant::now())),
+            };
+            let decision = decide(
+                &outcome,
+                &ctx,
+                &self.retry,
+                &mut self.lock_budget(),
+                (self.jitter)(),
+            );
+
+            record_attempt(&attempt_span, &outcome, duration, &decision);
+            report.push(AttemptRecord {
+                number: attempt,
+                sent_at,
+                duration,
+                timeout: per_attempt,
+                deadline_limited: per_attempt < self.attempt_timeout,
+                outcome: outcome.clone(),
+                decision,
+            });
+            if let Some(log) = &log {
+                log.store(&report);
+            }
+
+            match (decision, spare) {
+                (Decision::Retry { after, cost }, Some(next)) => {
+                    tracing::info!(
+                        parent: &request_span,
+                        attempt,
+                        delay_ms = millis(after),
+                        outcome = %describe(&outcome),
+                        "retrying"
+                    );
+                    drop(result);
+                    tokio::time::sleep(after).await;
+                    request = next;
+                    attempt += 1;
+                    last_retry_cost = Some(cost);
+                    continue;
+                }
+                (Decision::Done, _) => {
+                    if server_was_healthy(&outcome) {
+                        self.lock_budget().record_success(last_retry_cost);
+                    }
+                }
+                (Decision::GiveUp(reason), _) => {
+                    let level_warn = reason == GiveUpReason::BudgetExhausted;
+                    if level_warn {
+                        tracing::warn!(parent: &request_span, attempt, "retry budget exhausted: not retrying");
+                    } else {
+                        tracing::debug!(parent: &request_span, attempt, reason = ?reason, "not retrying");
+                    }
+                }
+                (Decision::OutcomeUnknown(failure), _) => {
+                    tracing::warn!(
+                        parent: &request_span,
+                        attempt,
+                        failure = ?failure,
+                        body_sha256 = report.body_sha256().unwrap_or("none"),
+                        "outcome unknown: the request was sent and will not be repeated"
+                    );
+                }
+                // `decide` only answers Retry for replayable requests; should that ever change, the last
+                // outcome is returned as is.
+                (Decision::Retry { .. }, None) => {}
+            }
+            request_span.record("attempts", attempt);
+            request_span.record("outcome", describe(&outcome).as_str());
+            if let AttemptOutcome::Response { status, .. } = outcome {
+                request_span.record("status", status.as_u16());
+            }
+            return (result, report);
+        }
+    }
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor")
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("total_deadline", &self.total_deadline)
+            .field("retry", &self.retry)
+            .field("budget_available", &self.budget_available())
+            .finish()
+    }
+}
+
+/// Classifies a `reqwest` error for the retry policy.
+///
+/// Connect and DNS failures (including a connect timeout) prove the request was not sent; a timeout after that
+/// and any other failure leave it open whether the server received it. Errors building the request are final.
+pub fn classify_reqwest_error(error: &reqwest::Error) -> AttemptOutcome {
+    if error.is_builder() {
+        AttemptOutcome::Invalid
+    } else if error.is_connect() || error.is_dns() {
+        AttemptOutcome::NotSent {
+            timed_out: error.is_timeout(),
+        }
+    } else if error.is_timeout() {
+        AttemptOutcome::TimedOut
+    } else {
+        AttemptOutcome::ConnectionLost
+    }
+}
+
+fn server_was_healthy(outcome: &AttemptOutcome) -> bool {
+    matches!(outcome, AttemptOutcome::Response { status, .. } if !status.is_server_error())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn describe(outcome: &AttemptOutcome) -> String {
+    match outcome {
+        AttemptOutcome::Response { status, .. } => status.as_u16().to_string(),
+        AttemptOutcome::NotSent { timed_out: true } => "connect timeout".into(),
+        AttemptOutcome::NotSent { timed_out: false } => "connect error".into(),
+        AttemptOutcome::TimedOut => "timeout".into(),
+        AttemptOutcome::ConnectionLost => "connection lost".into(),
+        AttemptOutcome::Invalid => "invalid request".into(),
+    }
+}
+
+fn record_attempt(
+    span: &tracing::Span,
+    outcome: &AttemptOutcome,
+    duration: Duration,
+    decision: &Decision,
+) {
+    if let AttemptOutcome::Response { status, .. } = outcome {
+        span.record("status", status.as_u16());
+    }
+    span.record("duration_ms", millis(duration));
+    span.record("outcome", describe(outcome).as_str());
+    tracing::debug!(parent: span, decision = ?decision, "attempt finished");
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! Helpers shared by unit tests.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use tracing::subscriber::DefaultGuard;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+/// A valid-looking public key used to check that key material never leaks.
+pub(crate) const PUBLIC_KEY: &str = "pk_5a1b2c3d4e5f60718293a4b5c6d7e8f9";
+/// A valid-looking private key used to check that key material never leaks.
+pub(crate) const PRIVATE_KEY: &str =
+    "sk_9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0";
+
+/// Asserts that `text` contains neither test key nor any 16-hex-digit fragment of them.
+pub(crate) fn assert_no_key_material(text: &str) {
+    for key in [PUBLIC_KEY, PRIVATE_KEY] {
+        assert!(!text.contains(key), "key found in: {text}");
+        let hex = &key[3..];
+        for start in (0..hex.len() - 16).step_by(8) {
+            let fragment = &hex[start..start + 16];
+            assert!(
+                !text.contains(fragment),
+                "key fragment {fragment} found in: {text}"
+            );
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Captures every `tracing` event and span close on the current thread, at all levels, as plain text.
+pub(crate) struct LogCapture {
+    buffer: Buffer,
+    _guard: DefaultGuard,
+}
+
+impl LogCapture {
+    pub(crate) fn start() -> Self {
+        let buffer = Buffer::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(buffer.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(FmtSpan::CLOSE)
+            .with_ansi(false)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        Self {
+            buffer,
+            _guard: guard,
+        }
+    }
+
+    pub(crate) fn contents(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.0.lock().unwrap()).into_owned()
+    }
+}

@@ -1,0 +1,73 @@
+//! Verify, parse and de-duplicate webhook deliveries.
+//!
+//! The API POSTs every call event to the `callbackUrl` given when the call was
+//! initiated. Each delivery carries two headers:
+//!
+//! * `x-signature`: the lowercase hex HMAC-SHA256 of the **raw request body**,
+//!   keyed with the organization's private key (`sk_…`);
+//! * `x-public-key`: the organization's public key (`pk_…`), which names the
+//!   secret to verify with.
+//!
+//! There is no timestamp, no replay window and no event id, and deliveries can
+//! repeat, so a receiver verifies the raw bytes first, parses second and
+//! de-duplicates third. [`WebhookReceiver`] does all three; the pieces are
+//! available on their own:
+//!
+//! * [`Verifier`] checks the signature in constant time against a
+//!   [`KeyStore`] ([`SingleSecret`] or [`StaticKeyStore`]) and enforces a body
+//!   size limit;
+//! * [`WebhookEvent`] is the typed envelope: call events, action events and an
+//!   `Unknown` passthrough for types this SDK does not know yet;
+//! * [`Deduper`] remembers deliveries for a while: [`MemoryDeduper`] (bounded,
+//!   the default) or `RedisDeduper` (feature `redis`) for receivers that run as
+//!   several replicas;
+//! * the `axum` module (feature `axum`) turns the receiver into an extractor and
+//!   a middleware;
+//! * [`testing`] signs bodies and builds realistic events, for unit tests of
+//!   your handlers.
+//!
+//! ```
+//! use mirai_voice::webhook::{testing, Event, Verifier, WebhookSecret};
+//!
+//! let secret = WebhookSecret::new("sk_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+//! let verifier = Verifier::with_secret(secret.clone());
+//!
+//! // What the API would send:
+//! let delivery = testing::EventBuilder::end_of_call().signed(testing::TEST_PUBLIC_KEY, &secret);
+//!
+//! let event = verifier.verify_and_parse(&delivery.headers, &delivery.body)?;
+//! match &event.event {
+//!     Event::Call(call) => println!("{} for call {:?}", call.kind, event.call_id()),
+//!     Event::Action(action) => println!("action {}", action.action.name()),
+//!     other => println!("not handled: {}", other.event_type()),
+//! }
+//! # Ok::<(), mirai_voice::webhook::WebhookError>(())
+//! ```
+#![warn(missing_docs)]
+
+#[cfg(feature = "axum")]
+pub mod axum;
+pub mod dedupe;
+mod error;
+pub mod event;
+pub mod keys;
+mod receiver;
+pub mod testing;
+pub mod verify;
+
+pub use crate::call_status::CallStatus;
+#[cfg(feature = "redis")]
+pub use dedupe::RedisDeduper;
+pub use dedupe::{Clock, DedupeError, DedupeKey, Deduper, Delivery, MemoryDeduper, SystemClock};
+pub use error::WebhookError;
+pub use event::{
+    Action, ActionCall, ActionEvent, ActionReason, Analysis, CallEvent, CallEventData,
+    CallEventType, CallInfo, CreateOrderData, Credits, Discount, Event, ParseError, Report,
+    SendWhatsapp, ShippingAddress, UnknownEvent, WebhookEvent,
+};
+pub use keys::{KeyLookupError, KeyStore, SingleSecret, StaticKeyStore, WebhookSecret};
+pub use receiver::{Received, VerifiedEvent, WebhookReceiver};
+pub use verify::{
+    DEFAULT_MAX_BODY_BYTES, PUBLIC_KEY_HEADER, SIGNATURE_HEADER, SignatureFormatError, Verifier,
+    VerifyError, verify_signature,
+};
