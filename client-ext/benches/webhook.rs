@@ -44,6 +44,10 @@ fn webhook(c: &mut Criterion) {
     group.bench_function("parse_only_2KiB", |b| {
         b.iter(|| WebhookEvent::from_slice(black_box(&delivery.body)))
     });
+    // Reference point: the same bytes into an untyped `serde_json::Value`.
+    group.bench_function("serde_json_value_2KiB", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&delivery.body)))
+    });
     group.finish();
 }
 

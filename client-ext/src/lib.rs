@@ -1,6 +1,41 @@
 //! Rust SDK for the Mirai Minds Voice Agent API.
+//!
+//! # Quick start
+//!
+//! Set `MIRAI_PUBLIC_KEY`, `MIRAI_PRIVATE_KEY` and `MIRAI_WORKSPACE` (see [`config`] for every variable), then:
+//!
+//! ```no_run
+//! use mirai_voice::Client;
+//! use mirai_voice::api::{AbortOutcome, InitiateCall};
+//!
+//! # async fn example() -> mirai_voice::Result<()> {
+//! let client = Client::from_env()?;
+//!
+//! let call = client
+//!     .calls()
+//!     .initiate(InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718"))
+//!     .await?;
+//! println!("queued call {}", call.call_id);
+//!
+//! match client.calls().abort(&call.call_id).await? {
+//!     AbortOutcome::Aborted { .. } => println!("aborted"),
+//!     AbortOutcome::NotAbortable { state, .. } => println!("too late, the call is {state:?}"),
+//!     AbortOutcome::NotFound => println!("no such call"),
+//!     _ => {}
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every operation returns [`Error`]: match [`Error::Api`] for the API's answers (with
+//! [`ErrorKind`](error::ErrorKind), `code` and `message`), and treat [`Error::OutcomeUnknown`] as "check before
+//! trying again": operations with side effects (placing a call, purchasing a number, ...) are never repeated
+//! after an ambiguous failure. The operations are grouped by area in [`api`]; [`Client::raw`] reaches the
+//! generated client underneath.
 
+pub mod api;
 pub mod call_status;
+mod client;
 pub mod config;
 pub mod error;
 pub mod executor;
@@ -13,8 +48,11 @@ pub mod webhook;
 #[cfg(test)]
 mod test_support;
 
+pub use client::Client;
 pub use config::{ClientBuilder, ClientConfig, Environment};
 pub use error::Error;
+/// The request and response types of the API, generated from `swagger.yaml`.
+pub use mirai_voice_generated::types;
 
 /// The result type of every fallible operation in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -675,3 +675,17 @@ fn builders_follow_the_documented_shapes() {
         "Jane"
     );
 }
+
+#[test]
+fn numbers_survive_a_round_trip_exactly() {
+    // Found by the fuzz target: without exact float parsing, an 80-digit
+    // integer read back from the SDK's own output differed in the last bit.
+    let body = r#"{"event":{"type":"end,of-call","data":{"analysis":{"n":11111000000000000000000000000000000000000000000000000000000018446744073709551615},"credits":{"used":0.30000000000000004}}}}"#;
+    let event = parse(body);
+    assert_eq!(WebhookEvent::from_slice(&event.to_vec()).unwrap(), event);
+    let event = parse(&envelope(
+        "end-of-call",
+        json!({ "credits": { "used": 0.1, "available": 1e-300 } }),
+    ));
+    assert_eq!(WebhookEvent::from_slice(&event.to_vec()).unwrap(), event);
+}

@@ -410,6 +410,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Validates the settings and returns a [`Client`](crate::Client).
+    ///
+    /// ```
+    /// use mirai_voice::{ClientBuilder, Environment};
+    ///
+    /// let client = ClientBuilder::new()
+    ///     .public_key("pk_0123456789abcdef0123456789abcdef")
+    ///     .private_key("sk_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    ///     .environment(Environment::Staging)
+    ///     .build()?;
+    /// assert_eq!(client.base_url(), "https://api.stage.voice-agent.miraiminds.co");
+    /// # Ok::<(), mirai_voice::Error>(())
+    /// ```
+    pub fn build(self) -> crate::Result<crate::Client> {
+        crate::Client::new(self.build_config()?)
+    }
+
     /// Validates the settings and returns the configuration.
     pub fn build_config(self) -> Result<ClientConfig, ConfigError> {
         let invalid = |setting| move |reason| ConfigError::InvalidSetting { setting, reason };

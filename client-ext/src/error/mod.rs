@@ -11,17 +11,23 @@
 //! | [`Error::Validation`] | rejected before sending ([`ValidationError`]) | no |
 //! | [`Error::OutcomeUnknown`] | a request with side effects was sent and it is unknown whether it took effect ([`OutcomeUnknown`]) | no: check first |
 //! | [`Error::Config`] | invalid client configuration ([`ConfigError`]) | no |
+//! | [`Error::KnowledgeBase`] | a knowledge-base upload could not read its file, or the file failed or was slow to process ([`KnowledgeBaseError`]) | no |
 //!
 //! `Display` texts name the operation and say what to do; `Debug` output never contains the API keys (header
 //! values of `x-public-key`/`x-private-key` are redacted, and key-shaped text in server bodies is masked).
 //!
 //! Error responses are parsed tolerantly (see [`parse_error_body`]): `{code, message}` and
 //! `{status_code, message}` bodies, HTML from gateways, empty bodies.
+//!
+//! The [`catalogue`] lists, for every documented error response of every operation in the
+//! spec (and the usual undocumented ones: gateway HTML, empty 401, 429, truncated JSON), the
+//! error you get and its message, e.g. what a 409 on `adminCreateAssistant` gives you.
 
 #![warn(missing_docs)]
 
 mod api_error;
 mod body;
+pub mod catalogue;
 mod decode;
 mod kind;
 mod mapping;
@@ -45,6 +51,7 @@ pub use validation::ValidationError;
 pub(crate) use transport::error_chain;
 
 pub use crate::config::ConfigError;
+pub use crate::knowledge_base::KnowledgeBaseError;
 use crate::operation::Idempotency;
 
 /// Everything that can go wrong when calling the API.
@@ -89,6 +96,9 @@ pub enum Error {
     /// The client configuration is invalid.
     #[error(transparent)]
     Config(ConfigError),
+    /// A knowledge-base upload failed outside the API's error responses.
+    #[error(transparent)]
+    KnowledgeBase(Box<KnowledgeBaseError>),
 }
 
 impl Error {
@@ -106,9 +116,11 @@ impl Error {
             Self::Timeout(t) => {
                 t.request_not_sent() || t.operation().idempotency() == Idempotency::Idempotent
             }
-            Self::Decode(_) | Self::Validation(_) | Self::OutcomeUnknown(_) | Self::Config(_) => {
-                false
-            }
+            Self::Decode(_)
+            | Self::Validation(_)
+            | Self::OutcomeUnknown(_)
+            | Self::Config(_)
+            | Self::KnowledgeBase(_) => false,
         }
     }
 
@@ -118,7 +130,11 @@ impl Error {
             Self::Api(api) => Some(api.status()),
             Self::Decode(decode) => decode.status(),
             Self::OutcomeUnknown(unknown) => unknown.status(),
-            Self::Transport(_) | Self::Timeout(_) | Self::Validation(_) | Self::Config(_) => None,
+            Self::Transport(_)
+            | Self::Timeout(_)
+            | Self::Validation(_)
+            | Self::Config(_)
+            | Self::KnowledgeBase(_) => None,
         }
     }
 
@@ -144,6 +160,7 @@ impl Error {
                 Some(operation_id)
             }
             Self::Validation(ValidationError::InvalidRequest { operation_id, .. }) => *operation_id,
+            Self::KnowledgeBase(e) => e.operation_id(),
             Self::Validation(_) | Self::Config(_) => None,
         }
     }
@@ -172,6 +189,7 @@ impl std::fmt::Debug for Error {
             Self::Validation(e) => f.debug_tuple("Validation").field(e).finish(),
             Self::OutcomeUnknown(e) => f.debug_tuple("OutcomeUnknown").field(e).finish(),
             Self::Config(e) => f.debug_tuple("Config").field(e).finish(),
+            Self::KnowledgeBase(e) => f.debug_tuple("KnowledgeBase").field(e).finish(),
         }
     }
 }
@@ -221,6 +239,12 @@ impl From<ConfigError> for Error {
 impl From<mirai_voice_generated::MissingCredential> for Error {
     fn from(missing: mirai_voice_generated::MissingCredential) -> Self {
         Self::Validation(missing.into())
+    }
+}
+
+impl From<KnowledgeBaseError> for Error {
+    fn from(error: KnowledgeBaseError) -> Self {
+        Self::KnowledgeBase(Box::new(error))
     }
 }
 

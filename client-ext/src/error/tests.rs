@@ -202,6 +202,12 @@ fn every_variant() -> Vec<Error> {
         }
         .into(),
         PlanError::EmptyFile.into(),
+        KnowledgeBaseError::NotReady {
+            knowledge_base_id: "6650f0c2a1b2c3d4e5f60718".into(),
+            waited: Duration::from_secs(300),
+            last_status: Some(crate::knowledge_base::KnowledgeBaseStatus::Processing),
+        }
+        .into(),
     ]
 }
 
@@ -232,7 +238,8 @@ fn operation_ids_by_variant() {
             Some("listApiTools"),
             Some("initiateCall"),
             None,
-            None
+            None,
+            Some("getKnowledgeBaseFile")
         ]
     );
     assert_eq!(

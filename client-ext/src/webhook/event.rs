@@ -25,10 +25,10 @@ use serde_json::{Map, Value};
 use crate::call_status::CallStatus;
 
 /// A whole webhook delivery.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebhookEvent {
     /// The `metadata` object given when the call was initiated, echoed on every
-    /// event (empty when absent).
+    /// event (empty when absent or `null`).
     pub metadata: Map<String, Value>,
     /// The event itself.
     pub event: Event,
@@ -116,15 +116,6 @@ pub enum Event {
     Action(ActionEvent),
     /// An event type this SDK does not know.
     Unknown(UnknownEvent),
-}
-
-impl Default for Event {
-    fn default() -> Self {
-        Event::Call(CallEvent {
-            kind: CallEventType::Initiate,
-            data: CallEventData::default(),
-        })
-    }
 }
 
 impl Event {

@@ -103,7 +103,12 @@ impl WebhookReceiver {
             return Err(error.into());
         }
         let event = WebhookEvent::from_slice(body).inspect_err(|error| {
-            tracing::warn!(%error, "verified webhook delivery is not a valid event");
+            // Position only: the message may quote customer data from the body.
+            tracing::warn!(
+                line = error.line(),
+                column = error.column(),
+                "verified webhook delivery is not a valid event"
+            );
         })?;
         let dedupe_key = DedupeKey::for_event(&event, body);
         if let Some(deduper) = &self.deduper

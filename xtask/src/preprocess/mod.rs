@@ -154,6 +154,7 @@ pub fn preprocess(mut document: Value) -> Result<Preprocessed, PreprocessError> 
     responses::fill_missing_json_schemas(&mut document, &mut report);
     responses::unify_success_responses(&mut document, &mut report);
     responses::hoist_colliding_success_schemas(&mut document, &mut report);
+    responses::widen_success_status(&mut document, &mut report);
     let error_schemas = responses::normalize_error_responses(&mut document, &mut report);
     descriptions::tag_untagged_code_fences(&mut document, &mut report);
 

@@ -183,6 +183,34 @@ pub fn unify_success_responses(document: &mut Value, report: &mut Report) {
     }
 }
 
+/// The sources disagree on exact success codes (the Shopify onboarding is `201` in the spec
+/// and `200` in a guide), and progenitor treats any other 2xx as an unexpected response. Once
+/// an operation has one success response, it is widened to `2XX`, so any success status
+/// decodes as the documented body.
+pub fn widen_success_status(document: &mut Value, report: &mut Report) {
+    for (loc, id) in each_operation(document) {
+        let Some(responses) = responses_mut(document, &loc) else {
+            continue;
+        };
+        let success: Vec<String> = responses
+            .keys()
+            .filter(|c| is_success(c))
+            .cloned()
+            .collect();
+        let [code] = success.as_slice() else { continue };
+        if code == "2XX" {
+            continue;
+        }
+        // Keep the position in the map, so the generated code's order stays readable.
+        let entries: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+        for (k, v) in entries {
+            let key = if &k == code { "2XX".to_string() } else { k };
+            responses.insert(key, v);
+        }
+        report.change("responses", id, format!("success {code} widened to 2XX"));
+    }
+}
+
 /// An inline success schema whose synthesized name (`{OperationId}Response`) is already a
 /// component of another shape would silently decode as that component. Hoist it into a
 /// component of its own and refer to it.
@@ -535,6 +563,21 @@ mod tests {
         unify_success_responses(&mut doc, &mut report);
         let responses = doc["paths"]["/x"]["post"]["responses"].as_object().unwrap();
         assert_eq!(responses.keys().collect::<Vec<_>>(), ["200", "202"]);
+    }
+
+    #[test]
+    fn a_single_success_code_is_widened() {
+        let mut doc = json!({"paths": {
+            "/a": {"post": {"operationId": "a", "responses": {"201": {"description": "made"}, "400": {"description": "bad"}}}},
+            "/b": {"get": {"operationId": "b", "responses": {"200": {"description": "x"}, "202": {"description": "y"}}}}
+        }});
+        let mut report = Report::default();
+        widen_success_status(&mut doc, &mut report);
+        let a = doc["paths"]["/a"]["post"]["responses"].as_object().unwrap();
+        assert_eq!(a.keys().collect::<Vec<_>>(), ["2XX", "400"]);
+        // Two success responses are left as they are.
+        assert!(doc["paths"]["/b"]["get"]["responses"]["200"].is_object());
+        assert_eq!(report.changes.len(), 1);
     }
 
     #[test]

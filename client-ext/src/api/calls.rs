@@ -1,0 +1,463 @@
+//! Calls: place a phone or web call, abort it, replace its payload.
+
+use mirai_voice_generated::prelude::*;
+use mirai_voice_generated::types;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::require_id;
+use crate::call_status::CallStatus;
+use crate::client::Client;
+use crate::error::Error;
+
+/// The call operations; see [`Client::calls`].
+#[derive(Clone, Copy, Debug)]
+pub struct Calls<'a> {
+    client: &'a Client,
+}
+
+/// A phone call to place with [`Calls::initiate`].
+///
+/// Only `phone_number` and `assistant` are required; the payload's shape depends on the assistant's variant.
+///
+/// ```
+/// use mirai_voice::api::InitiateCall;
+/// use serde_json::json;
+///
+/// let call = InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718")
+///     .custom_payload(json!({"orderId": "1001", "customerName": "Jane"}).as_object().unwrap().clone())
+///     .callback_url("https://example.com/mirai/webhook")
+///     .priority(true);
+/// assert_eq!(call.priority, Some(true));
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct InitiateCall {
+    /// The number to dial (E.164 recommended, e.g. `+15550100`).
+    pub phone_number: String,
+    /// The assistant's id.
+    pub assistant: String,
+    /// Per-call values for the assistant's prompt; see [`InitiateCall::custom_payload`] for free-form ones.
+    pub payload: Option<types::InitiateCallRequestPayload>,
+    /// The HTTPS URL that receives this call's webhook events.
+    pub callback_url: Option<String>,
+    /// Metadata echoed on every webhook event of the call (and a per-contact discount).
+    pub metadata: Option<types::InitiateCallRequestMetadata>,
+    /// Whether the call jumps the queue.
+    pub priority: Option<bool>,
+}
+
+impl InitiateCall {
+    /// A call to `phone_number` by the assistant `assistant`.
+    pub fn new(phone_number: impl Into<String>, assistant: impl Into<String>) -> Self {
+        Self {
+            phone_number: phone_number.into(),
+            assistant: assistant.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets a typed payload (abandoned cart, Shopify order, NDR follow-up or custom).
+    pub fn payload(mut self, payload: types::InitiateCallRequestPayload) -> Self {
+        self.payload = Some(payload);
+        self
+    }
+
+    /// Sets a free-form payload, as custom assistants take it: the object is sent as is.
+    pub fn custom_payload(mut self, payload: Map<String, Value>) -> Self {
+        self.payload = Some(types::InitiateCallRequestPayload {
+            subtype_3: Some(types::CustomPayload(payload)),
+            ..Default::default()
+        });
+        self
+    }
+
+    /// Sets the webhook URL for this call's events.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// Sets the metadata echoed on the call's webhook events.
+    pub fn metadata(mut self, metadata: types::InitiateCallRequestMetadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Sets whether the call jumps the queue.
+    pub fn priority(mut self, priority: bool) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+}
+
+impl From<types::InitiateCallRequest> for InitiateCall {
+    fn from(request: types::InitiateCallRequest) -> Self {
+        Self {
+            phone_number: request.phone_number,
+            assistant: request.assistant,
+            payload: request.payload,
+            callback_url: request.callback_url,
+            metadata: request.metadata,
+            priority: request.priority,
+        }
+    }
+}
+
+impl From<InitiateCall> for types::InitiateCallRequest {
+    fn from(call: InitiateCall) -> Self {
+        Self {
+            phone_number: call.phone_number,
+            assistant: call.assistant,
+            payload: call.payload,
+            callback_url: call.callback_url,
+            metadata: call.metadata,
+            priority: call.priority,
+        }
+    }
+}
+
+/// A call the API accepted: its id and first status.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct InitiatedCall {
+    /// The call's id: pass it to [`Calls::abort`] or [`Calls::update_payload`], and match it in webhook events.
+    #[serde(rename = "callId")]
+    pub call_id: String,
+    /// The status reported at creation (usually `initiate`); statuses added to the API later are kept as
+    /// [`CallStatus::Unknown`].
+    #[serde(default)]
+    pub status: Option<CallStatus>,
+}
+
+/// A browser (web) call to start with [`Calls::web`].
+///
+/// ```
+/// use mirai_voice::api::WebCall;
+/// let call = WebCall::new("6650f0c2a1b2c3d4e5f60718").system_prompt("Greet the visitor in Hindi.");
+/// assert_eq!(call.assistant, "6650f0c2a1b2c3d4e5f60718");
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct WebCall {
+    /// The assistant's id.
+    pub assistant: String,
+    /// Per-call values for the assistant's prompt.
+    pub payload: Option<types::InitiateWebCallRequestPayload>,
+    /// Metadata kept with the call.
+    pub metadata: Map<String, Value>,
+    /// A system prompt replacing the assistant's for this call.
+    pub system_prompt: Option<String>,
+}
+
+impl WebCall {
+    /// A web call with the assistant `assistant`.
+    pub fn new(assistant: impl Into<String>) -> Self {
+        Self {
+            assistant: assistant.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets a free-form payload, as custom assistants take it.
+    pub fn custom_payload(mut self, payload: Map<String, Value>) -> Self {
+        self.payload = Some(types::InitiateWebCallRequestPayload {
+            subtype_3: Some(types::CustomPayload(payload)),
+            ..Default::default()
+        });
+        self
+    }
+
+    /// Sets the metadata kept with the call.
+    pub fn metadata(mut self, metadata: Map<String, Value>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// Replaces the assistant's system prompt for this call.
+    pub fn system_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.system_prompt = Some(prompt.into());
+        self
+    }
+}
+
+impl From<types::InitiateWebCallRequest> for WebCall {
+    fn from(request: types::InitiateWebCallRequest) -> Self {
+        Self {
+            assistant: request.assistant,
+            payload: request.payload,
+            metadata: request.metadata,
+            system_prompt: request.system_prompt,
+        }
+    }
+}
+
+impl From<WebCall> for types::InitiateWebCallRequest {
+    fn from(call: WebCall) -> Self {
+        Self {
+            assistant: call.assistant,
+            payload: call.payload,
+            metadata: call.metadata,
+            system_prompt: call.system_prompt,
+        }
+    }
+}
+
+/// What [`Calls::abort`] achieved.
+///
+/// The API refuses an abort (HTTP 400) once a call is in progress, ended, completed, timed out or already aborted;
+/// those answers are outcomes, not errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AbortOutcome {
+    /// The call and its remaining attempts were cancelled; a `call.aborted` webhook event follows.
+    Aborted {
+        /// The API's message.
+        message: Option<String>,
+    },
+    /// The call exists but can no longer be aborted.
+    NotAbortable {
+        /// The API's explanation, e.g. `Call already aborted`.
+        message: Option<String>,
+        /// The call's state, when the message names exactly one (e.g. `already aborted` → `aborted`).
+        state: Option<CallStatus>,
+    },
+    /// No call with this id exists in the workspace.
+    NotFound,
+}
+
+impl<'a> Calls<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// Places a phone call (`initiateCall`).
+    ///
+    /// Not retried after an ambiguous failure: a timeout or a 5xx after sending gives
+    /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) instead of risking a second dial.
+    ///
+    /// ```no_run
+    /// use mirai_voice::api::InitiateCall;
+    ///
+    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// let call = client.calls().initiate(InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718")).await?;
+    /// println!("queued {} ({:?})", call.call_id, call.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn initiate(&self, call: impl Into<InitiateCall>) -> crate::Result<InitiatedCall> {
+        const OP: &str = "initiateCall";
+        let request = types::InitiateCallRequest::from(call.into());
+        require_id(OP, "phone_number", &request.phone_number)?;
+        require_id(OP, "assistant", &request.assistant)?;
+        self.client
+            .run_tolerant(OP, |c| c.initiate_call().body(request).send())
+            .await
+    }
+
+    /// Starts a web call (`initiateWebCall`) and returns the token the browser joins it with.
+    pub async fn web(
+        &self,
+        call: impl Into<WebCall>,
+    ) -> crate::Result<types::InitiateWebCallResponse> {
+        const OP: &str = "initiateWebCall";
+        let request = types::InitiateWebCallRequest::from(call.into());
+        require_id(OP, "assistant", &request.assistant)?;
+        let response = self
+            .client
+            .run(OP, |c| c.initiate_web_call().body(request).send())
+            .await?;
+        Ok(response.into_inner())
+    }
+
+    /// Aborts a call and its remaining attempts (`abortCall`).
+    ///
+    /// A refusal (400) is [`AbortOutcome::NotAbortable`] and an unknown id (404) is [`AbortOutcome::NotFound`];
+    /// other failures are errors.
+    ///
+    /// ```no_run
+    /// use mirai_voice::api::AbortOutcome;
+    ///
+    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// match client.calls().abort("6650f0c2a1b2c3d4e5f60718").await? {
+    ///     AbortOutcome::Aborted { .. } => println!("aborted"),
+    ///     AbortOutcome::NotAbortable { state, message } => println!("too late ({state:?}): {message:?}"),
+    ///     AbortOutcome::NotFound => println!("no such call"),
+    ///     _ => {}
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn abort(&self, call_id: impl AsRef<str>) -> crate::Result<AbortOutcome> {
+        const OP: &str = "abortCall";
+        let call_id = call_id.as_ref();
+        require_id(OP, "call_id", call_id)?;
+        let request = types::AbortCallRequest {
+            call_id: call_id.to_owned(),
+        };
+        let result = self
+            .client
+            .run(OP, |c| c.abort_call().body(request).send())
+            .await;
+        match result {
+            Ok(response) => Ok(AbortOutcome::Aborted {
+                message: response.into_inner().message,
+            }),
+            Err(Error::Api(api)) if api.status().as_u16() == 400 => {
+                let message = api.message().map(str::to_owned);
+                let state = message.as_deref().and_then(state_named_in);
+                Ok(AbortOutcome::NotAbortable { message, state })
+            }
+            Err(Error::Api(api)) if api.status().as_u16() == 404 => Ok(AbortOutcome::NotFound),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Replaces the payload of a call that has not been attempted yet (`updateCallPayload`). The payload is
+    /// replaced, not merged.
+    pub async fn update_payload(
+        &self,
+        call_id: impl AsRef<str>,
+        payload: Map<String, Value>,
+    ) -> crate::Result<types::UpdateCallPayloadResponse> {
+        const OP: &str = "updateCallPayload";
+        let call_id = call_id.as_ref();
+        require_id(OP, "call_id", call_id)?;
+        let body = types::UpdateCallPayloadBody { payload };
+        let response = self
+            .client
+            .run(OP, |c| {
+                c.update_call_payload().call_id(call_id).body(body).send()
+            })
+            .await?;
+        Ok(response.into_inner())
+    }
+}
+
+/// Status phrases, longest first so `validation failed` is not read as `failed`.
+const STATE_PHRASES: &[(&[&str], CallStatus)] = &[
+    (&["validation", "failed"], CallStatus::ValidationFailed),
+    (&["no", "answer"], CallStatus::NoAnswer),
+    (&["in", "progress"], CallStatus::InProgress),
+    (&["timed", "out"], CallStatus::Timeout),
+    (&["timeout"], CallStatus::Timeout),
+    (&["completed"], CallStatus::Completed),
+    (&["ended"], CallStatus::Ended),
+    (&["aborted"], CallStatus::Aborted),
+    (&["busy"], CallStatus::Busy),
+    (&["failed"], CallStatus::Failed),
+    (&["rescheduled"], CallStatus::Rescheduled),
+    (&["skip"], CallStatus::Skip),
+    (&["skipped"], CallStatus::Skip),
+    (&["initiate"], CallStatus::Initiate),
+];
+
+/// The call state an abort refusal names, when it names exactly one: `Call already aborted` → `aborted`,
+/// `Call is in progress` → `in-progress`. A message listing several states (`already aborted, in progress, or
+/// completed`) names none in particular. "be aborted" describes the request, not the state.
+pub(crate) fn state_named_in(message: &str) -> Option<CallStatus> {
+    let text = message.to_ascii_lowercase();
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut found: Vec<CallStatus> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let matched = STATE_PHRASES
+            .iter()
+            .find(|(phrase, _)| words[i..].starts_with(phrase));
+        match matched {
+            Some((phrase, status)) => {
+                let describes_request =
+                    *status == CallStatus::Aborted && i > 0 && words[i - 1] == "be";
+                if !describes_request && !found.contains(status) {
+                    found.push(status.clone());
+                }
+                i += phrase.len();
+            }
+            None => i += 1,
+        }
+    }
+    match found.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_messages_name_the_state() {
+        let cases = [
+            ("Call already aborted", Some(CallStatus::Aborted)),
+            ("Call is in progress", Some(CallStatus::InProgress)),
+            (
+                "Cannot abort: call status is in-progress",
+                Some(CallStatus::InProgress),
+            ),
+            ("Call already completed", Some(CallStatus::Completed)),
+            ("Call has ended", Some(CallStatus::Ended)),
+            ("Call timed out", Some(CallStatus::Timeout)),
+            (
+                "Call cannot be aborted because it is completed",
+                Some(CallStatus::Completed),
+            ),
+            ("Call failed validation", Some(CallStatus::Failed)),
+            (
+                "status: validation-failed",
+                Some(CallStatus::ValidationFailed),
+            ),
+            ("Call already aborted, in progress, or completed", None),
+            ("Bad Request", None),
+            ("", None),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(state_named_in(message), expected, "{message}");
+        }
+    }
+
+    #[test]
+    fn initiate_call_converts_both_ways() {
+        let call = InitiateCall::new("+15550100", "a1")
+            .callback_url("https://example.com/hook")
+            .priority(false);
+        let request = types::InitiateCallRequest::from(call);
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "phoneNumber": "+15550100", "assistant": "a1",
+                "callbackUrl": "https://example.com/hook", "priority": false
+            })
+        );
+        let back = InitiateCall::from(request);
+        assert_eq!(back.phone_number, "+15550100");
+        assert_eq!(
+            back.callback_url.as_deref(),
+            Some("https://example.com/hook")
+        );
+    }
+
+    #[test]
+    fn custom_payload_is_sent_verbatim() {
+        let payload = serde_json::json!({"orderId": "1001", "nested": {"a": [1, 2]}});
+        let call = InitiateCall::new("+15550100", "a1")
+            .custom_payload(payload.as_object().unwrap().clone());
+        let json = serde_json::to_value(types::InitiateCallRequest::from(call)).unwrap();
+        assert_eq!(json["payload"], payload);
+        let web = WebCall::new("a1").custom_payload(payload.as_object().unwrap().clone());
+        let json = serde_json::to_value(types::InitiateWebCallRequest::from(web)).unwrap();
+        assert_eq!(json["payload"], payload);
+    }
+
+    #[test]
+    fn initiated_call_keeps_unknown_statuses() {
+        let call: InitiatedCall =
+            serde_json::from_str(r#"{"callId":"c1","status":"voicemail"}"#).unwrap();
+        assert_eq!(call.call_id, "c1");
+        assert_eq!(call.status, Some(CallStatus::Unknown("voicemail".into())));
+    }
+}

@@ -1,0 +1,111 @@
+//! The operations of the API, grouped by area.
+//!
+//! Each area is a short-lived view of a [`Client`], obtained from it (`client.calls()`,
+//! `client.assistants()`, ...). Every method sends one operation of `swagger.yaml` (the knowledge-base upload
+//! sends several) with exactly the headers the operation needs, and returns [`Error`] on failure.
+//!
+//! | area | operations |
+//! |---|---|
+//! | [`Calls`] | `initiateCall`, `initiateWebCall`, `abortCall`, `updateCallPayload` |
+//! | [`Assistants`] | `adminCreateAssistant`, `adminListAssistants`, `adminGetAssistant`, `adminUpdateAssistant` |
+//! | [`Numbers`] | `searchAvailableNumbers`, `purchaseNumber`, `releaseNumber` |
+//! | [`Tools`] | `listApiTools`, `createApiTool`, `updateApiTool`, `deleteApiTool` |
+//! | [`Workspaces`] | `onboardCustomWorkspace`, `initializeWorkspace` |
+//! | [`Organizations`] | `archiveOrganizationOrWorkspace`, `unarchiveOrganizationOrWorkspace` |
+//! | [`KnowledgeBase`] | `listKnowledgeBaseFiles`, `getKnowledgeBaseFile`, `deleteKnowledgeBaseCollection`, `startKnowledgeBaseUpload`, `uploadKnowledgeBaseChunk`, `completeKnowledgeBaseUpload` |
+//! | [`Voices`] | `getVoiceGallery` |
+//! | [`Showcase`] | `listShowcaseCalls`, `getShowcaseCall`, `listShowcaseFlows`, `getShowcaseFlow` |
+//! | [`Client`] | `getHealthMonitor` ([`health`](crate::Client::health)), `shiprocketNdrWebhook` ([`shiprocket_ndr_webhook`](crate::Client::shiprocket_ndr_webhook)) |
+//!
+//! Results: list operations return their items. Where a response carries a status the API may extend (call
+//! status, knowledge-base status, number status and type, NDR outcome), this crate returns its own types that
+//! keep unknown values instead of failing. Other operations return the generated response type from
+//! [`types`](crate::types); should such a body hold a value the generated type does not know, the
+//! result is an [`Error::Decode`] that keeps the status and the raw body.
+//!
+//! Request bodies are the generated request types; every method taking one also accepts its generated builder
+//! (e.g. `types::AdminAssistantRequest::builder()`), and a value the builder rejects becomes an
+//! [`Error::Validation`] before anything is sent.
+
+#![warn(missing_docs)]
+
+mod assistants;
+mod calls;
+mod knowledge_base;
+mod numbers;
+mod organizations;
+mod platform;
+mod showcase;
+mod tools;
+mod voices;
+mod workspaces;
+
+pub use assistants::Assistants;
+pub use calls::{AbortOutcome, Calls, InitiateCall, InitiatedCall, WebCall};
+pub use knowledge_base::KnowledgeBase;
+pub use numbers::{AvailableNumber, NumberSearch, Numbers, PhoneNumber};
+pub use organizations::{ArchiveTarget, Organizations};
+pub use platform::NdrWebhookOutcome;
+pub use showcase::{Showcase, ShowcaseCallsQuery};
+pub use tools::Tools;
+pub use voices::Voices;
+pub use workspaces::Workspaces;
+
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+use crate::client::Client;
+use crate::error::{DecodeError, Error, RawBody, ValidationError};
+use crate::operation::OperationContext;
+
+/// `{ "data": T }`, the envelope most successes use. `data` may be missing or `null`.
+#[derive(Deserialize)]
+pub(crate) struct Envelope<T> {
+    #[serde(default)]
+    pub(crate) data: Option<T>,
+}
+
+/// `{ "data": [T] }`; a missing or `null` list is empty.
+#[derive(Deserialize)]
+pub(crate) struct ListEnvelope<T> {
+    #[serde(default)]
+    data: Option<Vec<T>>,
+}
+
+impl<T> ListEnvelope<T> {
+    pub(crate) fn into_items(self) -> Vec<T> {
+        self.data.unwrap_or_default()
+    }
+}
+
+/// Rejects an empty path parameter before sending: it would address another route.
+pub(crate) fn require_id(operation_id: &'static str, name: &str, value: &str) -> crate::Result<()> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::InvalidRequest {
+            operation_id: Some(operation_id),
+            message: format!("`{name}` is empty"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The error for a success response without the `data` it documents.
+pub(crate) fn missing_data(operation_id: &'static str, status: StatusCode) -> Error {
+    missing_field(operation_id, status, "data")
+}
+
+/// The error for a success response without a field the flow needs.
+pub(crate) fn missing_field(operation_id: &'static str, status: StatusCode, field: &str) -> Error {
+    let operation = match Client::spec(operation_id) {
+        Ok(spec) => OperationContext::from(spec),
+        Err(error) => return error,
+    };
+    DecodeError::new(
+        operation,
+        Some(status),
+        RawBody::empty(),
+        format!("the response has no `{field}`"),
+    )
+    .into()
+}

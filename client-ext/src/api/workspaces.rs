@@ -1,0 +1,69 @@
+//! Workspace onboarding.
+
+use std::fmt::Display;
+
+use mirai_voice_generated::prelude::*;
+use mirai_voice_generated::types;
+
+use crate::client::Client;
+
+/// The onboarding operations; see [`Client::workspaces`]. The organization is the one the keys belong to.
+#[derive(Clone, Copy, Debug)]
+pub struct Workspaces<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Workspaces<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// Creates a custom workspace (`onboardCustomWorkspace`). Use the returned workspace id with
+    /// [`Client::with_workspace`].
+    ///
+    /// ```no_run
+    /// use mirai_voice::types::CustomOnboardingRequest;
+    ///
+    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// let request: CustomOnboardingRequest = serde_json::from_value(serde_json::json!({
+    ///     "name": "Acme", "currencyCode": "USD", "timezone": "UTC",
+    ///     "supportContacts": {"phoneNumber": "+15550100"},
+    ///     "trustSignals": {"valuePropositionOneLiner": "Fast shipping"}
+    /// })).expect("a valid request");
+    /// let onboarded = client.workspaces().onboard_custom(request).await?;
+    /// println!("{:?}", onboarded.data);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn onboard_custom<R>(
+        &self,
+        request: R,
+    ) -> crate::Result<types::OnboardCustomWorkspaceResponse>
+    where
+        R: TryInto<types::CustomOnboardingRequest>,
+        R::Error: Display,
+    {
+        let response = self
+            .client
+            .run("onboardCustomWorkspace", |c| {
+                c.onboard_custom_workspace().body(request).send()
+            })
+            .await?;
+        Ok(response.into_inner())
+    }
+
+    /// Onboards a Shopify store (`initializeWorkspace`): creates the workspace and its billing configuration.
+    pub async fn onboard_shopify<R>(&self, request: R) -> crate::Result<types::OnboardingResponse>
+    where
+        R: TryInto<types::OnboardingRequest>,
+        R::Error: Display,
+    {
+        let response = self
+            .client
+            .run("initializeWorkspace", |c| {
+                c.initialize_workspace().body(request).send()
+            })
+            .await?;
+        Ok(response.into_inner())
+    }
+}

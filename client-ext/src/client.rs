@@ -1,0 +1,477 @@
+//! The client: one connection pool, one retry budget, credentials attached per operation.
+//!
+//! [`Client`] wraps the generated client. Every operation goes through the same path: look the operation up in
+//! the generated table, check that the client holds every header the operation needs (so a missing workspace
+//! fails before anything is sent), send through the [`Executor`] (timeouts, retries, tracing) and map failures to
+//! [`Error`]. The operations themselves are grouped by area: [`Client::calls`], [`Client::assistants`],
+//! [`Client::numbers`], [`Client::tools`], [`Client::workspaces`], [`Client::organizations`],
+//! [`Client::knowledge_base`], [`Client::voices`], [`Client::showcase`], plus [`Client::health`] and
+//! [`Client::shiprocket_ndr_webhook`].
+
+#![warn(missing_docs)]
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use mirai_voice_generated::{
+    ByteStream, ClientContext, ClientInfo, Credentials, InvalidCredential, OperationSpec,
+    RequestExecutor, ResponseValue,
+};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderName, HeaderValue};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::{
+    Assistants, Calls, KnowledgeBase, Numbers, Organizations, Showcase, Tools, Voices, Workspaces,
+};
+use crate::config::{ClientBuilder, ClientConfig, ConfigError, InvalidReason, check_header_value};
+use crate::error::{DecodeError, Error, RawBody, ValidationError};
+use crate::executor::{AttemptLog, AttemptReport, Executor};
+use crate::operation::OperationContext;
+use crate::secret::REDACTED;
+
+/// The generated client this crate wraps.
+pub(crate) type GenClient = mirai_voice_generated::Client;
+
+/// The error type of generated-client methods.
+pub(crate) type GenError = progenitor_client::Error<ByteStream>;
+
+/// A client for the Mirai Minds Voice Agent API.
+///
+/// Cloning is cheap (a reference count): clones, and clients derived with [`with_workspace`](Self::with_workspace)
+/// or [`with_organization`](Self::with_organization), share one connection pool and one retry budget.
+///
+/// ```no_run
+/// use mirai_voice::Client;
+///
+/// # async fn example() -> mirai_voice::Result<()> {
+/// let client = Client::from_env()?;
+/// let health = client.health().await?;
+/// println!("{:?}", health.data);
+///
+/// // The same pool and retry budget, another workspace.
+/// let other = client.with_workspace("6650f0c2a1b2c3d4e5f60001")?;
+/// let tools = other.tools().list().await?;
+/// println!("{} tools", tools.len());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    generated: GenClient,
+    executor: Arc<Executor>,
+    workspace: Option<String>,
+    organization: Option<String>,
+}
+
+impl Client {
+    /// A client configured from the process environment (see [`config`](crate::config) for the variables).
+    ///
+    /// ```no_run
+    /// let client = mirai_voice::Client::from_env()?;
+    /// # Ok::<(), mirai_voice::Error>(())
+    /// ```
+    pub fn from_env() -> crate::Result<Self> {
+        Self::new(ClientConfig::from_env()?)
+    }
+
+    /// A [`ClientBuilder`]; finish it with [`ClientBuilder::build`].
+    ///
+    /// ```
+    /// let client = mirai_voice::Client::builder()
+    ///     .public_key("pk_0123456789abcdef0123456789abcdef")
+    ///     .private_key("sk_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    ///     .workspace("6650f0c2a1b2c3d4e5f60001")
+    ///     .base_url("http://127.0.0.1:4010")
+    ///     .build()?;
+    /// assert_eq!(client.workspace(), Some("6650f0c2a1b2c3d4e5f60001"));
+    /// # Ok::<(), mirai_voice::Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client for a validated configuration.
+    ///
+    /// Fails only when the HTTP client cannot be created ([`ConfigError::HttpClient`]).
+    pub fn new(config: ClientConfig) -> crate::Result<Self> {
+        let http = config.http_client()?;
+        let executor = Arc::new(config.executor());
+        let mut credentials = Credentials::new(
+            config.public_key().expose_secret(),
+            config.private_key().expose_secret(),
+        )
+        .map_err(invalid_credential)?;
+        if let Some(workspace) = config.workspace() {
+            credentials = credentials
+                .with_workspace(workspace)
+                .map_err(invalid_credential)?;
+        }
+        if let Some(organization) = config.organization() {
+            credentials = credentials
+                .with_organization(organization)
+                .map_err(invalid_credential)?;
+        }
+        Ok(Self::assemble(
+            config.base_url(),
+            http,
+            executor,
+            credentials,
+            config.workspace().map(str::to_owned),
+            config.organization().map(str::to_owned),
+        ))
+    }
+
+    fn assemble(
+        base_url: &str,
+        http: reqwest::Client,
+        executor: Arc<Executor>,
+        credentials: Credentials,
+        workspace: Option<String>,
+        organization: Option<String>,
+    ) -> Self {
+        let request_executor: Arc<dyn RequestExecutor> = executor.clone();
+        let generated = GenClient::new_with_client(
+            base_url,
+            http,
+            ClientContext::new(credentials, request_executor),
+        );
+        Self {
+            shared: Arc::new(Shared {
+                generated,
+                executor,
+                workspace,
+                organization,
+            }),
+        }
+    }
+
+    /// A client for another workspace: the same keys, organization, connection pool and retry budget, with only
+    /// the `workspace` header changed.
+    ///
+    /// Fails with [`ConfigError::InvalidSetting`] when `workspace` cannot be sent as a header.
+    pub fn with_workspace(&self, workspace: impl AsRef<str>) -> crate::Result<Self> {
+        let workspace = workspace.as_ref();
+        check_header_value(workspace).map_err(|reason| invalid_setting("workspace", reason))?;
+        let credentials = self
+            .credentials()
+            .clone()
+            .with_workspace(workspace)
+            .map_err(invalid_credential)?;
+        Ok(self.derive(
+            credentials,
+            Some(workspace.to_owned()),
+            self.shared.organization.clone(),
+        ))
+    }
+
+    /// A client for another organization (the `organization` header of the number-pool operations); everything
+    /// else is shared as with [`with_workspace`](Self::with_workspace).
+    pub fn with_organization(&self, organization: impl AsRef<str>) -> crate::Result<Self> {
+        let organization = organization.as_ref();
+        check_header_value(organization)
+            .map_err(|reason| invalid_setting("organization", reason))?;
+        let credentials = self
+            .credentials()
+            .clone()
+            .with_organization(organization)
+            .map_err(invalid_credential)?;
+        Ok(self.derive(
+            credentials,
+            self.shared.workspace.clone(),
+            Some(organization.to_owned()),
+        ))
+    }
+
+    fn derive(
+        &self,
+        credentials: Credentials,
+        workspace: Option<String>,
+        organization: Option<String>,
+    ) -> Self {
+        // `reqwest::Client` clones share their connection pool; the executor (and so the retry budget) is shared
+        // through the `Arc`.
+        Self::assemble(
+            self.base_url(),
+            self.http().clone(),
+            self.shared.executor.clone(),
+            credentials,
+            workspace,
+            organization,
+        )
+    }
+
+    /// The generated client underneath, for anything this crate does not wrap. Its methods attach the same
+    /// credentials and use the same executor, but return `progenitor_client` errors; map them with
+    /// [`Error::from_progenitor`].
+    ///
+    /// ```no_run
+    /// use mirai_voice_generated::prelude::*;
+    ///
+    /// # async fn example(client: mirai_voice::Client) {
+    /// let response = client.raw().list_api_tools().send().await;
+    /// # let _ = response;
+    /// # }
+    /// ```
+    pub fn raw(&self) -> &mirai_voice_generated::Client {
+        &self.shared.generated
+    }
+
+    /// The executor sending every request of this client (and of clients derived from it).
+    pub fn executor(&self) -> &Executor {
+        &self.shared.executor
+    }
+
+    /// The API base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.shared.generated.baseurl()
+    }
+
+    /// The workspace sent to workspace-scoped operations, if any.
+    pub fn workspace(&self) -> Option<&str> {
+        self.shared.workspace.as_deref()
+    }
+
+    /// The organization sent to the number-pool operations, if any.
+    pub fn organization(&self) -> Option<&str> {
+        self.shared.organization.as_deref()
+    }
+
+    /// Calls: initiate, web, abort, update the payload.
+    pub fn calls(&self) -> Calls<'_> {
+        Calls::new(self)
+    }
+
+    /// Assistants: create, list, get, update.
+    pub fn assistants(&self) -> Assistants<'_> {
+        Assistants::new(self)
+    }
+
+    /// The number pool: search, purchase, release (needs an organization).
+    pub fn numbers(&self) -> Numbers<'_> {
+        Numbers::new(self)
+    }
+
+    /// API tools: list, create, update, delete.
+    pub fn tools(&self) -> Tools<'_> {
+        Tools::new(self)
+    }
+
+    /// Workspace onboarding.
+    pub fn workspaces(&self) -> Workspaces<'_> {
+        Workspaces::new(self)
+    }
+
+    /// Archiving and unarchiving organizations and workspaces.
+    pub fn organizations(&self) -> Organizations<'_> {
+        Organizations::new(self)
+    }
+
+    /// The knowledge base: files, collections and chunked uploads.
+    pub fn knowledge_base(&self) -> KnowledgeBase<'_> {
+        KnowledgeBase::new(self)
+    }
+
+    /// The voice gallery.
+    pub fn voices(&self) -> Voices<'_> {
+        Voices::new(self)
+    }
+
+    /// The public showcase of example calls and flows (no credentials sent).
+    pub fn showcase(&self) -> Showcase<'_> {
+        Showcase::new(self)
+    }
+
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.shared.generated.inner().credentials
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.shared.generated.client()
+    }
+
+    /// The table entry of `operation_id`. Every id this crate passes is in the table; a missing one is reported
+    /// rather than panicking.
+    pub(crate) fn spec(operation_id: &'static str) -> crate::Result<&'static OperationSpec> {
+        OperationSpec::find(operation_id).ok_or_else(|| {
+            ValidationError::InvalidRequest {
+                operation_id: Some(operation_id),
+                message: "the operation is not in the generated operation table".into(),
+            }
+            .into()
+        })
+    }
+
+    /// Runs a generated-client call for `operation_id`: checks credentials first, records the attempts, maps
+    /// errors.
+    pub(crate) async fn run<'c, T, F>(
+        &'c self,
+        operation_id: &'static str,
+        call: impl FnOnce(&'c GenClient) -> F,
+    ) -> crate::Result<ResponseValue<T>>
+    where
+        F: Future<Output = Result<ResponseValue<T>, GenError>>,
+    {
+        let (operation, result, report) = self.attempt(operation_id, call).await?;
+        match result {
+            Ok(value) => Ok(value),
+            Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
+        }
+    }
+
+    /// Like [`run`](Self::run), returning the body as `T`, a tolerant view of the generated type `G`: when the
+    /// generated type rejects the body (e.g. an enum value added to the API later), the body is decoded as `T`
+    /// instead of failing.
+    pub(crate) async fn run_tolerant<'c, G, T, F>(
+        &'c self,
+        operation_id: &'static str,
+        call: impl FnOnce(&'c GenClient) -> F,
+    ) -> crate::Result<T>
+    where
+        G: Serialize,
+        T: DeserializeOwned,
+        F: Future<Output = Result<ResponseValue<G>, GenError>>,
+    {
+        Ok(self.run_tolerant_status(operation_id, call).await?.1)
+    }
+
+    /// Like [`run_tolerant`](Self::run_tolerant), also returning the success status.
+    pub(crate) async fn run_tolerant_status<'c, G, T, F>(
+        &'c self,
+        operation_id: &'static str,
+        call: impl FnOnce(&'c GenClient) -> F,
+    ) -> crate::Result<(StatusCode, T)>
+    where
+        G: Serialize,
+        T: DeserializeOwned,
+        F: Future<Output = Result<ResponseValue<G>, GenError>>,
+    {
+        let (operation, result, report) = self.attempt(operation_id, call).await?;
+        match result {
+            Ok(value) => {
+                let status = value.status();
+                // Re-reading what the generated type decoded: it only fails if `T` requires a field `G` lacks.
+                let json = serde_json::to_vec(&*value).unwrap_or_default();
+                serde_json::from_slice(&json)
+                    .map(|tolerant| (status, tolerant))
+                    .map_err(|e| {
+                        DecodeError::new(
+                            operation,
+                            Some(status),
+                            RawBody::bounded(&json, false),
+                            e.to_string(),
+                        )
+                        .into()
+                    })
+            }
+            Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
+                match (serde_json::from_slice(&body), report.last_status()) {
+                    (Ok(tolerant), Some(status)) => Ok((status, tolerant)),
+                    _ => {
+                        let error = GenError::InvalidResponsePayload(body, error);
+                        Err(Error::from_progenitor(operation, error, Some(&report)).await)
+                    }
+                }
+            }
+            Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
+        }
+    }
+
+    async fn attempt<'c, T, F>(
+        &'c self,
+        operation_id: &'static str,
+        call: impl FnOnce(&'c GenClient) -> F,
+    ) -> crate::Result<(
+        OperationContext,
+        Result<ResponseValue<T>, GenError>,
+        AttemptReport,
+    )>
+    where
+        F: Future<Output = Result<ResponseValue<T>, GenError>>,
+    {
+        let spec = Self::spec(operation_id)?;
+        self.credentials().check(spec)?;
+        let log = AttemptLog::new();
+        let result = log.scope(call(&self.shared.generated)).await;
+        Ok((OperationContext::from(spec), result, log.report()))
+    }
+
+    /// Sends a request the generated client cannot build (multipart, undeclared bodies) with the credentials the
+    /// table records for `spec` and through the same executor. Returns the status and body of a success; an error
+    /// status is mapped to [`Error`].
+    pub(crate) async fn send_raw(
+        &self,
+        spec: &'static OperationSpec,
+        operation: OperationContext,
+        build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+    ) -> crate::Result<(StatusCode, Bytes)> {
+        self.credentials().check(spec)?;
+        let mut request = build(self.http(), self.base_url())
+            .header(
+                HeaderName::from_static("api-version"),
+                HeaderValue::from_static(GenClient::api_version()),
+            )
+            .build()
+            .map_err(|e| Error::from_reqwest(operation, e))?;
+        self.credentials().apply(spec, request.headers_mut())?;
+        let (result, report) = self
+            .shared
+            .executor
+            .execute_reported(self.http(), request, &operation)
+            .await;
+        let response = match result {
+            Ok(response) => response,
+            Err(e) => return Err(Error::from_reqwest(operation, e).with_report(&report)),
+        };
+        let status = response.status();
+        if !status.is_success() {
+            let error = progenitor_client::Error::<()>::UnexpectedResponse(response);
+            return Err(Error::from_progenitor(operation, error, Some(&report)).await);
+        }
+        match response.bytes().await {
+            Ok(body) => Ok((status, body)),
+            Err(e) => {
+                let error = progenitor_client::Error::<()>::ResponseBodyError(e);
+                Err(Error::from_progenitor(operation, error, Some(&report)).await)
+            }
+        }
+    }
+}
+
+fn invalid_setting(setting: &'static str, reason: InvalidReason) -> Error {
+    ConfigError::InvalidSetting { setting, reason }.into()
+}
+
+/// A credential the configuration already validated, rejected by the header layer anyway.
+fn invalid_credential(error: InvalidCredential) -> Error {
+    let setting = match error.what {
+        "public key" => "public_key",
+        "private key" => "private_key",
+        "workspace id" => "workspace",
+        "organization id" => "organization",
+        _ => "credentials",
+    };
+    invalid_setting(setting, InvalidReason::NotHeaderSafe)
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never delegate to the generated client's or reqwest's Debug: only what is known to be harmless is shown.
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url())
+            .field("public_key", &REDACTED)
+            .field("private_key", &REDACTED)
+            .field("workspace", &self.workspace())
+            .field("organization", &self.organization())
+            .field("executor", &self.shared.executor)
+            .finish()
+    }
+}
