@@ -48,6 +48,7 @@ pub mod webhook;
 #[cfg(test)]
 mod test_support;
 
+pub use call_status::CallStatus;
 pub use client::Client;
 pub use config::{ClientBuilder, ClientConfig, Environment};
 pub use error::Error;

@@ -1,1 +1,98 @@
-//! Emulator of the Voice Agent API.
+//! A stateful emulator of the Mirai Minds Voice Agent API.
+//!
+//! It serves every operation of the vendored `swagger.yaml` with in-memory state per
+//! organization and workspace, authenticates like the service, runs calls through their
+//! lifecycle on a virtual clock, POSTs signed webhooks to each call's `callbackUrl`, and lets
+//! tests inject faults. Tests drive it through [`Control`] (in-process) or the same operations
+//! over HTTP under `/__control`.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use mirai_voice_mock::{CallStatus, MockServer};
+//! use serde_json::{Value, json};
+//!
+//! let server = MockServer::start().await;
+//! let creds = server.credentials();
+//! let http = reqwest::Client::new();
+//! let post = |path: &str, body: Value| {
+//!     http.post(format!("{}{path}", server.base_url()))
+//!         .header("x-public-key", &creds.public_key)
+//!         .header("x-private-key", &creds.private_key)
+//!         .header("workspace", &creds.workspace_id)
+//!         .json(&body)
+//!         .send()
+//! };
+//!
+//! let created: Value = post("/v1/admin/assistant/create", json!({
+//!     "name": "Support",
+//!     "variant": { "type": "custom" },
+//!     "agent": { "identity": { "name": "Priya" }, "systemPrompt": "Be helpful." },
+//! })).await.unwrap().json().await.unwrap();
+//! let assistant = created["data"]["assistantId"].as_str().unwrap();
+//!
+//! // Numbers ending in 0001 never pick up.
+//! let call: Value = post("/v2/call/initiate", json!({
+//!     "phoneNumber": "+14155550001",
+//!     "assistant": assistant,
+//! })).await.unwrap().json().await.unwrap();
+//! let call_id = call["callId"].as_str().unwrap();
+//!
+//! server.control().advance(60).await;
+//! let state = server.control().call(call_id).unwrap();
+//! assert_eq!(state.status, Some(CallStatus::NoAnswer));
+//! assert!(!state.lifecycle_ended, "a re-attempt is scheduled");
+//! # }
+//! ```
+//!
+//! Behaviour worth knowing:
+//!
+//! * Time stands still until the control API moves it; see [`lifecycle`] for each outcome's
+//!   timeline, the retry rules and how phone numbers steer outcomes.
+//! * `GET /health`, the showcase and the Shiprocket NDR webhook need no keys; every other
+//!   operation needs `x-public-key` and `x-private-key`, plus `workspace` or `organization`
+//!   where the spec declares it.
+//! * Request bodies are validated against the spec's schemas (formats included); errors are
+//!   `{code, message}` (with `status_code` too where the operation's success bodies use it).
+//! * Knowledge-base files are `ready` 30 virtual seconds after completion (`failed` when the
+//!   file name contains `corrupt`). A collection is in use while an assistant's
+//!   `knowledgeBase.documents[].url` contains its name.
+//! * Number purchases cost the setup fee plus one month (100 cents) from the organization's
+//!   credit balance (1 credit = 100 cents); answered calls cost 0.5 credit per started 30 s.
+
+#![warn(missing_docs)]
+
+mod app;
+mod auth;
+mod clock;
+mod control;
+mod error;
+mod faults;
+mod ids;
+pub mod lifecycle;
+mod routes;
+mod server;
+pub mod spec;
+mod state;
+mod webhooks;
+
+pub use clock::CLOCK_START_UNIX;
+pub use control::{
+    AdvanceReport, CallSnapshot, ClockReading, Control, ControlError, HistoryEntry,
+    NewOrganization, OrganizationInfo, OrganizationPatch,
+};
+pub use faults::{FaultBody, FaultInfo, FaultKind, FaultMatch, FaultRule, RequestRecord};
+pub use lifecycle::{CallStatus, Outcome};
+pub use server::MockServer;
+pub use state::kb::{MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_FILE_BYTES};
+pub use state::org::{
+    Credentials, DEFAULT_ORGANIZATION_ID, DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY,
+    DEFAULT_WORKSPACE_ID, Role,
+};
+pub use webhooks::{DeliveryAttempt, DeliveryRecord, DeliveryState, DuplicateRule, WebhookConfig};
+
+/// Computes the `x-signature` the emulator sends: lowercase hex HMAC-SHA256 of `body` keyed by
+/// the organization's private key.
+pub fn webhook_signature(private_key: &str, body: &[u8]) -> String {
+    state::call::sign(private_key, body)
+}

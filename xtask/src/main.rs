@@ -32,7 +32,7 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Everything CI checks: codegen --check, fmt --check, clippy -D warnings, docs, tests.
+    /// Everything CI checks: codegen --check, fmt --check, clippy -D warnings, docs, tests, quickstart.
     Test,
 }
 
@@ -75,6 +75,20 @@ fn test_command() -> Result<()> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     cargo(&["test", "--workspace", "--all-features"], &[])?;
+    // The README's main command must keep working on a fresh machine (on the emulator).
+    cargo(
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "mirai-voice",
+            "--features",
+            "axum",
+            "--example",
+            "quickstart",
+        ],
+        &[],
+    )?;
     Ok(())
 }
 

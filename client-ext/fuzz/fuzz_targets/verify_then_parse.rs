@@ -24,8 +24,8 @@ fuzz_target!(|data: &[u8]| {
         match verifier.verify_and_parse(&headers, rest) {
             Ok(event) => {
                 // What the SDK parsed, it can write back and read again unchanged.
-                let again = WebhookEvent::from_slice(&event.to_vec())
-                    .expect("a serialized event parses");
+                let again =
+                    WebhookEvent::from_slice(&event.to_vec()).expect("a serialized event parses");
                 assert_eq!(again, event);
             }
             Err(WebhookError::Parse(_)) => {}
