@@ -460,7 +460,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -480,6 +479,9 @@ pub mod types {
         UpdateAddress,
         #[serde(rename = "confirmed_address")]
         ConfirmedAddress,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ActionEventDataAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -489,6 +491,7 @@ pub mod types {
                 Self::MarkPrepaid => f.write_str("mark_prepaid"),
                 Self::UpdateAddress => f.write_str("update_address"),
                 Self::ConfirmedAddress => f.write_str("confirmed_address"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -567,7 +570,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -583,6 +585,9 @@ pub mod types {
         MissingFirstName,
         #[serde(rename = "invalid_cart_data")]
         InvalidCartData,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ActionReason {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -590,6 +595,7 @@ pub mod types {
                 Self::MissingAddress => f.write_str("missing_address"),
                 Self::MissingFirstName => f.write_str("missing_first_name"),
                 Self::InvalidCartData => f.write_str("invalid_cart_data"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -652,7 +658,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -672,6 +677,9 @@ pub mod types {
         Object,
         #[serde(rename = "array")]
         Array,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AdditionalFieldType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -681,6 +689,7 @@ pub mod types {
                 Self::Boolean => f.write_str("boolean"),
                 Self::Object => f.write_str("object"),
                 Self::Array => f.write_str("array"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -899,7 +908,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -921,6 +929,9 @@ pub mod types {
         NdrFollowup,
         #[serde(rename = "custom")]
         Custom,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AdminAssistantRequestVariantType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -931,6 +942,7 @@ pub mod types {
                 Self::OrderConfirmation => f.write_str("order_confirmation"),
                 Self::NdrFollowup => f.write_str("ndr_followup"),
                 Self::Custom => f.write_str("custom"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -1092,7 +1104,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1106,12 +1117,16 @@ pub mod types {
         Male,
         #[serde(rename = "female")]
         Female,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AdminAssistantUpdateRequestAgentIdentityGender {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Male => f.write_str("male"),
                 Self::Female => f.write_str("female"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -1413,7 +1428,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1431,6 +1445,9 @@ pub mod types {
         Docx,
         #[serde(rename = "markdown")]
         Markdown,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AdminKnowledgeBaseDocumentsItemType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1439,6 +1456,7 @@ pub mod types {
                 Self::Txt => f.write_str("txt"),
                 Self::Docx => f.write_str("docx"),
                 Self::Markdown => f.write_str("markdown"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -1541,7 +1559,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1555,12 +1572,16 @@ pub mod types {
         Male,
         #[serde(rename = "female")]
         Female,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AgentIdentityGender {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Male => f.write_str("male"),
                 Self::Female => f.write_str("female"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -1733,7 +1754,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1753,6 +1773,9 @@ pub mod types {
         Patch,
         #[serde(rename = "delete")]
         Delete,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ApiToolConfigMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1762,6 +1785,7 @@ pub mod types {
                 Self::Put => f.write_str("put"),
                 Self::Patch => f.write_str("patch"),
                 Self::Delete => f.write_str("delete"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -1889,7 +1913,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1903,12 +1926,16 @@ pub mod types {
         Organization,
         #[serde(rename = "workspace")]
         Workspace,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ArchiveUnarchiveRequestType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Organization => f.write_str("organization"),
                 Self::Workspace => f.write_str("workspace"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2108,7 +2135,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2130,6 +2156,9 @@ pub mod types {
         NdrFollowup,
         #[serde(rename = "custom")]
         Custom,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AssistantDetailResponseVariantType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2140,6 +2169,7 @@ pub mod types {
                 Self::OrderConfirmation => f.write_str("order_confirmation"),
                 Self::NdrFollowup => f.write_str("ndr_followup"),
                 Self::Custom => f.write_str("custom"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2253,7 +2283,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2265,11 +2294,15 @@ pub mod types {
     pub enum AvailableNumberNumberType {
         #[serde(rename = "local")]
         Local,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AvailableNumberNumberType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Local => f.write_str("local"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2545,7 +2578,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2579,6 +2611,9 @@ pub mod types {
         Rescheduled,
         #[serde(rename = "aborted")]
         Aborted,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CallStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2595,6 +2630,7 @@ pub mod types {
                 Self::Skip => f.write_str("skip"),
                 Self::Rescheduled => f.write_str("rescheduled"),
                 Self::Aborted => f.write_str("aborted"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2718,7 +2754,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2734,6 +2769,9 @@ pub mod types {
         Ready,
         #[serde(rename = "failed")]
         Failed,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CompleteUploadResponseKnowledgeBaseStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2741,6 +2779,7 @@ pub mod types {
                 Self::Processing => f.write_str("processing"),
                 Self::Ready => f.write_str("ready"),
                 Self::Failed => f.write_str("failed"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -2871,7 +2910,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2891,6 +2929,9 @@ pub mod types {
         Patch,
         #[serde(rename = "delete")]
         Delete,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CreateApiToolRequestMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -2900,6 +2941,7 @@ pub mod types {
                 Self::Put => f.write_str("put"),
                 Self::Patch => f.write_str("patch"),
                 Self::Delete => f.write_str("delete"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -3358,7 +3400,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3398,6 +3439,9 @@ pub mod types {
         EndOfCall,
         #[serde(rename = "action")]
         Action,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for EventType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3417,6 +3461,7 @@ pub mod types {
                 Self::CallLifecycleEnded => f.write_str("call.lifecycle-ended"),
                 Self::EndOfCall => f.write_str("end-of-call"),
                 Self::Action => f.write_str("action"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -3782,7 +3827,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3814,6 +3858,9 @@ pub mod types {
         Odia,
         #[serde(rename = "marathi")]
         Marathi,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IcpContextLanguage {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3829,6 +3876,7 @@ pub mod types {
                 Self::Punjabi => f.write_str("punjabi"),
                 Self::Odia => f.write_str("odia"),
                 Self::Marathi => f.write_str("marathi"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -3874,7 +3922,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3894,6 +3941,9 @@ pub mod types {
         Tier3,
         #[serde(rename = "rural")]
         Rural,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IcpContextLocationTiersItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3903,6 +3953,7 @@ pub mod types {
                 Self::Tier2 => f.write_str("tier2"),
                 Self::Tier3 => f.write_str("tier3"),
                 Self::Rural => f.write_str("rural"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -3942,7 +3993,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3960,6 +4010,9 @@ pub mod types {
         GenX,
         #[serde(rename = "boomers")]
         Boomers,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IcpContextTargetAgeGroupsItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3968,6 +4021,7 @@ pub mod types {
                 Self::Millennials => f.write_str("millennials"),
                 Self::GenX => f.write_str("gen_x"),
                 Self::Boomers => f.write_str("boomers"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -4007,7 +4061,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4023,6 +4076,9 @@ pub mod types {
         Female,
         #[serde(rename = "children")]
         Children,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IcpContextTargetAudienceItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4030,6 +4086,7 @@ pub mod types {
                 Self::Male => f.write_str("male"),
                 Self::Female => f.write_str("female"),
                 Self::Children => f.write_str("children"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -4154,7 +4211,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4168,12 +4224,16 @@ pub mod types {
         Additional,
         #[serde(rename = "override")]
         Override,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for InitiateCallRequestMetadataDiscountApplyAs {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Additional => f.write_str("additional"),
                 Self::Override => f.write_str("override"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -4360,7 +4420,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4376,6 +4435,9 @@ pub mod types {
         Boolean,
         #[serde(rename = "string")]
         String,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for InsightFieldType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4383,6 +4445,7 @@ pub mod types {
                 Self::Number => f.write_str("number"),
                 Self::Boolean => f.write_str("boolean"),
                 Self::String => f.write_str("string"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -4471,7 +4534,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4487,6 +4549,9 @@ pub mod types {
         Ready,
         #[serde(rename = "failed")]
         Failed,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for KnowledgeBaseFileStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4494,6 +4559,7 @@ pub mod types {
                 Self::Processing => f.write_str("processing"),
                 Self::Ready => f.write_str("ready"),
                 Self::Failed => f.write_str("failed"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -4571,7 +4637,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4593,6 +4658,9 @@ pub mod types {
         CodConfirmation,
         #[serde(rename = "all")]
         All,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ListShowcaseCallsCategory {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4603,6 +4671,7 @@ pub mod types {
                 Self::BadConnection => f.write_str("bad_connection"),
                 Self::CodConfirmation => f.write_str("cod_confirmation"),
                 Self::All => f.write_str("all"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -4648,7 +4717,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -4670,6 +4738,9 @@ pub mod types {
         Te,
         #[serde(rename = "all")]
         All,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ListShowcaseCallsLang {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4680,6 +4751,7 @@ pub mod types {
                 Self::Ta => f.write_str("ta"),
                 Self::Te => f.write_str("te"),
                 Self::All => f.write_str("all"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5043,7 +5115,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5057,12 +5128,16 @@ pub mod types {
         Prepaid,
         #[serde(rename = "postpaid")]
         Postpaid,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for OnboardingResponseBillingType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Prepaid => f.write_str("prepaid"),
                 Self::Postpaid => f.write_str("postpaid"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5100,7 +5175,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5116,6 +5190,9 @@ pub mod types {
         PendingVerification,
         #[serde(rename = "suspended")]
         Suspended,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for OnboardingResponseStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5123,6 +5200,7 @@ pub mod types {
                 Self::Active => f.write_str("active"),
                 Self::PendingVerification => f.write_str("pending_verification"),
                 Self::Suspended => f.write_str("suspended"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5323,7 +5401,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5337,12 +5414,16 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         Get,
         #[serde(rename = "post")]
         Post,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for PreCallApiPlanMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Get => f.write_str("get"),
                 Self::Post => f.write_str("post"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5544,7 +5625,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5556,11 +5636,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     pub enum PurchaseNumberRequestNumberType {
         #[serde(rename = "local")]
         Local,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for PurchaseNumberRequestNumberType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Local => f.write_str("local"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5804,7 +5888,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5816,11 +5899,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     pub enum SearchAvailableNumbersNumberType {
         #[serde(rename = "local")]
         Local,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for SearchAvailableNumbersNumberType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Local => f.write_str("local"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -5972,7 +6059,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -5986,12 +6072,16 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         Queued,
         #[serde(rename = "skipped")]
         Skipped,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ShiprocketNdrWebhookResponseStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Queued => f.write_str("queued"),
                 Self::Skipped => f.write_str("skipped"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -6247,7 +6337,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6267,6 +6356,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         BadConnection,
         #[serde(rename = "cod_confirmation")]
         CodConfirmation,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ShowcaseCallCategory {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -6276,6 +6368,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 Self::UncertaintyHandling => f.write_str("uncertainty_handling"),
                 Self::BadConnection => f.write_str("bad_connection"),
                 Self::CodConfirmation => f.write_str("cod_confirmation"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -6315,7 +6408,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6335,6 +6427,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         Ta,
         #[serde(rename = "te")]
         Te,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ShowcaseCallLanguage {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -6344,6 +6439,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 Self::En => f.write_str("en"),
                 Self::Ta => f.write_str("ta"),
                 Self::Te => f.write_str("te"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -6442,7 +6538,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6462,6 +6557,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         AddressConfirmation,
         #[serde(rename = "post_delivery_feedback")]
         PostDeliveryFeedback,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ShowcaseFlowFlowType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -6471,6 +6569,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 Self::NdrFollowup => f.write_str("ndr_followup"),
                 Self::AddressConfirmation => f.write_str("address_confirmation"),
                 Self::PostDeliveryFeedback => f.write_str("post_delivery_feedback"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -6735,7 +6834,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6747,11 +6845,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     pub enum TelephonyNumberNumberType {
         #[serde(rename = "local")]
         Local,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for TelephonyNumberNumberType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Local => f.write_str("local"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -6787,7 +6889,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6801,12 +6902,16 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         Active,
         #[serde(rename = "released")]
         Released,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for TelephonyNumberStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Active => f.write_str("active"),
                 Self::Released => f.write_str("released"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -6916,7 +7021,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -6936,6 +7040,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         Object,
         #[serde(rename = "array")]
         Array,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ToolPropertyType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -6945,6 +7052,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 Self::Boolean => f.write_str("boolean"),
                 Self::Object => f.write_str("object"),
                 Self::Array => f.write_str("array"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -7054,7 +7162,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7074,6 +7181,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         Patch,
         #[serde(rename = "delete")]
         Delete,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for UpdateApiToolRequestMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -7083,6 +7193,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 Self::Put => f.write_str("put"),
                 Self::Patch => f.write_str("patch"),
                 Self::Delete => f.write_str("delete"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -7350,7 +7461,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7366,6 +7476,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         Cod,
         #[serde(rename = "both")]
         Both,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for VariantConfigsAbandonedCartPaymentPlanMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -7373,6 +7486,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 Self::Online => f.write_str("online"),
                 Self::Cod => f.write_str("cod"),
                 Self::Both => f.write_str("both"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }
@@ -7710,7 +7824,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -7726,6 +7839,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         School,
         #[serde(rename = "custom")]
         Custom,
+        /// A value this version of the client does not know yet, kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for WorkspaceVariant {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -7733,6 +7849,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 Self::Shopify => f.write_str("shopify"),
                 Self::School => f.write_str("school"),
                 Self::Custom => f.write_str("custom"),
+                Self::Unknown(ref value) => f.write_str(value),
             }
         }
     }

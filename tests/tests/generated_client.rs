@@ -269,3 +269,23 @@ fn bad_header_values_are_typed_errors() {
     );
     assert!(!err.to_string().contains("sk_bad"));
 }
+
+#[test]
+fn enums_from_the_server_accept_values_added_later() {
+    let known: types::CallStatus = serde_json::from_str("\"no-answer\"").unwrap();
+    assert_eq!(known, types::CallStatus::NoAnswer);
+    let new: types::CallStatus = serde_json::from_str("\"voicemail\"").unwrap();
+    assert_eq!(new, types::CallStatus::Unknown("voicemail".into()));
+    assert_eq!(serde_json::to_string(&new).unwrap(), "\"voicemail\"");
+    assert_eq!(new.to_string(), "voicemail");
+    // A whole response with a value this version does not know still decodes.
+    let response: types::InitiateCallResponse =
+        serde_json::from_str(r#"{"status": "queued", "callId": "6650f0c2a1b2c3d4e5f60718"}"#)
+            .unwrap();
+    assert_eq!(
+        response.status,
+        Some(types::CallStatus::Unknown("queued".into()))
+    );
+    // Values built by hand are still checked.
+    assert!("voicemial".parse::<types::CallStatus>().is_err());
+}

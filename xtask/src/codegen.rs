@@ -116,8 +116,20 @@ pub fn generate(document: Value) -> Result<Generated> {
     } = preprocess::preprocess(document).map_err(|e| anyhow!("{e}"))?;
     let tokens = run_progenitor(&document).map_err(|e| blame_operations(&document, &e))?;
     let table = operation_table(&operations);
-    let file: syn::File = syn::parse2(quote! { #tokens #table })
+    let mut file: syn::File = syn::parse2(quote! { #tokens #table })
         .context("progenitor produced tokens that are not a Rust file")?;
+    let mut report = report;
+    let opened = crate::forward_compat::open_string_enums(&mut file);
+    if !opened.is_empty() {
+        report.change(
+            "forward-compatible-enums",
+            "types",
+            format!(
+                "{} string enums accept values added later (`Unknown(String)`)",
+                opened.len()
+            ),
+        );
+    }
     let body = prettyplease::unparse(&file);
     let source = format!("{HEADER}\n{body}");
     Ok(Generated {
