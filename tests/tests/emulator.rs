@@ -46,6 +46,18 @@ async fn assistant(client: &Client) -> String {
     created.data.and_then(|d| d.assistant_id).expect("an id")
 }
 
+/// Makes the next `count` requests of `operation_id` meet `fault`.
+fn inject(server: &MockServer, operation_id: &str, fault: FaultKind, count: u32) {
+    server
+        .control()
+        .add_fault(FaultRule {
+            matcher: FaultMatch::operation(operation_id),
+            fault,
+            count,
+        })
+        .expect("a valid fault rule");
+}
+
 fn requests_for(server: &MockServer, operation_id: &str) -> usize {
     server
         .control()
@@ -105,17 +117,15 @@ async fn every_operation_reaches_the_emulator_through_the_sdk() {
 async fn an_html_502_on_a_get_is_retried_and_succeeds() {
     let server = MockServer::start().await;
     let client = client(&server, Duration::from_secs(10));
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("adminListAssistants"),
-            fault: FaultKind::Status {
-                status: 502,
-                body: FaultBody::Html,
-            },
-            count: 1,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "adminListAssistants",
+        FaultKind::Status {
+            status: 502,
+            body: FaultBody::Html,
+        },
+        1,
+    );
     let assistants = client
         .assistants()
         .list()
@@ -130,17 +140,15 @@ async fn a_5xx_on_initiate_is_outcome_unknown_and_never_resent() {
     let server = MockServer::start().await;
     let client = client(&server, Duration::from_secs(10));
     let assistant = assistant(&client).await;
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("initiateCall"),
-            fault: FaultKind::Status {
-                status: 503,
-                body: FaultBody::Html,
-            },
-            count: 5,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "initiateCall",
+        FaultKind::Status {
+            status: 503,
+            body: FaultBody::Html,
+        },
+        5,
+    );
     let err = client
         .calls()
         .initiate(InitiateCall::new("+14155550100", &assistant))
@@ -163,17 +171,15 @@ async fn a_5xx_on_initiate_is_outcome_unknown_and_never_resent() {
 async fn an_empty_401_is_unauthorized() {
     let server = MockServer::start().await;
     let client = client(&server, Duration::from_secs(10));
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("listApiTools"),
-            fault: FaultKind::Status {
-                status: 401,
-                body: FaultBody::Empty,
-            },
-            count: 1,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "listApiTools",
+        FaultKind::Status {
+            status: 401,
+            body: FaultBody::Empty,
+        },
+        1,
+    );
     let err = client.tools().list().await.expect_err("401");
     assert_eq!(err.kind(), Some(ErrorKind::Unauthorized), "{err:?}");
     assert!(err.api_error().unwrap().body().is_empty());
@@ -185,16 +191,14 @@ async fn rate_limits_are_retried_honouring_retry_after() {
     let client = client(&server, Duration::from_secs(10));
     let assistant = assistant(&client).await;
     // With Retry-After (on a POST: 429 means the request was not processed).
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("initiateCall"),
-            fault: FaultKind::RateLimit {
-                retry_after_secs: Some(1),
-            },
-            count: 1,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "initiateCall",
+        FaultKind::RateLimit {
+            retry_after_secs: Some(1),
+        },
+        1,
+    );
     let started = std::time::Instant::now();
     let placed = client
         .calls()
@@ -210,16 +214,14 @@ async fn rate_limits_are_retried_honouring_retry_after() {
     assert!(server.control().call(&placed.call_id).is_some());
 
     // Without Retry-After: the backoff schedule applies.
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("listApiTools"),
-            fault: FaultKind::RateLimit {
-                retry_after_secs: None,
-            },
-            count: 1,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "listApiTools",
+        FaultKind::RateLimit {
+            retry_after_secs: None,
+        },
+        1,
+    );
     client.tools().list().await.expect("retried after backoff");
     assert_eq!(requests_for(&server, "listApiTools"), 2);
 }
@@ -230,14 +232,12 @@ async fn latency_past_the_attempt_timeout() {
     let client = client(&server, Duration::from_millis(300));
     let assistant = assistant(&client).await;
     // An idempotent read times out once and is retried.
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("listKnowledgeBaseFiles"),
-            fault: FaultKind::Latency { delay_ms: 1500 },
-            count: 1,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "listKnowledgeBaseFiles",
+        FaultKind::Latency { delay_ms: 1500 },
+        1,
+    );
     client
         .knowledge_base()
         .list()
@@ -257,14 +257,12 @@ async fn latency_past_the_attempt_timeout() {
     );
 
     // A call that times out after sending is not resent.
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("initiateCall"),
-            fault: FaultKind::Latency { delay_ms: 1500 },
-            count: 1,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "initiateCall",
+        FaultKind::Latency { delay_ms: 1500 },
+        1,
+    );
     let err = client
         .calls()
         .initiate(InitiateCall::new("+14155550100", &assistant))
@@ -287,16 +285,14 @@ async fn a_connection_reset_after_the_request_is_outcome_unknown() {
     let server = MockServer::start().await;
     let client = client(&server, Duration::from_secs(10));
     let assistant = assistant(&client).await;
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("initiateCall"),
-            fault: FaultKind::ConnectionReset {
-                after_handler: true,
-            },
-            count: 1,
-        })
-        .unwrap();
+    inject(
+        &server,
+        "initiateCall",
+        FaultKind::ConnectionReset {
+            after_handler: true,
+        },
+        1,
+    );
     let err = client
         .calls()
         .initiate(InitiateCall::new("+14155550100", &assistant))
@@ -321,14 +317,7 @@ async fn a_connection_reset_after_the_request_is_outcome_unknown() {
 async fn truncated_json_is_a_decode_error_with_the_status() {
     let server = MockServer::start().await;
     let client = client(&server, Duration::from_secs(10));
-    server
-        .control()
-        .add_fault(FaultRule {
-            matcher: FaultMatch::operation("getHealthMonitor"),
-            fault: FaultKind::TruncatedJson,
-            count: 1,
-        })
-        .unwrap();
+    inject(&server, "getHealthMonitor", FaultKind::TruncatedJson, 1);
     let err = client.health().await.expect_err("truncated body");
     let Error::Decode(decode) = &err else {
         panic!("expected Decode, got {err:?}")
