@@ -229,13 +229,13 @@ async fn rate_limits_are_retried_honouring_retry_after() {
 #[tokio::test]
 async fn latency_past_the_attempt_timeout() {
     let server = MockServer::start().await;
-    let client = client(&server, Duration::from_millis(300));
+    let client = client(&server, Duration::from_secs(1));
     let assistant = assistant(&client).await;
     // An idempotent read times out once and is retried.
     inject(
         &server,
         "listKnowledgeBaseFiles",
-        FaultKind::Latency { delay_ms: 1500 },
+        FaultKind::Latency { delay_ms: 3000 },
         1,
     );
     client
@@ -243,7 +243,7 @@ async fn latency_past_the_attempt_timeout() {
         .list()
         .await
         .expect("second attempt in time");
-    // The delayed attempt could not have answered within 300 ms, and the fault was used up:
+    // The delayed attempt could not have answered within the 1 s attempt timeout, and the fault was used up:
     // the answer came from a second attempt.
     assert!(
         server.control().faults().iter().all(|f| f.remaining == 0),
@@ -260,7 +260,7 @@ async fn latency_past_the_attempt_timeout() {
     inject(
         &server,
         "initiateCall",
-        FaultKind::Latency { delay_ms: 1500 },
+        FaultKind::Latency { delay_ms: 3000 },
         1,
     );
     let err = client
