@@ -202,7 +202,7 @@ async fn voice_gallery_errors_are_mapped() {
     assert!(
         error
             .to_string()
-            .starts_with("getVoiceGallery: 403 Forbidden (code 403): Forbidden"),
+            .starts_with("getVoiceGallery: 403 Forbidden: Forbidden"),
         "{error}"
     );
 }

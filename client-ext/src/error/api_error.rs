@@ -31,7 +31,7 @@ const MAX_DISPLAY_MESSAGE_CHARS: usize = 500;
 /// let err = ApiError::from_parts(op, StatusCode::NOT_FOUND, &HeaderMap::new(),
 ///     br#"{"code":404,"message":"Call not found"}"#, false);
 /// assert_eq!(err.kind(), ErrorKind::NotFound);
-/// assert_eq!(err.to_string(), "abortCall: 404 Not Found (code 404): Call not found");
+/// assert_eq!(err.to_string(), "abortCall: 404 Not Found: Call not found");
 /// ```
 #[derive(Clone)]
 pub struct ApiError {
@@ -146,7 +146,11 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.operation.operation_id(), self.status)?;
-        if let Some(code) = self.code {
+        // A code that repeats the HTTP status says nothing new; one that differs is shown.
+        if let Some(code) = self
+            .code
+            .filter(|code| *code != i64::from(self.status.as_u16()))
+        {
             write!(f, " (code {code})")?;
         }
         f.write_str(": ")?;
@@ -245,10 +249,30 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "adminCreateAssistant: 409 Conflict (code 409): Assistant with this name already exists"
+            "adminCreateAssistant: 409 Conflict: Assistant with this name already exists"
         );
         assert_eq!(err.kind(), ErrorKind::Conflict);
+        assert_eq!(
+            err.code(),
+            Some(409),
+            "the code is kept even when Display leaves it out"
+        );
         assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn display_shows_a_code_that_differs_from_the_status() {
+        let err = ApiError::from_parts(
+            op(),
+            StatusCode::BAD_REQUEST,
+            &headers(&[("content-type", "application/json")]),
+            br#"{"code":1001,"message":"Name too long"}"#,
+            false,
+        );
+        assert_eq!(
+            err.to_string(),
+            "adminCreateAssistant: 400 Bad Request (code 1001): Name too long"
+        );
     }
 
     #[test]
@@ -277,7 +301,7 @@ mod tests {
         );
         assert_eq!(
             empty.to_string(),
-            "adminCreateAssistant: 401 Unauthorized: empty response body — check the public and private API keys"
+            "adminCreateAssistant: 401 Unauthorized: empty response body — check the credentials sent with the request (API keys, or the route's own token)"
         );
 
         let json_no_message = ApiError::from_parts(

@@ -54,7 +54,9 @@ impl ErrorKind {
     /// A short suggestion of what to do about an error of this kind, where one applies to every operation.
     pub fn hint(self) -> Option<&'static str> {
         match self {
-            Self::Unauthorized => Some("check the public and private API keys"),
+            Self::Unauthorized => Some(
+                "check the credentials sent with the request (API keys, or the route's own token)",
+            ),
             Self::Forbidden => Some("the keys are not allowed to perform this operation"),
             Self::PaymentRequired => Some("top up the organization's credit balance"),
             Self::RateLimited => Some("rate limited, wait before retrying"),
@@ -112,7 +114,7 @@ mod tests {
 
     #[test]
     fn hints_exist_where_the_fix_does_not_depend_on_the_operation() {
-        assert!(ErrorKind::Unauthorized.hint().unwrap().contains("keys"));
+        assert!(ErrorKind::Unauthorized.hint().unwrap().contains("API keys"));
         assert_eq!(ErrorKind::NotFound.hint(), None);
         assert_eq!(ErrorKind::RateLimited.to_string(), "rate limited");
     }

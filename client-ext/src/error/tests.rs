@@ -53,10 +53,7 @@ fn documented_error_shapes_map_to_api_errors() {
         br#"{"code":404,"message":"Call not found"}"#,
         false,
     );
-    assert_eq!(
-        err.to_string(),
-        "abortCall: 404 Not Found (code 404): Call not found"
-    );
+    assert_eq!(err.to_string(), "abortCall: 404 Not Found: Call not found");
     assert_eq!(err.kind(), Some(ErrorKind::NotFound));
     assert_eq!(err.status(), Some(status(404)));
     assert_eq!(err.operation_id(), Some("abortCall"));
@@ -424,7 +421,7 @@ async fn progenitor_error_response_with_byte_stream() {
         Error::from_progenitor(op, progenitor_client::Error::ErrorResponse(value), None).await;
     assert_eq!(
         err.to_string(),
-        "releaseNumber: 409 Conflict (code 409): Phone number is already released"
+        "releaseNumber: 409 Conflict: Phone number is already released"
     );
 }
 
@@ -487,7 +484,7 @@ async fn progenitor_typed_error_bodies_are_reserialized() {
     .await;
     assert_eq!(
         err.to_string(),
-        "abortCall: 400 Bad Request (code 400): Call already aborted"
+        "abortCall: 400 Bad Request: Call already aborted"
     );
 
     let value = ResponseValue::new(serde_json::json!({"message": "m"}), status(404), json());

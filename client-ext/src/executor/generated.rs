@@ -178,7 +178,7 @@ mod tests {
         .await;
         assert_eq!(
             mapped.to_string(),
-            "abortCall: 404 Not Found (code 404): Call not found"
+            "abortCall: 404 Not Found: Call not found"
         );
     }
 }
