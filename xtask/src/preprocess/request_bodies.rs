@@ -1,7 +1,7 @@
 //! Rules for request bodies progenitor cannot express.
 //!
 //! progenitor 0.15.1 rejects `multipart/form-data` (and form-encoded) bodies and hits a
-//! `todo!()` on a body with more than one media type. Operations whose body has no JSON form
+//! `todo` panic on a body with more than one media type. Operations whose body has no JSON form
 //! are left out and reported (the SDK writes them by hand); where JSON is one of several media
 //! types, only JSON is kept.
 

@@ -86,7 +86,7 @@ pub fn rewrite_default_only_responses(document: &mut Value, report: &mut Report)
     }
 }
 
-/// A JSON media type without a schema hits a `todo!()` in progenitor; one with an `encoding`
+/// A JSON media type without a schema hits a `todo` panic in progenitor; one with an `encoding`
 /// hits an `assert!`. Give it an any-value schema and drop the encoding.
 pub fn fill_missing_json_schemas(document: &mut Value, report: &mut Report) {
     for (loc, id) in each_operation(document) {
