@@ -41,6 +41,20 @@ fn initiate_call() -> OperationContext {
     OperationContext::new("initiateCall", "POST", "/v2/call/initiate")
 }
 
+/// A `POST /v2/call/initiate` to `server` with `body`.
+fn initiate_request(
+    http: &reqwest::Client,
+    server: &MockServer,
+    body: Option<&'static str>,
+) -> reqwest::Request {
+    request(
+        http,
+        Method::POST,
+        format!("{}/v2/call/initiate", server.uri()),
+        body,
+    )
+}
+
 fn request(
     http: &reqwest::Client,
     method: Method,
@@ -144,12 +158,7 @@ async fn post_that_times_out_is_sent_once_and_reports_outcome_unknown() {
     let result = log
         .scope(exec.execute(
             &http,
-            request(
-                &http,
-                Method::POST,
-                format!("{}/v2/call/initiate", server.uri()),
-                Some(INITIATE_BODY),
-            ),
+            initiate_request(&http, &server, Some(INITIATE_BODY)),
             &op,
         ))
         .await;
@@ -194,12 +203,7 @@ async fn post_answered_with_a_5xx_is_not_repeated() {
     let (result, report) = default_executor()
         .execute_reported(
             &http,
-            request(
-                &http,
-                Method::POST,
-                format!("{}/v2/call/initiate", server.uri()),
-                Some(INITIATE_BODY),
-            ),
+            initiate_request(&http, &server, Some(INITIATE_BODY)),
             &op,
         )
         .await;
@@ -245,12 +249,7 @@ async fn retry_after_on_429_is_honoured_even_for_posts() {
     let (result, report) = default_executor()
         .execute_reported(
             &http,
-            request(
-                &http,
-                Method::POST,
-                format!("{}/v2/call/initiate", server.uri()),
-                Some(INITIATE_BODY),
-            ),
+            initiate_request(&http, &server, Some(INITIATE_BODY)),
             &initiate_call(),
         )
         .await;
@@ -535,12 +534,7 @@ async fn spans_carry_the_request_facts_and_never_the_keys() {
     let (result, _) = default_executor()
         .execute_reported(
             &http,
-            request(
-                &http,
-                Method::POST,
-                format!("{}/v2/call/initiate", server.uri()),
-                Some(body_with_key),
-            ),
+            initiate_request(&http, &server, Some(body_with_key)),
             &initiate_call(),
         )
         .await;
