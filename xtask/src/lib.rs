@@ -1,6 +1,8 @@
-//! Project automation. `cargo xtask codegen` regenerates the raw client from `swagger.yaml`.
+//! Project automation. `cargo xtask codegen` regenerates the raw client from `swagger.yaml`; `cargo xtask test`
+//! installs what the tests need and runs everything CI checks.
 
 pub mod codegen;
 pub mod forward_compat;
 pub mod preprocess;
+pub mod prerequisites;
 pub mod spec;

@@ -1,4 +1,4 @@
-//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH]`.
+//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH]`, `cargo xtask test`, `cargo xtask prerequisites`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use xtask::{codegen, spec};
+use xtask::{codegen, prerequisites, spec};
 
 #[derive(Parser)]
 #[command(about = "Project automation for mirai-voice")]
@@ -32,8 +32,11 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Everything CI checks: codegen --check, fmt --check, clippy -D warnings, docs, tests, quickstart.
+    /// Everything CI checks: installs what the tests need (redis-server, clippy, rustfmt), then codegen --check,
+    /// fmt --check, clippy -D warnings, docs, tests, quickstart.
     Test,
+    /// Installs only what the tests need (redis-server, clippy, rustfmt); `test` does this first.
+    Prerequisites,
 }
 
 /// Runs `cargo` with `args` in the workspace root; fails when it fails.
@@ -55,6 +58,7 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
 }
 
 fn test_command() -> Result<()> {
+    prerequisites::ensure()?;
     codegen_command(true, None, None, true)?;
     println!("==> generated client is current");
     cargo(&["fmt", "--all", "--check"], &[])?;
@@ -160,6 +164,7 @@ fn main() -> ExitCode {
             quiet,
         } => codegen_command(check, spec, out, quiet),
         Command::Test => test_command(),
+        Command::Prerequisites => prerequisites::ensure(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
