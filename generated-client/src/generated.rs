@@ -4166,6 +4166,9 @@ pub mod types {
     pub struct InitiateCallRequestMetadata {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discount: ::std::option::Option<InitiateCallRequestMetadataDiscount>,
+        ///Properties the spec does not name, sent and received as they are.
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl InitiateCallRequestMetadata {
         pub fn builder() -> builder::InitiateCallRequestMetadata {
@@ -4272,22 +4275,33 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
-        Default,
         schemars::JsonSchema
     )]
-    pub struct InitiateCallRequestPayload {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<AbandonedCartPayload>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<ShopifyOrderPayload>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_2: ::std::option::Option<NdrFollowupPayload>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_3: ::std::option::Option<CustomPayload>,
+    #[serde(untagged)]
+    pub enum InitiateCallRequestPayload {
+        AbandonedCartPayload(AbandonedCartPayload),
+        ShopifyOrderPayload(ShopifyOrderPayload),
+        NdrFollowupPayload(NdrFollowupPayload),
+        CustomPayload(CustomPayload),
     }
-    impl InitiateCallRequestPayload {
-        pub fn builder() -> builder::InitiateCallRequestPayload {
-            Default::default()
+    impl ::std::convert::From<AbandonedCartPayload> for InitiateCallRequestPayload {
+        fn from(value: AbandonedCartPayload) -> Self {
+            Self::AbandonedCartPayload(value)
+        }
+    }
+    impl ::std::convert::From<ShopifyOrderPayload> for InitiateCallRequestPayload {
+        fn from(value: ShopifyOrderPayload) -> Self {
+            Self::ShopifyOrderPayload(value)
+        }
+    }
+    impl ::std::convert::From<NdrFollowupPayload> for InitiateCallRequestPayload {
+        fn from(value: NdrFollowupPayload) -> Self {
+            Self::NdrFollowupPayload(value)
+        }
+    }
+    impl ::std::convert::From<CustomPayload> for InitiateCallRequestPayload {
+        fn from(value: CustomPayload) -> Self {
+            Self::CustomPayload(value)
         }
     }
     ///`InitiateCallResponse`
@@ -4347,22 +4361,33 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
-        Default,
         schemars::JsonSchema
     )]
-    pub struct InitiateWebCallRequestPayload {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<AbandonedCartPayload>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<ShopifyOrderPayload>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_2: ::std::option::Option<NdrFollowupPayload>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_3: ::std::option::Option<CustomPayload>,
+    #[serde(untagged)]
+    pub enum InitiateWebCallRequestPayload {
+        AbandonedCartPayload(AbandonedCartPayload),
+        ShopifyOrderPayload(ShopifyOrderPayload),
+        NdrFollowupPayload(NdrFollowupPayload),
+        CustomPayload(CustomPayload),
     }
-    impl InitiateWebCallRequestPayload {
-        pub fn builder() -> builder::InitiateWebCallRequestPayload {
-            Default::default()
+    impl ::std::convert::From<AbandonedCartPayload> for InitiateWebCallRequestPayload {
+        fn from(value: AbandonedCartPayload) -> Self {
+            Self::AbandonedCartPayload(value)
+        }
+    }
+    impl ::std::convert::From<ShopifyOrderPayload> for InitiateWebCallRequestPayload {
+        fn from(value: ShopifyOrderPayload) -> Self {
+            Self::ShopifyOrderPayload(value)
+        }
+    }
+    impl ::std::convert::From<NdrFollowupPayload> for InitiateWebCallRequestPayload {
+        fn from(value: NdrFollowupPayload) -> Self {
+            Self::NdrFollowupPayload(value)
+        }
+    }
+    impl ::std::convert::From<CustomPayload> for InitiateWebCallRequestPayload {
+        fn from(value: CustomPayload) -> Self {
+            Self::CustomPayload(value)
         }
     }
     ///`InitiateWebCallResponse`
@@ -4931,6 +4956,9 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub shipping_address: ::std::option::Option<NdrFollowupPayloadShippingAddress>,
+        ///Properties the spec does not name, sent and received as they are.
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl NdrFollowupPayload {
         pub fn builder() -> builder::NdrFollowupPayload {
@@ -6154,6 +6182,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub shipping_address: ::std::option::Option<ShopifyOrderPayloadShippingAddress>,
         #[serde(rename = "totalPrice")]
         pub total_price: ::std::string::String,
+        ///Properties the spec does not name, sent and received as they are.
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ShopifyOrderPayload {
         pub fn builder() -> builder::ShopifyOrderPayload {
@@ -15342,11 +15373,16 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::option::Option<super::InitiateCallRequestMetadataDiscount>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for InitiateCallRequestMetadata {
             fn default() -> Self {
                 Self {
                     discount: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15365,6 +15401,20 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<InitiateCallRequestMetadata>
         for super::InitiateCallRequestMetadata {
@@ -15372,7 +15422,10 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             fn try_from(
                 value: InitiateCallRequestMetadata,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { discount: value.discount? })
+                Ok(Self {
+                    discount: value.discount?,
+                    extra: value.extra?,
+                })
             }
         }
         impl ::std::convert::From<super::InitiateCallRequestMetadata>
@@ -15380,6 +15433,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             fn from(value: super::InitiateCallRequestMetadata) -> Self {
                 Self {
                     discount: Ok(value.discount),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -15507,116 +15561,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     code_type: Ok(value.code_type),
                     description: Ok(value.description),
                     value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct InitiateCallRequestPayload {
-            subtype_0: ::std::result::Result<
-                ::std::option::Option<super::AbandonedCartPayload>,
-                ::std::string::String,
-            >,
-            subtype_1: ::std::result::Result<
-                ::std::option::Option<super::ShopifyOrderPayload>,
-                ::std::string::String,
-            >,
-            subtype_2: ::std::result::Result<
-                ::std::option::Option<super::NdrFollowupPayload>,
-                ::std::string::String,
-            >,
-            subtype_3: ::std::result::Result<
-                ::std::option::Option<super::CustomPayload>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for InitiateCallRequestPayload {
-            fn default() -> Self {
-                Self {
-                    subtype_0: Ok(Default::default()),
-                    subtype_1: Ok(Default::default()),
-                    subtype_2: Ok(Default::default()),
-                    subtype_3: Ok(Default::default()),
-                }
-            }
-        }
-        impl InitiateCallRequestPayload {
-            pub fn subtype_0<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AbandonedCartPayload>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_0 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_0: {e}")
-                    });
-                self
-            }
-            pub fn subtype_1<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ShopifyOrderPayload>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_1 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_1: {e}")
-                    });
-                self
-            }
-            pub fn subtype_2<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::NdrFollowupPayload>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_2 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_2: {e}")
-                    });
-                self
-            }
-            pub fn subtype_3<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::CustomPayload>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_3 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_3: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<InitiateCallRequestPayload>
-        for super::InitiateCallRequestPayload {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: InitiateCallRequestPayload,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    subtype_0: value.subtype_0?,
-                    subtype_1: value.subtype_1?,
-                    subtype_2: value.subtype_2?,
-                    subtype_3: value.subtype_3?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::InitiateCallRequestPayload>
-        for InitiateCallRequestPayload {
-            fn from(value: super::InitiateCallRequestPayload) -> Self {
-                Self {
-                    subtype_0: Ok(value.subtype_0),
-                    subtype_1: Ok(value.subtype_1),
-                    subtype_2: Ok(value.subtype_2),
-                    subtype_3: Ok(value.subtype_3),
                 }
             }
         }
@@ -15790,116 +15734,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     metadata: Ok(value.metadata),
                     payload: Ok(value.payload),
                     system_prompt: Ok(value.system_prompt),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct InitiateWebCallRequestPayload {
-            subtype_0: ::std::result::Result<
-                ::std::option::Option<super::AbandonedCartPayload>,
-                ::std::string::String,
-            >,
-            subtype_1: ::std::result::Result<
-                ::std::option::Option<super::ShopifyOrderPayload>,
-                ::std::string::String,
-            >,
-            subtype_2: ::std::result::Result<
-                ::std::option::Option<super::NdrFollowupPayload>,
-                ::std::string::String,
-            >,
-            subtype_3: ::std::result::Result<
-                ::std::option::Option<super::CustomPayload>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for InitiateWebCallRequestPayload {
-            fn default() -> Self {
-                Self {
-                    subtype_0: Ok(Default::default()),
-                    subtype_1: Ok(Default::default()),
-                    subtype_2: Ok(Default::default()),
-                    subtype_3: Ok(Default::default()),
-                }
-            }
-        }
-        impl InitiateWebCallRequestPayload {
-            pub fn subtype_0<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AbandonedCartPayload>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_0 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_0: {e}")
-                    });
-                self
-            }
-            pub fn subtype_1<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ShopifyOrderPayload>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_1 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_1: {e}")
-                    });
-                self
-            }
-            pub fn subtype_2<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::NdrFollowupPayload>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_2 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_2: {e}")
-                    });
-                self
-            }
-            pub fn subtype_3<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::CustomPayload>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_3 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_3: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<InitiateWebCallRequestPayload>
-        for super::InitiateWebCallRequestPayload {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: InitiateWebCallRequestPayload,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    subtype_0: value.subtype_0?,
-                    subtype_1: value.subtype_1?,
-                    subtype_2: value.subtype_2?,
-                    subtype_3: value.subtype_3?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::InitiateWebCallRequestPayload>
-        for InitiateWebCallRequestPayload {
-            fn from(value: super::InitiateWebCallRequestPayload) -> Self {
-                Self {
-                    subtype_0: Ok(value.subtype_0),
-                    subtype_1: Ok(value.subtype_1),
-                    subtype_2: Ok(value.subtype_2),
-                    subtype_3: Ok(value.subtype_3),
                 }
             }
         }
@@ -16739,6 +16573,10 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::option::Option<super::NdrFollowupPayloadShippingAddress>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for NdrFollowupPayload {
             fn default() -> Self {
@@ -16755,6 +16593,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     order_items: Ok(Default::default()),
                     payment_method: Ok(Default::default()),
                     shipping_address: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16911,6 +16750,20 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<NdrFollowupPayload> for super::NdrFollowupPayload {
             type Error = super::error::ConversionError;
@@ -16930,6 +16783,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     order_items: value.order_items?,
                     payment_method: value.payment_method?,
                     shipping_address: value.shipping_address?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -16948,6 +16802,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     order_items: Ok(value.order_items),
                     payment_method: Ok(value.payment_method),
                     shipping_address: Ok(value.shipping_address),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -18751,6 +18606,10 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ShopifyOrderPayload {
             fn default() -> Self {
@@ -18763,6 +18622,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     payment_gateway_names: Ok(Default::default()),
                     shipping_address: Ok(Default::default()),
                     total_price: Err("no value supplied for total_price".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18877,6 +18737,20 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ShopifyOrderPayload>
         for super::ShopifyOrderPayload {
@@ -18893,6 +18767,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     payment_gateway_names: value.payment_gateway_names?,
                     shipping_address: value.shipping_address?,
                     total_price: value.total_price?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -18907,6 +18782,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     payment_gateway_names: Ok(value.payment_gateway_names),
                     shipping_address: Ok(value.shipping_address),
                     total_price: Ok(value.total_price),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -22721,6 +22597,43 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
     }
+    impl InitiateCallRequestMetadata {
+        /// The JSON names of the properties the spec names (the typed fields). A key of
+        /// `extra` equal to one of them would be written twice.
+        pub const NAMED_PROPERTIES: &'static [&'static str] = &["discount"];
+    }
+    impl NdrFollowupPayload {
+        /// The JSON names of the properties the spec names (the typed fields). A key of
+        /// `extra` equal to one of them would be written twice.
+        pub const NAMED_PROPERTIES: &'static [&'static str] = &[
+            "attemptCount",
+            "awb",
+            "codAmount",
+            "courierName",
+            "customer",
+            "ndrReason",
+            "ndrRemark",
+            "nextAttemptDate",
+            "orderId",
+            "orderItems",
+            "paymentMethod",
+            "shippingAddress",
+        ];
+    }
+    impl ShopifyOrderPayload {
+        /// The JSON names of the properties the spec names (the typed fields). A key of
+        /// `extra` equal to one of them would be written twice.
+        pub const NAMED_PROPERTIES: &'static [&'static str] = &[
+            "customer",
+            "discountCodes",
+            "financialStatus",
+            "lineItems",
+            "name",
+            "paymentGatewayNames",
+            "shippingAddress",
+            "totalPrice",
+        ];
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Voice Agent by Mirai Minds
@@ -25842,7 +25755,7 @@ pub mod builder {
     /**Builder for [`ClientCallExt::shiprocket_ndr_webhook`]
 
 [`ClientCallExt::shiprocket_ndr_webhook`]: super::ClientCallExt::shiprocket_ndr_webhook*/
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct ShiprocketNdrWebhook<'a> {
         client: &'a super::Client,
         assistant_id: Result<::std::string::String, String>,
@@ -25851,6 +25764,20 @@ pub mod builder {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             String,
         >,
+    }
+    impl<'a> ::std::fmt::Debug for ShiprocketNdrWebhook<'a> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            const REDACTED: &str = "<redacted>";
+            f.debug_struct("ShiprocketNdrWebhook")
+                .field("client", &self.client)
+                .field("assistant_id", &self.assistant_id)
+                .field(
+                    "x_api_key",
+                    &self.x_api_key.as_ref().map(|v| v.as_ref().map(|_| REDACTED)),
+                )
+                .field("body", &self.body)
+                .finish()
+        }
     }
     impl<'a> ShiprocketNdrWebhook<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -25924,7 +25851,17 @@ pub mod builder {
                     ),
                 );
             if let Some(value) = x_api_key {
-                header_map.append("x-api-key", value.to_string().try_into()?);
+                header_map
+                    .append(
+                        "x-api-key",
+                        {
+                            let mut secret: ::reqwest::header::HeaderValue = value
+                                .to_string()
+                                .try_into()?;
+                            secret.set_sensitive(true);
+                            secret
+                        },
+                    );
             }
             #[allow(unused_mut)]
             let mut request = client

@@ -130,6 +130,30 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let defaulted = crate::extra_fields::default_extra_maps(&mut file);
+    if !defaulted.is_empty() {
+        report.change(
+            "extra-properties",
+            "types",
+            format!(
+                "{} type(s) keep extra properties in an `extra` map that defaults to empty: {}",
+                defaulted.len(),
+                defaulted.join(", ")
+            ),
+        );
+    }
+    let secrets = crate::secret_headers::secret_header_parameters(&document);
+    for (operation_id, headers) in crate::secret_headers::redact_secret_headers(&mut file, &secrets)
+    {
+        report.change(
+            "secret-headers",
+            operation_id,
+            format!(
+                "builder Debug shows {} as <redacted>; the header value is marked sensitive",
+                headers.join(", ")
+            ),
+        );
+    }
     let body = prettyplease::unparse(&file);
     let source = format!("{HEADER}\n{body}");
     Ok(Generated {

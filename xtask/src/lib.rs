@@ -2,7 +2,9 @@
 //! installs what the tests need and runs everything CI checks.
 
 pub mod codegen;
+pub mod extra_fields;
 pub mod forward_compat;
 pub mod preprocess;
 pub mod prerequisites;
+pub mod secret_headers;
 pub mod spec;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::require_id;
 use crate::call_status::CallStatus;
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, ValidationError};
 
 /// The call operations; see [`Client::calls`].
 #[derive(Clone, Copy, Debug)]
@@ -20,6 +20,13 @@ pub struct Calls<'a> {
 ///
 /// Only `phone_number` and `assistant` are required; the payload's shape depends on the assistant's variant.
 ///
+/// Free-form keys are kept: metadata entries ([`InitiateCall::metadata_entry`]) are sent next to the typed
+/// `discount` and echoed on every webhook event of the call; the `extra` maps of
+/// [`types::ShopifyOrderPayload`] and [`types::NdrFollowupPayload`] are sent next to their typed fields. A free-form
+/// key that names a typed property (`discount`, or `name` in a Shopify order payload) would be written twice, so
+/// [`Calls::initiate`] refuses it with [`ValidationError::InvalidRequest`](crate::error::ValidationError::InvalidRequest)
+/// before anything is sent: set the typed field instead.
+///
 /// ```
 /// use mirai_voice::api::InitiateCall;
 /// use serde_json::json;
@@ -29,6 +36,11 @@ pub struct Calls<'a> {
 ///     .callback_url("https://example.com/mirai/webhook")
 ///     .priority(true);
 /// assert_eq!(call.priority, Some(true));
+///
+/// let tagged = InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718")
+///     .metadata_entry("internalOrderId", "8842")
+///     .metadata_entry("userId", "u_991");
+/// assert_eq!(tagged.metadata.unwrap().extra["internalOrderId"], "8842");
 /// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -41,7 +53,8 @@ pub struct InitiateCall {
     pub payload: Option<types::InitiateCallRequestPayload>,
     /// The HTTPS URL that receives this call's webhook events.
     pub callback_url: Option<String>,
-    /// Metadata echoed on every webhook event of the call (and a per-contact discount).
+    /// Metadata echoed on every webhook event of the call: the typed per-contact `discount` and free-form keys
+    /// (`extra`).
     pub metadata: Option<types::InitiateCallRequestMetadata>,
     /// Whether the call jumps the queue.
     pub priority: Option<bool>,
@@ -57,18 +70,19 @@ impl InitiateCall {
         }
     }
 
-    /// Sets a typed payload (abandoned cart, Shopify order, NDR follow-up or custom).
-    pub fn payload(mut self, payload: types::InitiateCallRequestPayload) -> Self {
-        self.payload = Some(payload);
+    /// Sets a typed payload: a [`types::AbandonedCartPayload`], [`types::ShopifyOrderPayload`],
+    /// [`types::NdrFollowupPayload`] or [`types::CustomPayload`] (or the union itself). The `extra` keys of a
+    /// Shopify order or NDR follow-up payload are sent too.
+    pub fn payload(mut self, payload: impl Into<types::InitiateCallRequestPayload>) -> Self {
+        self.payload = Some(payload.into());
         self
     }
 
     /// Sets a free-form payload, as custom assistants take it: the object is sent as is.
     pub fn custom_payload(mut self, payload: Map<String, Value>) -> Self {
-        self.payload = Some(types::InitiateCallRequestPayload {
-            subtype_3: Some(types::CustomPayload(payload)),
-            ..Default::default()
-        });
+        self.payload = Some(types::InitiateCallRequestPayload::CustomPayload(
+            types::CustomPayload(payload),
+        ));
         self
     }
 
@@ -78,9 +92,37 @@ impl InitiateCall {
         self
     }
 
-    /// Sets the metadata echoed on the call's webhook events.
+    /// Sets the metadata echoed on the call's webhook events (replacing any set before).
     pub fn metadata(mut self, metadata: types::InitiateCallRequestMetadata) -> Self {
         self.metadata = Some(metadata);
+        self
+    }
+
+    /// Adds one free-form metadata key (e.g. your order id), echoed on every webhook event of the call. Setting
+    /// the same key again replaces its value. A key that names a typed metadata property (`discount`) is refused
+    /// by [`Calls::initiate`]: use [`InitiateCall::discount`].
+    pub fn metadata_entry(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.metadata
+            .get_or_insert_with(Default::default)
+            .extra
+            .insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds free-form metadata keys, as [`InitiateCall::metadata_entry`] does for each.
+    pub fn metadata_entries<K, V>(mut self, entries: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<Value>,
+    {
+        let extra = &mut self.metadata.get_or_insert_with(Default::default).extra;
+        extra.extend(entries.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Sets the per-contact discount the agent may offer (the typed `metadata.discount`).
+    pub fn discount(mut self, discount: types::InitiateCallRequestMetadataDiscount) -> Self {
+        self.metadata.get_or_insert_with(Default::default).discount = Some(discount);
         self
     }
 
@@ -115,6 +157,55 @@ impl From<InitiateCall> for types::InitiateCallRequest {
             priority: call.priority,
         }
     }
+}
+
+/// Free-form keys of an initiate request that name a typed property of the same object, one message each, in
+/// the order metadata, payload. Such a key would be written twice in the JSON body (the typed field and the
+/// flattened map), leaving the server to pick one; refusing it is the only rule that neither drops nor silently
+/// overrides a value.
+pub(crate) fn extra_key_collisions(request: &types::InitiateCallRequest) -> Vec<String> {
+    fn clashes(
+        place: &str,
+        extra: &Map<String, Value>,
+        named: &[&str],
+        hint: &str,
+        out: &mut Vec<String>,
+    ) {
+        out.extend(
+            extra
+                .keys()
+                .filter(|k| named.contains(&k.as_str()))
+                .map(|k| format!("{place} key `{k}` names a typed property: {hint}")),
+        );
+    }
+    let mut found = Vec::new();
+    if let Some(metadata) = &request.metadata {
+        clashes(
+            "metadata",
+            &metadata.extra,
+            types::InitiateCallRequestMetadata::NAMED_PROPERTIES,
+            "set it with `InitiateCall::discount` or the typed field, not as a free-form entry",
+            &mut found,
+        );
+    }
+    match &request.payload {
+        Some(types::InitiateCallRequestPayload::ShopifyOrderPayload(p)) => clashes(
+            "payload",
+            &p.extra,
+            types::ShopifyOrderPayload::NAMED_PROPERTIES,
+            "set the typed field of `ShopifyOrderPayload` instead of an `extra` entry",
+            &mut found,
+        ),
+        Some(types::InitiateCallRequestPayload::NdrFollowupPayload(p)) => clashes(
+            "payload",
+            &p.extra,
+            types::NdrFollowupPayload::NAMED_PROPERTIES,
+            "set the typed field of `NdrFollowupPayload` instead of an `extra` entry",
+            &mut found,
+        ),
+        _ => {}
+    }
+    found
 }
 
 /// A call the API accepted: its id and first status.
@@ -161,10 +252,9 @@ impl WebCall {
 
     /// Sets a free-form payload, as custom assistants take it.
     pub fn custom_payload(mut self, payload: Map<String, Value>) -> Self {
-        self.payload = Some(types::InitiateWebCallRequestPayload {
-            subtype_3: Some(types::CustomPayload(payload)),
-            ..Default::default()
-        });
+        self.payload = Some(types::InitiateWebCallRequestPayload::CustomPayload(
+            types::CustomPayload(payload),
+        ));
         self
     }
 
@@ -250,6 +340,13 @@ impl<'a> Calls<'a> {
         let request = types::InitiateCallRequest::from(call.into());
         require_id(OP, "phone_number", &request.phone_number)?;
         require_id(OP, "assistant", &request.assistant)?;
+        if let Some(message) = extra_key_collisions(&request).into_iter().next() {
+            return Err(ValidationError::InvalidRequest {
+                operation_id: Some(OP),
+                message,
+            }
+            .into());
+        }
         self.client
             .run_tolerant(OP, |c| c.initiate_call().body(request).send())
             .await

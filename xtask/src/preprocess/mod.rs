@@ -5,10 +5,12 @@
 pub mod credentials;
 pub mod descriptions;
 pub mod doc;
+pub mod extra_properties;
 pub mod inbound;
 pub mod operation_ids;
 pub mod request_bodies;
 pub mod responses;
+pub mod unions;
 pub mod version;
 
 use std::fmt;
@@ -156,6 +158,8 @@ pub fn preprocess(mut document: Value) -> Result<Preprocessed, PreprocessError> 
     responses::hoist_colliding_success_schemas(&mut document, &mut report);
     responses::widen_success_status(&mut document, &mut report);
     let error_schemas = responses::normalize_error_responses(&mut document, &mut report);
+    extra_properties::keep_additional_properties(&mut document, &mut report)?;
+    unions::object_any_of_to_one_of(&mut document, &mut report);
     descriptions::tag_untagged_code_fences(&mut document, &mut report);
 
     let operations = credential_needs
