@@ -178,9 +178,10 @@ pub fn operation_carries_secrets(operation_id: &str) -> bool {
 
 /// A printable rendering of `body`, at most `max_chars` characters (plus `…` when cut), safe to log.
 ///
-/// For a secret-bearing operation (see [`carries_secrets`]) the body is parsed as JSON, [redacted](redact_json)
-/// and printed compactly; if it is not valid JSON it renders as `[N bytes withheld]`, never as a prefix. Other
-/// bodies render as text with key-shaped text masked.
+/// For a secret-bearing operation (see [`carries_secrets`]) the body is parsed as JSON and [redacted](redact_json):
+/// when that changed something it is printed compactly (object keys in `serde_json`'s map order), otherwise as
+/// sent; if it is not valid JSON it renders as `[N bytes withheld]`, never as a prefix. Other bodies render as
+/// text with key-shaped text masked.
 ///
 /// ```
 /// use mirai_voice::redact::{BodyDirection, render_body};
@@ -208,9 +209,16 @@ pub fn render_body(
         return String::new();
     }
     match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) => {
+        Ok(parsed) => {
+            let mut value = parsed.clone();
             redact_json(&mut value);
-            shorten(&value.to_string(), max_chars)
+            if value == parsed {
+                // Nothing to hide: show the body as sent, with its own key order and spacing.
+                let text = String::from_utf8_lossy(body);
+                shorten(text.trim(), max_chars)
+            } else {
+                shorten(&value.to_string(), max_chars)
+            }
         }
         Err(_) => withheld(body.len()),
     }
@@ -362,6 +370,12 @@ mod tests {
                 r#"{"message":"Call not found"}"#,
             ),
             (
+                "listApiTools",
+                BodyDirection::Response,
+                br#" {"status_code": 500, "message": "boom"} "#,
+                r#"{"status_code": 500, "message": "boom"}"#,
+            ),
+            (
                 "abortCall",
                 BodyDirection::Response,
                 b"<html>502</html>",
@@ -399,6 +413,16 @@ mod tests {
         assert_eq!(shown.chars().count(), 41);
         assert!(shown.ends_with('…'));
         assert!(!shown.contains("sss"));
+        assert_eq!(
+            render_body(
+                "listApiTools",
+                BodyDirection::Response,
+                br#" {"b": 1, "a": 2} "#,
+                100
+            ),
+            r#"{"b": 1, "a": 2}"#,
+            "a body with nothing to hide keeps its order and spacing"
+        );
         let plain = render_body(
             "abortCall",
             BodyDirection::Request,
