@@ -41,6 +41,7 @@ pub mod error;
 pub mod executor;
 pub mod knowledge_base;
 pub mod operation;
+pub mod redact;
 pub mod retry;
 pub mod secret;
 pub mod webhook;

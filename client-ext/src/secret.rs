@@ -9,6 +9,9 @@
 use std::borrow::Cow;
 
 use reqwest::header::{HeaderMap, HeaderValue};
+/// The secret string type this crate takes credentials in (the Shiprocket webhook token, tool header values):
+/// re-exported from [`secrecy`] so callers need no extra dependency.
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// The text that replaces a redacted value.
 pub const REDACTED: &str = "[redacted]";
@@ -56,6 +59,28 @@ pub fn redact_headers(headers: &HeaderMap) -> HeaderMap {
         }
     }
     redacted
+}
+
+/// Marks the value of every [sensitive header](SENSITIVE_HEADERS) in `headers` as sensitive, so that `http`,
+/// `reqwest` and HTTP/2 header compression treat it as a secret (e.g. `Debug` shows `Sensitive`).
+///
+/// ```
+/// use reqwest::header::{HeaderMap, HeaderValue};
+/// use mirai_voice::secret::mark_sensitive_headers;
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-api-key", HeaderValue::from_static("shiprocket-token"));
+/// headers.insert("accept", HeaderValue::from_static("application/json"));
+/// mark_sensitive_headers(&mut headers);
+/// assert!(headers["x-api-key"].is_sensitive());
+/// assert!(!headers["accept"].is_sensitive());
+/// assert!(!format!("{headers:?}").contains("shiprocket-token"));
+/// ```
+pub fn mark_sensitive_headers(headers: &mut HeaderMap) {
+    for (name, value) in headers.iter_mut() {
+        if is_sensitive_header(name.as_str()) {
+            value.set_sensitive(true);
+        }
+    }
 }
 
 /// Masks key-shaped text inside an otherwise harmless header value (e.g. a proxy echoing a key).

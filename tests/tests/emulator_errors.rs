@@ -811,7 +811,7 @@ async fn calls(h: &Harness, assistant: &str, archived: &(Client, String)) {
         400,
         "not an NDR follow-up assistant",
         h.client
-            .shiprocket_ndr_webhook(assistant, event(), Some("shiprocket-secret"))
+            .shiprocket_ndr_webhook(assistant, event(), Some(&"shiprocket-secret".into()))
             .await,
     );
     h.expect_error(
@@ -819,7 +819,7 @@ async fn calls(h: &Harness, assistant: &str, archived: &(Client, String)) {
         404,
         "Assistant not found",
         h.client
-            .shiprocket_ndr_webhook(OBJECT_ID, event(), Some("shiprocket-secret"))
+            .shiprocket_ndr_webhook(OBJECT_ID, event(), Some(&"shiprocket-secret".into()))
             .await,
     );
 }

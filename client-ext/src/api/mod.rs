@@ -47,7 +47,7 @@ pub use numbers::{AvailableNumber, NumberSearch, Numbers, PhoneNumber};
 pub use organizations::{ArchiveTarget, Organizations};
 pub use platform::NdrWebhookOutcome;
 pub use showcase::{Showcase, ShowcaseCallsQuery};
-pub use tools::Tools;
+pub use tools::{ToolHeader, Tools};
 pub use voices::Voices;
 pub use workspaces::Workspaces;
 

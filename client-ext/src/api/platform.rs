@@ -2,6 +2,7 @@
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -47,14 +48,20 @@ impl Client {
     }
 
     /// Forwards a Shiprocket NDR (non-delivery report) event to an `ndr_followup` assistant
-    /// (`shiprocketNdrWebhook`). `webhook_token` is sent as `x-api-key` when the assistant is configured with
-    /// one.
+    /// (`shiprocketNdrWebhook`). `webhook_token` (the assistant's `webhookToken`) is sent as `x-api-key` when
+    /// given.
+    ///
+    /// The token is a [`SecretString`]: it is exposed only to set the header, whose value is marked sensitive,
+    /// and never appears in `Debug`/`Display` output, logs or errors.
     ///
     /// ```no_run
+    /// use mirai_voice::secret::SecretString;
+    ///
     /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// let token = SecretString::from(std::env::var("SHIPROCKET_WEBHOOK_TOKEN").unwrap_or_default());
     /// let event = serde_json::json!({"awb": "123456", "status": "NDR"});
     /// let outcome = client
-    ///     .shiprocket_ndr_webhook("6650f0c2a1b2c3d4e5f60718", event.as_object().unwrap().clone(), None)
+    ///     .shiprocket_ndr_webhook("6650f0c2a1b2c3d4e5f60718", event.as_object().unwrap().clone(), Some(&token))
     ///     .await?;
     /// println!("queued: {}", outcome.is_queued());
     /// # Ok(())
@@ -64,7 +71,7 @@ impl Client {
         &self,
         assistant_id: impl AsRef<str>,
         event: Map<String, Value>,
-        webhook_token: Option<&str>,
+        webhook_token: Option<&SecretString>,
     ) -> crate::Result<NdrWebhookOutcome> {
         const OP: &str = "shiprocketNdrWebhook";
         let assistant_id = assistant_id.as_ref();
@@ -75,7 +82,7 @@ impl Client {
                 .assistant_id(assistant_id)
                 .body(event);
             if let Some(token) = webhook_token {
-                request = request.x_api_key(token);
+                request = request.x_api_key(token.expose_secret());
             }
             request.send()
         })

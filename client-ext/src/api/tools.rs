@@ -1,12 +1,90 @@
 //! API tools: HTTP endpoints an assistant can call during a conversation.
+//!
+//! A tool's `headers` usually hold a credential for the user's own API (`Authorization: Bearer …`). The SDK
+//! never prints one: bodies of the tool operations are [redacted](crate::redact) in logs and errors, and
+//! [`ToolHeader`] holds a header value as a secret until it is put into the request.
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::require_id;
 use crate::client::Client;
+use crate::secret::REDACTED;
+
+/// One HTTP header an API tool sends, its value held as a secret.
+///
+/// `Debug` shows the header name only. The value is exposed once, when the header is converted into the
+/// generated request type (`types::ToolHeader`), which is sent as is.
+///
+/// ```
+/// use mirai_voice::api::ToolHeader;
+/// use mirai_voice::types::{CreateApiToolRequest, CreateApiToolRequestMethod};
+///
+/// let auth = ToolHeader::bearer("crm-token-123");
+/// assert_eq!(format!("{auth:?}"), r#"ToolHeader { key: "Authorization", value: "[redacted]" }"#);
+/// let request = CreateApiToolRequest::builder()
+///     .name("order_lookup")
+///     .description("Looks up an order by its number")
+///     .url("https://example.com/orders")
+///     .method(CreateApiToolRequestMethod::Get)
+///     .headers(vec![auth.into(), ToolHeader::new("X-Tenant", "acme").into()]);
+/// # let _ = request;
+/// ```
+#[derive(Clone)]
+pub struct ToolHeader {
+    key: String,
+    value: SecretString,
+}
+
+impl ToolHeader {
+    /// A header `key` with the secret `value`.
+    pub fn new(key: impl Into<String>, value: impl Into<SecretString>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(token: impl Into<SecretString>) -> Self {
+        let token: SecretString = token.into();
+        Self::new(
+            "Authorization",
+            SecretString::from(format!("Bearer {}", token.expose_secret())),
+        )
+    }
+
+    /// The header name.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The header value, which the caller asks for explicitly.
+    pub fn value(&self) -> &SecretString {
+        &self.value
+    }
+}
+
+impl fmt::Debug for ToolHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolHeader")
+            .field("key", &self.key)
+            .field("value", &REDACTED)
+            .finish()
+    }
+}
+
+impl From<ToolHeader> for types::ToolHeader {
+    fn from(header: ToolHeader) -> Self {
+        Self {
+            key: header.key,
+            value: header.value.expose_secret().to_owned(),
+        }
+    }
+}
 
 /// The API-tool operations; see [`Client::tools`].
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +118,9 @@ impl<'a> Tools<'a> {
     /// Creates an API tool (`createApiTool`); a name too close to an existing one is a 409.
     ///
     /// The request can be given as the generated builder; a value it rejects is an
-    /// [`Error::Validation`](crate::Error::Validation), found before sending.
+    /// [`Error::Validation`](crate::Error::Validation), found before sending. Header values can be given as
+    /// [`ToolHeader`]s. The request is logged (at `TRACE`) and echoed in errors with header values, the `url`'s
+    /// query values and other credentials [redacted](crate::redact).
     ///
     /// ```no_run
     /// use mirai_voice::types::{CreateApiToolRequest, CreateApiToolRequestMethod};

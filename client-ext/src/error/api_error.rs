@@ -9,6 +9,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use super::body::{ParsedErrorBody, RawBody, parse_error_body};
 use super::kind::ErrorKind;
 use crate::operation::OperationContext;
+use crate::redact::redact_text;
 use crate::retry::parse_retry_after;
 use crate::secret::{redact_headers, redact_key_material};
 
@@ -61,7 +62,7 @@ impl ApiError {
             kind: ErrorKind::from_status(status),
             code,
             message,
-            body: RawBody::bounded(body, truncated),
+            body: RawBody::bounded(body, truncated).for_operation(operation.operation_id()),
             headers: redact_headers(headers),
         }
     }
@@ -156,8 +157,9 @@ impl fmt::Display for ApiError {
         f.write_str(": ")?;
         match &self.message {
             Some(message) => {
+                let message = redact_text(self.operation.operation_id(), message);
                 let shown: String = message.chars().take(MAX_DISPLAY_MESSAGE_CHARS).collect();
-                f.write_str(&redact_key_material(&shown))?;
+                f.write_str(&shown)?;
                 if shown.len() < message.len() {
                     f.write_str("…")?;
                 }
@@ -187,7 +189,13 @@ impl fmt::Debug for ApiError {
             .field("status", &self.status.as_u16())
             .field("kind", &self.kind)
             .field("code", &self.code)
-            .field("message", &self.message.as_deref().map(redact_key_material))
+            .field(
+                "message",
+                &self
+                    .message
+                    .as_deref()
+                    .map(|m| redact_text(self.operation.operation_id(), m)),
+            )
             .field("headers", &HeadersDebug(&self.headers))
             .field("body", &self.body)
             .finish()

@@ -5,7 +5,7 @@ use std::fmt;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::secret::redact_key_material;
+use crate::redact::{BodyDirection, render_body};
 
 /// How many bytes of a response body an error keeps.
 pub const MAX_KEPT_BODY_BYTES: usize = 8 * 1024;
@@ -21,6 +21,12 @@ const MAX_TEXT_MESSAGE_CHARS: usize = 200;
 
 /// The raw body of a response, kept for inspection, at most [`MAX_KEPT_BODY_BYTES`] long.
 ///
+/// [`as_bytes`](Self::as_bytes) and [`text`](Self::text) give the body exactly as received, credentials
+/// included: they are for a caller who asks for the raw answer. Everything formatted (`Debug`, and
+/// [`redacted`](Self::redacted)) follows the [redaction table](crate::redact) of the operation the body belongs
+/// to ([`for_operation`](Self::for_operation)): credentials become `[redacted]`, and a body of a secret-bearing
+/// operation that is not valid JSON is withheld entirely.
+///
 /// ```
 /// use mirai_voice::error::{MAX_KEPT_BODY_BYTES, RawBody};
 /// let body = RawBody::bounded(&vec![b'x'; 10_000], false);
@@ -31,6 +37,8 @@ const MAX_TEXT_MESSAGE_CHARS: usize = 200;
 pub struct RawBody {
     bytes: Bytes,
     truncated: bool,
+    /// The operation whose response this is; decides how formatted output is redacted.
+    operation_id: Option<&'static str>,
 }
 
 impl RawBody {
@@ -41,7 +49,44 @@ impl RawBody {
         Self {
             bytes: Bytes::copy_from_slice(&body[..keep]),
             truncated: already_truncated || body.len() > keep,
+            operation_id: None,
         }
+    }
+
+    /// Marks the body as a response of `operation_id`, so that its formatted output follows that operation's row of
+    /// the [redaction table](crate::redact). Errors of this crate always set it.
+    ///
+    /// ```
+    /// use mirai_voice::error::RawBody;
+    /// let body = RawBody::bounded(br#"{"token":"lk-123"}"#, false).for_operation("initiateWebCall");
+    /// assert_eq!(body.redacted(), r#"{"token":"[redacted]"}"#);
+    /// assert!(!format!("{body:?}").contains("lk-123"));
+    /// assert_eq!(body.text(), r#"{"token":"lk-123"}"#, "the raw text is still there when asked for");
+    /// ```
+    pub fn for_operation(mut self, operation_id: &'static str) -> Self {
+        self.operation_id = Some(operation_id);
+        self
+    }
+
+    /// The operation the body belongs to, when known.
+    pub fn operation_id(&self) -> Option<&'static str> {
+        self.operation_id
+    }
+
+    /// The kept body rendered for display: credentials [redacted](crate::redact::render_body) per the
+    /// operation's row of the redaction table, key-shaped text masked.
+    pub fn redacted(&self) -> String {
+        self.render(MAX_KEPT_BODY_BYTES)
+    }
+
+    fn render(&self, max_chars: usize) -> String {
+        let operation_id = self.operation_id.unwrap_or_default();
+        render_body(
+            operation_id,
+            BodyDirection::Response,
+            &self.bytes,
+            max_chars,
+        )
     }
 
     /// An empty body.
@@ -49,7 +94,7 @@ impl RawBody {
         Self::default()
     }
 
-    /// The kept bytes.
+    /// The kept bytes, exactly as received (not redacted).
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
@@ -69,7 +114,8 @@ impl RawBody {
         self.truncated
     }
 
-    /// The body as text: the longest valid UTF-8 prefix, so a body cut inside a character still shows.
+    /// The body as text: the longest valid UTF-8 prefix, so a body cut inside a character still shows. Not
+    /// redacted: use [`redacted`](Self::redacted) for anything that is logged or shown.
     pub fn text(&self) -> &str {
         match std::str::from_utf8(&self.bytes) {
             Ok(text) => text,
@@ -81,12 +127,10 @@ impl RawBody {
 
 impl fmt::Debug for RawBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.text();
-        let preview: String = text.chars().take(DEBUG_PREVIEW_CHARS).collect();
         f.debug_struct("RawBody")
             .field("len", &self.bytes.len())
             .field("truncated", &self.truncated)
-            .field("text", &redact_key_material(&preview))
+            .field("text", &self.render(DEBUG_PREVIEW_CHARS))
             .finish()
     }
 }

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use super::body::RawBody;
 use crate::operation::OperationContext;
-use crate::secret::redact_key_material;
+use crate::redact::redact_decoder_detail;
 
 /// The server answered, but its body did not have the documented shape.
 ///
@@ -21,17 +21,21 @@ pub struct DecodeError {
 
 impl DecodeError {
     /// A body that failed to decode; `detail` is the decoder's message (e.g. the `serde_json` error).
+    ///
+    /// The body is marked as belonging to `operation` ([`RawBody::for_operation`]) and `detail` is
+    /// [redacted](crate::redact::redact_decoder_detail) for it, so neither shows a credential when formatted.
     pub fn new(
         operation: OperationContext,
         status: Option<StatusCode>,
         body: RawBody,
         detail: impl Into<String>,
     ) -> Self {
+        let operation_id = operation.operation_id();
         Self {
             operation,
             status,
-            body,
-            detail: redact_key_material(&detail.into()).into_owned(),
+            body: body.for_operation(operation_id),
+            detail: redact_decoder_detail(operation_id, &detail.into()).into_owned(),
         }
     }
 
@@ -51,7 +55,8 @@ impl DecodeError {
         self.status
     }
 
-    /// The body as received (bounded).
+    /// The body as received (bounded); its `Debug` and [`RawBody::redacted`] hide credentials, its
+    /// [`text`](RawBody::text) does not.
     pub fn body(&self) -> &RawBody {
         &self.body
     }

@@ -8,7 +8,6 @@ use reqwest::StatusCode;
 
 use super::api_error::ApiError;
 use crate::operation::OperationContext;
-use crate::secret::redact_key_material;
 
 /// What made the outcome of a sent request unknown.
 #[derive(Clone, Debug)]
@@ -125,7 +124,11 @@ impl fmt::Display for OutcomeUnknown {
             UnknownCause::ServerError(api) => {
                 write!(f, "the server answered {}", api.status())?;
                 if let Some(message) = api.message() {
-                    write!(f, " ({})", redact_key_material(message))?;
+                    write!(
+                        f,
+                        " ({})",
+                        crate::redact::redact_text(api.operation_id(), message)
+                    )?;
                 }
             }
             UnknownCause::ConnectionLost { detail } => write!(

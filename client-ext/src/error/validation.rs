@@ -1,11 +1,18 @@
 //! Problems found before a request is sent.
 
+use std::fmt;
+
 use mirai_voice_generated::{CredentialRole, MissingCredential};
 
 use crate::knowledge_base::PlanError;
+use crate::redact::redact_text;
 
 /// The request was rejected on the client, before anything was sent.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// An [`InvalidRequest`](Self::InvalidRequest) message is shown (`Display` and `Debug`) with credentials
+/// [masked](crate::redact::redact_text) as for the operation's error messages: a conversion error of a tool
+/// request may quote the value it rejected.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ValidationError {
     /// The operation is workspace-scoped, but the client has no workspace.
@@ -25,7 +32,11 @@ pub enum ValidationError {
         operation_id: &'static str,
     },
     /// A request value is invalid (a missing required field, a value that cannot be sent).
-    #[error("{}invalid request: {message}", operation_id.map(|id| format!("{id}: ")).unwrap_or_default())]
+    #[error(
+        "{}invalid request: {}",
+        operation_id.map(|id| format!("{id}: ")).unwrap_or_default(),
+        redact_text(operation_id.unwrap_or_default(), message)
+    )]
     InvalidRequest {
         /// The operation, when known.
         operation_id: Option<&'static str>,
@@ -35,6 +46,33 @@ pub enum ValidationError {
     /// A knowledge-base upload would break the documented limits.
     #[error("knowledge-base upload: {0}")]
     KnowledgeBase(#[from] PlanError),
+}
+
+impl fmt::Debug for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingWorkspace { operation_id } => f
+                .debug_struct("MissingWorkspace")
+                .field("operation_id", operation_id)
+                .finish(),
+            Self::MissingOrganization { operation_id } => f
+                .debug_struct("MissingOrganization")
+                .field("operation_id", operation_id)
+                .finish(),
+            Self::InvalidRequest {
+                operation_id,
+                message,
+            } => f
+                .debug_struct("InvalidRequest")
+                .field("operation_id", operation_id)
+                .field(
+                    "message",
+                    &redact_text(operation_id.unwrap_or_default(), message),
+                )
+                .finish(),
+            Self::KnowledgeBase(error) => f.debug_tuple("KnowledgeBase").field(error).finish(),
+        }
+    }
 }
 
 impl From<MissingCredential> for ValidationError {
@@ -109,5 +147,26 @@ mod tests {
         assert_eq!(anonymous.to_string(), "invalid request: x");
         let kb: ValidationError = PlanError::EmptyFile.into();
         assert_eq!(kb.to_string(), "knowledge-base upload: the file is empty");
+    }
+
+    #[test]
+    fn invalid_request_messages_of_secret_operations_are_masked() {
+        let invalid = ValidationError::InvalidRequest {
+            operation_id: Some("createApiTool"),
+            message: "error converting supplied value for url: bad https://x.test/?key=s3cr3t"
+                .into(),
+        };
+        for text in [invalid.to_string(), format!("{invalid:?}")] {
+            assert!(!text.contains("s3cr3t"), "{text}");
+            assert!(text.contains("key=[redacted]"), "{text}");
+        }
+        let plain = ValidationError::InvalidRequest {
+            operation_id: Some("abortCall"),
+            message: "https://x.test/?key=v".into(),
+        };
+        assert_eq!(
+            format!("{plain:?}"),
+            r#"InvalidRequest { operation_id: Some("abortCall"), message: "https://x.test/?key=v" }"#
+        );
     }
 }

@@ -29,8 +29,14 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
+use tracing::Level;
 
+use crate::operation::OperationContext;
+use crate::redact::{BodyDirection, render_body};
 use crate::retry::{AttemptOutcome, Decision};
+
+/// How many characters of a request body a `TRACE` event shows.
+const TRACE_BODY_PREVIEW_CHARS: usize = 4096;
 
 tokio::task_local! {
     static CURRENT_LOG: AttemptLog;
@@ -171,6 +177,21 @@ impl AttemptLog {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Logs a request body at `TRACE` under `span`, rendered by [`render_body`]: credentials of a secret-bearing
+/// operation become `[redacted]` and an unparseable body of one is withheld, never shown in part.
+pub(crate) fn trace_request_body(span: &tracing::Span, operation: &OperationContext, body: &[u8]) {
+    if !tracing::enabled!(Level::TRACE) {
+        return;
+    }
+    let shown = render_body(
+        operation.operation_id(),
+        BodyDirection::Request,
+        body,
+        TRACE_BODY_PREVIEW_CHARS,
+    );
+    tracing::trace!(parent: span, body = %shown, "request body");
 }
 
 /// The lowercase hex SHA-256 of `bytes`, as recorded for request bodies.

@@ -11,7 +11,8 @@
 //! * a shared token-bucket [`RetryBudget`] stops retries during an outage;
 //! * every request gets a `mirai_voice.request` span and every attempt a `mirai_voice.attempt` span carrying the
 //!   operation id, method, path template, attempt number, status and duration. Request bodies are logged only at
-//!   `TRACE`, with key-shaped text masked; headers are never logged.
+//!   `TRACE`, [redacted](crate::redact) per operation; headers are never logged, and credential headers
+//!   (`x-api-key`, `authorization`, ...) are marked sensitive before sending.
 //!
 //! What happened is returned as an [`AttemptReport`] and written to the current [`AttemptLog`], so that a
 //! failure can be reported as [`OutcomeUnknown`](crate::error::OutcomeUnknown) with the body digest and send
@@ -30,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
-use tracing::{Instrument, Level, field};
+use tracing::{Instrument, field};
 
 pub use log::{AttemptLog, AttemptRecord, AttemptReport, sha256_hex};
 
@@ -40,10 +41,6 @@ use crate::retry::{
     AttemptOutcome, Decision, GiveUpReason, RetryBudget, RetryConfig, RetryContext, decide,
     parse_retry_after,
 };
-use crate::secret::redact_key_material;
-
-/// How much of a request body a `TRACE` event shows.
-const TRACE_BODY_PREVIEW_BYTES: usize = 4096;
 
 /// Default time limit of one attempt.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -159,6 +156,7 @@ impl Executor {
         operation: &OperationContext,
     ) -> (reqwest::Result<reqwest::Response>, AttemptReport) {
         let log = AttemptLog::current();
+        crate::secret::mark_sensitive_headers(request.headers_mut());
         let body = request.body().and_then(reqwest::Body::as_bytes);
         let mut report = AttemptReport::begin(
             operation.operation_id(),
@@ -174,12 +172,8 @@ impl Executor {
             status = field::Empty,
             outcome = field::Empty,
         );
-        if tracing::enabled!(Level::TRACE)
-            && let Some(body) = body
-        {
-            let preview =
-                String::from_utf8_lossy(&body[..body.len().min(TRACE_BODY_PREVIEW_BYTES)]);
-            tracing::trace!(parent: &request_span, body = %redact_key_material(&preview), "request body");
+        if let Some(body) = body {
+            log::trace_request_body(&request_span, operation, body);
         }
 
         let deadline = Instant::now() + self.total_deadline;
