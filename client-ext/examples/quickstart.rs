@@ -19,12 +19,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use clap::Parser;
 use mirai_voice::api::{AbortOutcome, InitiateCall};
 use mirai_voice::knowledge_base::Upload;
 use mirai_voice::types;
-use mirai_voice::webhook::axum::Webhook;
+use mirai_voice::webhook::axum::{Webhook, middleware};
 use mirai_voice::webhook::{
     Event, MemoryDeduper, SingleSecret, VerifiedEvent, Verifier, WebhookReceiver, WebhookSecret,
 };
@@ -117,7 +118,8 @@ async fn start_receiver(
                 }
             }),
         )
-        .with_state(receiver);
+        // Claims each delivery and commits it when the handler answers 2xx.
+        .route_layer(from_fn_with_state(receiver, middleware));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -47,22 +47,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let receiver = WebhookReceiver::new(Verifier::new(keys));
     #[cfg(feature = "redis")]
     let receiver = match &args.redis {
-        Some(url) => receiver.with_deduper(
-            mirai_voice::webhook::RedisDeduper::connect(
-                url,
-                mirai_voice::webhook::dedupe::DEFAULT_TTL,
-            )
-            .await?,
-        ),
+        Some(url) => receiver.with_deduper(mirai_voice::webhook::RedisDeduper::connect(url).await?),
         None => receiver,
     };
 
     let app = Router::new()
         .route("/webhooks/call-events", post(call_events))
-        // The middleware releases a delivery whose handler failed, so the
-        // sender's retry is processed rather than skipped as a duplicate.
-        .route_layer(from_fn_with_state(receiver.clone(), middleware))
-        .with_state(receiver);
+        // The middleware claims each delivery before the handler runs and
+        // settles the claim from its answer: a 2xx commits it (repeats are
+        // acknowledged without the handler), anything else or a panic
+        // releases it, so the sender's retry is processed.
+        .route_layer(from_fn_with_state(receiver, middleware));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!(
         "listening on http://{}/webhooks/call-events",

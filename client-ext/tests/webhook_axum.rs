@@ -1,11 +1,11 @@
-//! The axum extractor and middleware, against a real server on loopback.
+//! The axum middleware and extractor, against a real server on loopback.
 #![cfg(feature = "axum")]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
@@ -19,12 +19,6 @@ struct App {
     handled: Arc<Mutex<Vec<VerifiedEvent>>>,
     /// Status codes the handler answers with, in order; `200` once exhausted.
     answers: Arc<Mutex<Vec<StatusCode>>>,
-}
-
-impl FromRef<App> for WebhookReceiver {
-    fn from_ref(app: &App) -> Self {
-        app.receiver.clone()
-    }
 }
 
 impl App {
@@ -60,14 +54,7 @@ async fn serve(router: Router) -> SocketAddr {
     address
 }
 
-async fn extractor_server(app: &App) -> String {
-    let router = Router::new()
-        .route("/hook", post(handler))
-        .with_state(app.clone());
-    format!("http://{}/hook", serve(router).await)
-}
-
-async fn middleware_server(app: &App) -> String {
+async fn server(app: &App) -> String {
     let router = Router::new()
         .route("/hook", post(handler))
         .route_layer(from_fn_with_state(app.receiver.clone(), middleware))
@@ -93,7 +80,7 @@ fn signed(builder: EventBuilder) -> SignedDelivery {
 #[tokio::test]
 async fn handler_gets_a_typed_event_and_duplicates_are_acknowledged_without_it() {
     let app = App::new(64 * 1024);
-    let url = extractor_server(&app).await;
+    let url = server(&app).await;
     let order = signed(EventBuilder::create_order().call_id("call_a"));
 
     assert_eq!(post_delivery(&url, &order).await.0, StatusCode::OK);
@@ -131,7 +118,7 @@ async fn handler_gets_a_typed_event_and_duplicates_are_acknowledged_without_it()
 #[tokio::test]
 async fn bad_signatures_get_401() {
     let app = App::new(64 * 1024);
-    let url = extractor_server(&app).await;
+    let url = server(&app).await;
     let good = signed(EventBuilder::end_of_call());
 
     let mut tampered = good.clone();
@@ -173,7 +160,7 @@ async fn bad_signatures_get_401() {
 #[tokio::test]
 async fn signed_body_that_is_not_an_event_gets_400() {
     let app = App::new(64 * 1024);
-    let url = extractor_server(&app).await;
+    let url = server(&app).await;
     let garbage = SignedDelivery::new(
         testing::TEST_PUBLIC_KEY,
         &testing::test_secret(),
@@ -189,7 +176,7 @@ async fn signed_body_that_is_not_an_event_gets_400() {
 #[tokio::test]
 async fn oversized_bodies_get_413_whether_declared_or_streamed() {
     let app = App::new(1024);
-    let url = extractor_server(&app).await;
+    let url = server(&app).await;
     let big = SignedDelivery::new(
         testing::TEST_PUBLIC_KEY,
         &testing::test_secret(),
@@ -256,7 +243,7 @@ async fn middleware_releases_a_delivery_the_handler_failed() {
         .lock()
         .unwrap()
         .push(StatusCode::INTERNAL_SERVER_ERROR);
-    let url = middleware_server(&app).await;
+    let url = server(&app).await;
     let delivery = signed(EventBuilder::end_of_call().call_id("call_retry"));
 
     // The handler fails: the sender sees the failure and will retry.

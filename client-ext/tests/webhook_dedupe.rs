@@ -1,98 +1,112 @@
-//! In-memory de-duplication and the receiver that uses it.
+//! In-memory claims and the receiver that uses them by hand.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use mirai_voice::webhook::testing::{self, EventBuilder, ManualClock};
 use mirai_voice::webhook::{
-    CallEventType, DedupeKey, Deduper, Delivery, MemoryDeduper, Received, Verifier, WebhookError,
-    WebhookReceiver,
+    CallEventType, ClaimOutcome, CommitOutcome, DedupeKey, Deduper, MemoryDeduper, Received,
+    ReleaseOutcome, Verifier, WebhookError, WebhookReceiver,
 };
 
+const LEASE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 
 fn key(n: u32) -> DedupeKey {
     DedupeKey::new("call.completed", Some(&format!("call_{n}")), b"{}")
 }
 
-#[tokio::test]
-async fn second_claim_is_a_duplicate() {
-    let dedupe = MemoryDeduper::new(10, HOUR);
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::First);
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::Duplicate);
-    assert_eq!(dedupe.claim(&key(2)).await.unwrap(), Delivery::First);
-    assert_eq!(dedupe.len(), 2);
+async fn claim_done(dedupe: &MemoryDeduper, key: &DedupeKey) {
+    let ClaimOutcome::Claimed(token) = dedupe.claim(key, LEASE).await.unwrap() else {
+        panic!("{key} is free")
+    };
+    assert_eq!(
+        dedupe.commit(key, &token, HOUR).await.unwrap(),
+        CommitOutcome::Committed
+    );
 }
 
 #[tokio::test]
-async fn keys_expire_after_the_ttl() {
+async fn committed_keys_expire_after_the_ttl_and_leases_after_the_lease() {
     let clock = ManualClock::new();
-    let dedupe = MemoryDeduper::new(10, HOUR).with_clock(clock.clone());
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::First);
-    clock.advance(HOUR - Duration::from_secs(1));
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::Duplicate);
+    let dedupe = MemoryDeduper::new(10).with_clock(clock.clone());
+    claim_done(&dedupe, &key(1)).await;
+    assert!(matches!(
+        dedupe.claim(&key(2), LEASE).await.unwrap(),
+        ClaimOutcome::Claimed(_)
+    ));
+    clock.advance(LEASE - Duration::from_secs(1));
+    assert_eq!(
+        dedupe.claim(&key(2), LEASE).await.unwrap(),
+        ClaimOutcome::InProgress
+    );
     clock.advance(Duration::from_secs(1));
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::First);
+    assert!(matches!(
+        dedupe.claim(&key(2), LEASE).await.unwrap(),
+        ClaimOutcome::Claimed(_)
+    ));
+    clock.advance(HOUR - LEASE - Duration::from_secs(1));
+    assert_eq!(
+        dedupe.claim(&key(1), LEASE).await.unwrap(),
+        ClaimOutcome::Done
+    );
+    clock.advance(Duration::from_secs(1));
+    assert!(matches!(
+        dedupe.claim(&key(1), LEASE).await.unwrap(),
+        ClaimOutcome::Claimed(_)
+    ));
 }
 
 #[tokio::test]
-async fn a_reclaimed_key_lives_a_full_ttl_from_its_new_claim() {
-    let clock = ManualClock::new();
-    let dedupe = MemoryDeduper::new(10, HOUR).with_clock(clock.clone());
-    dedupe.claim(&key(1)).await.unwrap();
-    clock.advance(HOUR);
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::First);
-    clock.advance(HOUR / 2);
-    // The stale entry of the first claim must not drop the second one.
-    dedupe.claim(&key(2)).await.unwrap();
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::Duplicate);
-}
-
-#[tokio::test]
-async fn capacity_bounds_memory_by_forgetting_the_oldest() {
-    let dedupe = MemoryDeduper::new(3, HOUR);
+async fn capacity_bounds_memory_by_forgetting_the_oldest_handled_delivery() {
+    let dedupe = MemoryDeduper::new(3);
     for n in 0..3 {
-        assert_eq!(dedupe.claim(&key(n)).await.unwrap(), Delivery::First);
+        claim_done(&dedupe, &key(n)).await;
     }
-    assert_eq!(dedupe.claim(&key(3)).await.unwrap(), Delivery::First);
+    claim_done(&dedupe, &key(3)).await;
     assert_eq!(dedupe.len(), 3);
     // key 0 was evicted, the newer ones are still remembered.
-    assert_eq!(dedupe.claim(&key(2)).await.unwrap(), Delivery::Duplicate);
-    assert_eq!(dedupe.claim(&key(3)).await.unwrap(), Delivery::Duplicate);
-    assert_eq!(dedupe.claim(&key(0)).await.unwrap(), Delivery::First);
+    for n in [2, 3] {
+        assert_eq!(
+            dedupe.claim(&key(n), LEASE).await.unwrap(),
+            ClaimOutcome::Done
+        );
+    }
+    assert!(matches!(
+        dedupe.claim(&key(0), LEASE).await.unwrap(),
+        ClaimOutcome::Claimed(_)
+    ));
     assert_eq!(dedupe.len(), 3);
 }
 
 #[tokio::test]
-async fn release_lets_a_redelivery_through() {
-    let dedupe = MemoryDeduper::new(10, HOUR);
-    dedupe.claim(&key(1)).await.unwrap();
-    dedupe.release(&key(1)).await.unwrap();
-    assert_eq!(dedupe.claim(&key(1)).await.unwrap(), Delivery::First);
-    // Repeated release/claim cycles keep a single live key.
-    for _ in 0..1000 {
-        dedupe.release(&key(1)).await.unwrap();
-        dedupe.claim(&key(1)).await.unwrap();
-    }
-    assert_eq!(dedupe.len(), 1);
+async fn a_table_full_of_deliveries_in_progress_refuses_a_claim_with_an_error() {
+    let dedupe = MemoryDeduper::new(2);
+    dedupe.claim(&key(1), LEASE).await.unwrap();
+    dedupe.claim(&key(2), LEASE).await.unwrap();
+    let error = dedupe.claim(&key(3), LEASE).await.unwrap_err();
+    assert!(error.to_string().contains("full"), "{error}");
+    let webhook_error = WebhookError::from(error);
+    assert_eq!(webhook_error.http_status(), 503);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_claims_have_exactly_one_winner() {
-    let dedupe = Arc::new(MemoryDeduper::new(100, HOUR));
+    let dedupe = Arc::new(MemoryDeduper::new(100));
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let dedupe = dedupe.clone();
-            tokio::spawn(async move { dedupe.claim(&key(7)).await.unwrap() })
+            tokio::spawn(async move { dedupe.claim(&key(7), LEASE).await.unwrap() })
         })
         .collect();
-    let mut first = 0;
+    let mut claimed = 0;
     for task in tasks {
-        if task.await.unwrap() == Delivery::First {
-            first += 1;
+        match task.await.unwrap() {
+            ClaimOutcome::Claimed(_) => claimed += 1,
+            other => assert_eq!(other, ClaimOutcome::InProgress),
         }
     }
-    assert_eq!(first, 1);
+    assert_eq!(claimed, 1);
 }
 
 #[test]
@@ -114,50 +128,90 @@ fn key_names_type_call_and_body_digest() {
     assert!(DedupeKey::new(&long, Some(&long), b"").as_str().len() < 400);
 }
 
+fn new_claim(received: Received) -> mirai_voice::webhook::Claim {
+    match received {
+        Received::New(claim) => claim,
+        other => panic!("expected a new delivery, got {other:?}"),
+    }
+}
+
 #[tokio::test]
-async fn receiver_skips_duplicates_but_not_distinct_events_of_one_call() {
+async fn receiver_claims_then_commits_and_tells_distinct_events_of_one_call_apart() {
     let secret = testing::test_secret();
     let receiver = WebhookReceiver::new(Verifier::with_secret(secret.clone()));
     let order = EventBuilder::create_order().signed(testing::TEST_PUBLIC_KEY, &secret);
     let whatsapp =
         EventBuilder::send_whatsapp("+15550100").signed(testing::TEST_PUBLIC_KEY, &secret);
 
-    let first = receiver.receive(&order.headers, &order.body).await.unwrap();
-    let Received::New(verified) = first else {
-        panic!("first delivery should be new")
-    };
+    let claim = new_claim(receiver.receive(&order.headers, &order.body).await.unwrap());
+    assert_eq!(claim.public_key.as_deref(), Some(testing::TEST_PUBLIC_KEY));
     assert_eq!(
-        verified.public_key.as_deref(),
-        Some(testing::TEST_PUBLIC_KEY)
-    );
-    assert_eq!(
-        verified.dedupe_key,
-        DedupeKey::for_event(&verified.event, &order.body)
+        claim.key(),
+        &DedupeKey::for_event(&claim.event, &order.body)
     );
     assert!(matches!(
         receiver.receive(&order.headers, &order.body).await.unwrap(),
-        Received::Duplicate(_)
+        Received::InProgress(_)
     ));
     // Same type and call id, different action: a separate delivery.
-    assert!(matches!(
+    let other = new_claim(
         receiver
             .receive(&whatsapp.headers, &whatsapp.body)
             .await
             .unwrap(),
-        Received::New(_)
-    ));
-    // After a release the redelivery is processed again.
-    receiver.release(&verified.dedupe_key).await.unwrap();
+    );
+    assert_eq!(claim.commit().await.unwrap(), CommitOutcome::Committed);
     assert!(matches!(
         receiver.receive(&order.headers, &order.body).await.unwrap(),
-        Received::New(_)
+        Received::Duplicate(_)
     ));
+    // A released claim is processed again.
+    assert_eq!(other.release().await.unwrap(), ReleaseOutcome::Released);
+    let again = new_claim(
+        receiver
+            .receive(&whatsapp.headers, &whatsapp.body)
+            .await
+            .unwrap(),
+    );
+    // So is one dropped unsettled (early return, `?`, panic).
+    drop(again);
+    let _third = new_claim(
+        receiver
+            .receive(&whatsapp.headers, &whatsapp.body)
+            .await
+            .unwrap(),
+    );
+}
+
+#[test]
+fn a_claim_dropped_in_a_panicking_thread_is_released() {
+    let secret = testing::test_secret();
+    let dedupe = Arc::new(MemoryDeduper::default());
+    let receiver =
+        WebhookReceiver::new(Verifier::with_secret(secret.clone())).with_deduper(dedupe.clone());
+    let delivery = EventBuilder::end_of_call().signed(testing::TEST_PUBLIC_KEY, &secret);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let claim = new_claim(
+        runtime
+            .block_on(receiver.receive(&delivery.headers, &delivery.body))
+            .unwrap(),
+    );
+    assert_eq!(dedupe.len(), 1);
+    // Outside any runtime, in a thread that panics while holding the claim.
+    let handling = std::thread::spawn(move || {
+        let _claim = claim;
+        panic!("handler bug");
+    });
+    assert!(handling.join().is_err());
+    assert!(dedupe.is_empty(), "the unwinding released the claim");
 }
 
 #[tokio::test]
 async fn receiver_checks_signature_before_recording_anything() {
     let secret = testing::test_secret();
-    let dedupe = Arc::new(MemoryDeduper::new(10, HOUR));
+    let dedupe = Arc::new(MemoryDeduper::new(10));
     let receiver =
         WebhookReceiver::new(Verifier::with_secret(secret.clone())).with_deduper(dedupe.clone());
     let mut delivery =
@@ -181,12 +235,38 @@ async fn receiver_without_dedupe_passes_every_delivery() {
     let receiver = WebhookReceiver::new(Verifier::with_secret(secret.clone())).without_dedupe();
     let delivery = EventBuilder::end_of_call().signed(testing::TEST_PUBLIC_KEY, &secret);
     for _ in 0..3 {
-        assert!(matches!(
+        let claim = new_claim(
             receiver
                 .receive(&delivery.headers, &delivery.body)
                 .await
                 .unwrap(),
-            Received::New(_)
-        ));
+        );
+        assert_eq!(claim.commit().await.unwrap(), CommitOutcome::Committed);
     }
+}
+
+#[tokio::test]
+async fn receiver_applies_its_lease_and_ttl() {
+    let secret = testing::test_secret();
+    let clock = ManualClock::new();
+    let dedupe = Arc::new(MemoryDeduper::default().with_clock(clock.clone()));
+    let receiver = WebhookReceiver::new(Verifier::with_secret(secret.clone()))
+        .with_deduper(dedupe.clone())
+        .with_lease(Duration::from_secs(5))
+        .with_ttl(Duration::from_secs(50));
+    assert_eq!(receiver.lease(), Duration::from_secs(5));
+    assert_eq!(receiver.ttl(), Duration::from_secs(50));
+    let delivery = EventBuilder::end_of_call().signed(testing::TEST_PUBLIC_KEY, &secret);
+    let receive = || receiver.receive(&delivery.headers, &delivery.body);
+
+    std::mem::forget(new_claim(receive().await.unwrap()));
+    clock.advance(Duration::from_secs(4));
+    assert!(matches!(receive().await.unwrap(), Received::InProgress(_)));
+    clock.advance(Duration::from_secs(1));
+    let claim = new_claim(receive().await.unwrap());
+    claim.commit().await.unwrap();
+    clock.advance(Duration::from_secs(49));
+    assert!(matches!(receive().await.unwrap(), Received::Duplicate(_)));
+    clock.advance(Duration::from_secs(1));
+    assert!(matches!(receive().await.unwrap(), Received::New(_)));
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use mirai_voice::webhook::testing::{self, EventBuilder, SignedDelivery};
-use mirai_voice::webhook::{Verifier, WebhookReceiver, WebhookSecret};
+use mirai_voice::webhook::{Received, Verifier, WebhookReceiver, WebhookSecret};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -67,18 +67,14 @@ async fn rejections_are_logged_without_secrets_or_body_content() {
             .await
             .is_err()
     );
-    assert!(
-        receiver
-            .receive(&delivery.headers, &delivery.body)
-            .await
-            .is_ok()
-    );
-    assert!(
-        receiver
-            .receive(&delivery.headers, &delivery.body)
-            .await
-            .is_ok()
-    );
+    let Ok(Received::New(claim)) = receiver.receive(&delivery.headers, &delivery.body).await else {
+        panic!("a signed delivery is new")
+    };
+    claim.commit().await.unwrap();
+    assert!(matches!(
+        receiver.receive(&delivery.headers, &delivery.body).await,
+        Ok(Received::Duplicate(_))
+    ));
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("webhook delivery rejected"), "{logs}");

@@ -1,76 +1,108 @@
 //! Receiving webhooks in an [axum](https://docs.rs/axum) application
 //! (feature `axum`).
 //!
-//! Two ways in, with the same answers to the sender:
+//! Two pieces that work together, as with `tower-sessions` or `axum-login`:
 //!
-//! * the [`Webhook`] extractor: the handler receives a verified, parsed,
-//!   first-seen event, and is not called otherwise;
-//! * the [`middleware`] function: the same checks in front of any handler,
-//!   plus automatic [`release`](super::WebhookReceiver::release) of the
-//!   delivery when the handler answers with a non-2xx status, so that the
-//!   sender's retry is processed instead of skipped as a duplicate.
+//! * the [`middleware`] verifies, parses and claims each delivery before the
+//!   handler runs, and settles the claim from what the handler did: a `2xx`
+//!   response commits it, any other response, a panic or a cancelled handler
+//!   (e.g. by a timeout layer) releases it, so the sender's retry is
+//!   processed;
+//! * the [`Webhook`] extractor hands the handler the verified event. It only
+//!   reads what the middleware left: without the middleware it answers `500`
+//!   and logs an error, and nothing is claimed (an extractor cannot see the
+//!   handler's response, so it could not tell success from failure).
 //!
 //! | Delivery | Answer |
 //! | --- | --- |
 //! | bad, missing or unknown signature / public key | `401` |
 //! | body over the limit | `413` |
 //! | verified, but not an event | `400` |
-//! | verified duplicate | `200`, handler not called |
+//! | new | the handler's response; `2xx` commits, anything else releases |
+//! | another attempt of it is being handled | `503` with `Retry-After`, handler not called |
+//! | handled successfully before (within the TTL) | `200`, handler not called |
 //! | de-duplication store down | `503` |
+//! | [`Webhook`] used without the middleware | `500`, nothing claimed |
 //!
 //! ```no_run
-//! use axum::{routing::post, Router};
-//! use mirai_voice::webhook::{axum::Webhook, Event, Verifier, WebhookReceiver};
+//! use axum::{http::StatusCode, middleware::from_fn_with_state, routing::post, Router};
+//! use mirai_voice::webhook::axum::{middleware, Webhook};
+//! use mirai_voice::webhook::{Event, Verifier, WebhookReceiver};
 //!
-//! async fn call_events(Webhook(delivery): Webhook) -> &'static str {
+//! async fn call_events(Webhook(delivery): Webhook) -> StatusCode {
 //!     if let Event::Action(action) = &delivery.event.event {
 //!         println!("action {} for call {:?}", action.action.name(), delivery.event.call_id());
 //!     }
-//!     "ok"
+//!     // `2xx`: handled, repeats are acknowledged without calling this again.
+//!     // Anything else (or a panic): the sender's retry calls this again.
+//!     StatusCode::OK
 //! }
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let receiver = WebhookReceiver::new(Verifier::with_secret(std::env::var("MIRAI_PRIVATE_KEY")?));
 //! let app = Router::new()
 //!     .route("/webhooks/call-events", post(call_events))
-//!     .with_state(receiver);
+//!     .route_layer(from_fn_with_state(receiver, middleware));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(())
 //! # }
 //! ```
 
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::{FromRef, FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::FutureExt;
 
 use super::error::WebhookError;
 use super::receiver::{Received, VerifiedEvent, WebhookReceiver};
 use super::verify::VerifyError;
 
-/// Extracts a verified, parsed, first-seen delivery.
+/// The `Retry-After` (seconds) sent with a redelivery that arrives while
+/// another attempt of it is being handled. Short: that attempt usually ends
+/// within seconds, and either outcome is then final for the retry (a `200`
+/// duplicate, or a fresh claim).
+pub const IN_PROGRESS_RETRY_AFTER_SECS: u32 = 5;
+
+/// The verified, parsed delivery the [`middleware`] claimed for this handler.
 ///
-/// Needs a [`WebhookReceiver`] in the router state (directly or through
-/// [`FromRef`]). When the [`middleware`] already ran for the request, the
-/// extractor takes its result instead of reading the body again.
+/// Only valid behind the [`middleware`], which settles the claim from the
+/// handler's response (see the [module documentation](self)); used without
+/// it, extraction fails with [`WebhookRejection::MiddlewareMissing`] (`500`).
+/// `Extension<VerifiedEvent>` reads the same value.
 #[derive(Debug, Clone)]
 pub struct Webhook(pub VerifiedEvent);
 
-/// Why [`Webhook`] did not hand a delivery to the handler; its response is
-/// what the sender gets.
+/// Why a delivery did not reach the handler; its response is what the
+/// sender gets.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum WebhookRejection {
     /// A verified repeat of a delivery already handled: answered with `200`.
     Duplicate,
+    /// A verified repeat of a delivery whose handling is still under way:
+    /// answered with `503 Service Unavailable` and `Retry-After`
+    /// ([`IN_PROGRESS_RETRY_AFTER_SECS`]).
+    ///
+    /// Not `2xx`: the ongoing attempt may still fail, and only a sender that
+    /// retries can then get the delivery handled. `503` rather than `409`
+    /// because webhook senders commonly treat `4xx` as final and give up,
+    /// while `503` (with `Retry-After`) means "try again later" to all of
+    /// them.
+    InProgress,
     /// The delivery was refused (see [`WebhookError::http_status`]).
     Refused(WebhookError),
     /// The request body could not be read.
     BodyUnreadable,
+    /// [`Webhook`] was extracted on a route without the [`middleware`]:
+    /// answered with `500` (the sender retries) and logged as an error.
+    MiddlewareMissing,
 }
 
 impl IntoResponse for WebhookRejection {
@@ -79,6 +111,15 @@ impl IntoResponse for WebhookRejection {
             WebhookRejection::Duplicate => {
                 (StatusCode::OK, "duplicate delivery ignored").into_response()
             }
+            WebhookRejection::InProgress => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(IN_PROGRESS_RETRY_AFTER_SECS),
+                )],
+                "delivery in progress, retry later",
+            )
+                .into_response(),
             WebhookRejection::Refused(error) => {
                 let status = StatusCode::from_u16(error.http_status())
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -94,35 +135,48 @@ impl IntoResponse for WebhookRejection {
             WebhookRejection::BodyUnreadable => {
                 (StatusCode::BAD_REQUEST, "unreadable body").into_response()
             }
+            WebhookRejection::MiddlewareMissing => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "webhook receiver misconfigured",
+            )
+                .into_response(),
         }
     }
 }
 
-impl<S> FromRequest<S> for Webhook
-where
-    WebhookReceiver: FromRef<S>,
-    S: Send + Sync,
-{
+impl<S: Send + Sync> FromRequestParts<S> for Webhook {
     type Rejection = WebhookRejection;
 
-    async fn from_request(mut request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(verified) = request.extensions_mut().remove::<VerifiedEvent>() {
-            return Ok(Webhook(verified));
-        }
-        let receiver = WebhookReceiver::from_ref(state);
-        match receive(&receiver, request).await? {
-            Received::New(verified) => Ok(Webhook(verified)),
-            Received::Duplicate(_) => Err(WebhookRejection::Duplicate),
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<VerifiedEvent>() {
+            Some(verified) => Ok(Webhook(verified.clone())),
+            None => {
+                tracing::error!(
+                    path = %parts.uri.path(),
+                    "the Webhook extractor needs mirai_voice::webhook::axum::middleware on its \
+                     route (e.g. .route_layer(from_fn_with_state(receiver, middleware)))"
+                );
+                Err(WebhookRejection::MiddlewareMissing)
+            }
         }
     }
 }
 
-/// Middleware that verifies, parses and de-duplicates before the handler
-/// runs, and releases the delivery when the handler answers with a non-2xx
-/// status.
+/// Middleware that verifies, parses and claims each delivery, runs the
+/// handler, and settles the claim from the outcome (see the
+/// [module documentation](self) for every answer):
+///
+/// * a `2xx` response commits the claim, so repeats get `200` without the
+///   handler;
+/// * any other response releases it, so the sender's retry is handled;
+/// * a panic releases it before the panic continues (to axum, or to a
+///   `CatchPanic` layer outside);
+/// * a handler future dropped before it finished (a timeout layer, a server
+///   shutting down) releases it through [`Claim`](super::Claim)'s `Drop`.
 ///
 /// The handler reads the event with the [`Webhook`] extractor (or
-/// `Extension<VerifiedEvent>`); the request body it sees is empty.
+/// `Extension<VerifiedEvent>`); the request body it sees is empty. Put it on
+/// the webhook routes with `route_layer`, so other routes are left alone.
 ///
 /// ```no_run
 /// use axum::{middleware::from_fn_with_state, routing::post, Router};
@@ -136,8 +190,7 @@ where
 /// # fn app(receiver: WebhookReceiver) -> Router {
 /// Router::new()
 ///     .route("/webhooks/call-events", post(call_events))
-///     .route_layer(from_fn_with_state(receiver.clone(), middleware))
-///     .with_state(receiver)
+///     .route_layer(from_fn_with_state(receiver, middleware))
 /// # }
 /// ```
 pub async fn middleware(
@@ -146,32 +199,43 @@ pub async fn middleware(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let verified = match receive(&receiver, Request::from_parts(parts.clone(), body)).await {
-        Ok(Received::New(verified)) => verified,
+    let claim = match receive(&receiver, &parts.headers, body).await {
+        Ok(Received::New(claim)) => claim,
         Ok(Received::Duplicate(_)) => return WebhookRejection::Duplicate.into_response(),
+        Ok(Received::InProgress(_)) => return WebhookRejection::InProgress.into_response(),
         Err(rejection) => return rejection.into_response(),
     };
-    let key = verified.dedupe_key.clone();
     let mut request = Request::from_parts(parts, Body::empty());
-    request.extensions_mut().insert(verified);
-    let response = next.run(request).await;
-    if !response.status().is_success()
-        && let Err(error) = receiver.release(&key).await
-    {
-        tracing::error!(%error, key = %key, "could not release a failed webhook delivery");
+    request.extensions_mut().insert(claim.event().clone());
+    // Unwinding does not cross an await, so the panic is caught here and the
+    // release awaited before the panic continues.
+    match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) if response.status().is_success() => {
+            // A store error is logged by `commit`; the delivery was handled,
+            // so the sender still gets the handler's success.
+            let _ = claim.commit().await;
+            response
+        }
+        Ok(response) => {
+            let _ = claim.release().await;
+            response
+        }
+        Err(panic) => {
+            let _ = claim.release().await;
+            std::panic::resume_unwind(panic)
+        }
     }
-    response
 }
 
 async fn receive(
     receiver: &WebhookReceiver,
-    request: Request,
+    headers: &HeaderMap,
+    body: Body,
 ) -> Result<Received, WebhookRejection> {
     let limit = receiver.verifier().body_limit();
-    let (parts, body) = request.into_parts();
-    let body = read_limited(&parts.headers, body, limit).await?;
+    let body = read_limited(headers, body, limit).await?;
     receiver
-        .receive(&parts.headers, &body)
+        .receive(headers, &body)
         .await
         .map_err(WebhookRejection::Refused)
 }

@@ -18,11 +18,18 @@
 //!   size limit;
 //! * [`WebhookEvent`] is the typed envelope: call events, action events and an
 //!   `Unknown` passthrough for types this SDK does not know yet;
-//! * [`Deduper`] remembers deliveries for a while: [`MemoryDeduper`] (bounded,
-//!   the default) or `RedisDeduper` (feature `redis`) for receivers that run as
-//!   several replicas;
-//! * the `axum` module (feature `axum`) turns the receiver into an extractor and
-//!   a middleware;
+//! * a [`Deduper`] keeps delivery claims: a claim is a short processing lease
+//!   (60 s by default), *committed* for a long TTL (24 h by default) once the
+//!   handler succeeded, *released* when it failed, panicked or was dropped, so
+//!   no delivery is marked handled before it was. A redelivery that finds a
+//!   claim in progress is told to retry later, one that finds a committed
+//!   claim is acknowledged without handling. [`MemoryDeduper`] (bounded, the
+//!   default) or `RedisDeduper` (feature `redis`) for receivers that run as
+//!   several replicas; see [`dedupe`] for the states;
+//! * [`WebhookReceiver::receive`] returns a [`Claim`] guard to commit or
+//!   release (dropping it releases);
+//! * the `axum` module (feature `axum`) provides a middleware that settles the
+//!   claim from the handler's response status, and an extractor for the event;
 //! * [`testing`] signs bodies and builds realistic events, for unit tests of
 //!   your handlers.
 //!
@@ -58,7 +65,10 @@ pub mod verify;
 pub use crate::call_status::CallStatus;
 #[cfg(feature = "redis")]
 pub use dedupe::RedisDeduper;
-pub use dedupe::{Clock, DedupeError, DedupeKey, Deduper, Delivery, MemoryDeduper, SystemClock};
+pub use dedupe::{
+    ClaimOutcome, ClaimToken, Clock, CommitOutcome, DedupeError, DedupeKey, Deduper, MemoryDeduper,
+    ReleaseOutcome, SystemClock,
+};
 pub use error::WebhookError;
 pub use event::{
     Action, ActionCall, ActionEvent, ActionReason, Analysis, CallEvent, CallEventData,
@@ -66,7 +76,7 @@ pub use event::{
     SendWhatsapp, ShippingAddress, UnknownEvent, WebhookEvent,
 };
 pub use keys::{KeyLookupError, KeyStore, SingleSecret, StaticKeyStore, WebhookSecret};
-pub use receiver::{Received, VerifiedEvent, WebhookReceiver};
+pub use receiver::{Claim, Received, VerifiedEvent, WebhookReceiver};
 pub use verify::{
     DEFAULT_MAX_BODY_BYTES, PUBLIC_KEY_HEADER, SIGNATURE_HEADER, SignatureFormatError, Verifier,
     VerifyError, verify_signature,

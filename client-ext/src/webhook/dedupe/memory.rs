@@ -1,11 +1,14 @@
 //! In-process, bounded de-duplication.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{DEFAULT_TTL, DedupeFuture, DedupeKey, Deduper, Delivery};
+use super::table::ClaimTable;
+use super::{
+    ClaimOutcome, ClaimToken, CommitOutcome, DedupeError, DedupeFuture, DedupeKey, Deduper,
+    ReleaseOutcome,
+};
 
 /// A source of the current time, injectable so tests can move it by hand
 /// (see [`testing::ManualClock`](crate::webhook::testing::ManualClock)).
@@ -24,95 +27,48 @@ impl Clock for SystemClock {
     }
 }
 
-/// Remembers deliveries in memory: at most `capacity` keys, each for `ttl`.
+/// Keeps claims in memory: at most `capacity` keys, leases and committed
+/// deliveries together.
 ///
-/// When full, the oldest key is forgotten first, so a repeat of a delivery
-/// older than the last `capacity` deliveries may pass. It serves one process;
-/// replicas behind a load balancer need a shared store such as `RedisDeduper`
-/// (feature `redis`).
+/// When full, the committed key closest to expiry is forgotten first, so a
+/// repeat of a delivery older than the last `capacity` deliveries may be
+/// handled again. A delivery in progress is never forgotten: a claim that
+/// finds every slot leased fails with a [`DedupeError`] (the receiver answers
+/// `503` and the sender retries). It serves one process; replicas behind a
+/// load balancer need a shared store such as `RedisDeduper` (feature `redis`).
+/// Every operation completes without waiting, which also lets a dropped
+/// [`Claim`](crate::webhook::Claim) release itself on the spot.
 ///
 /// ```
-/// use mirai_voice::webhook::{DedupeKey, Deduper, Delivery, MemoryDeduper};
+/// use std::time::Duration;
+/// use mirai_voice::webhook::{ClaimOutcome, DedupeKey, Deduper, MemoryDeduper};
 /// # tokio_test_block_on(async {
-/// let dedupe = MemoryDeduper::new(1_000, std::time::Duration::from_secs(3600));
+/// let dedupe = MemoryDeduper::new(1_000);
 /// let key = DedupeKey::new("call.completed", Some("call_1"), b"{}");
-/// assert_eq!(dedupe.claim(&key).await.unwrap(), Delivery::First);
-/// assert_eq!(dedupe.claim(&key).await.unwrap(), Delivery::Duplicate);
+/// let lease = Duration::from_secs(60);
+/// let ClaimOutcome::Claimed(token) = dedupe.claim(&key, lease).await.unwrap() else { panic!() };
+/// assert_eq!(dedupe.claim(&key, lease).await.unwrap(), ClaimOutcome::InProgress);
+/// dedupe.commit(&key, &token, Duration::from_secs(3600)).await.unwrap();
+/// assert_eq!(dedupe.claim(&key, lease).await.unwrap(), ClaimOutcome::Done);
 /// # });
 /// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 /// # }
 /// ```
 pub struct MemoryDeduper {
-    capacity: usize,
-    ttl: Duration,
     clock: Arc<dyn Clock>,
-    state: Mutex<State>,
-}
-
-/// Keys with their expiry, plus the order they were claimed in. The TTL is the
-/// same for every key, so claim order is also expiry order, and both eviction
-/// and expiry pop from the front of `order`.
-#[derive(Default)]
-struct State {
-    expiry: HashMap<DedupeKey, Instant>,
-    order: VecDeque<(DedupeKey, Instant)>,
-}
-
-impl State {
-    /// Drops `order`'s front entry, and the key too unless it was claimed
-    /// again after that entry (then `expiry` holds a later instant).
-    fn pop_front(&mut self) {
-        if let Some((key, expires)) = self.order.pop_front()
-            && self.expiry.get(&key) == Some(&expires)
-        {
-            self.expiry.remove(&key);
-        }
-    }
-
-    fn purge_expired(&mut self, now: Instant) {
-        while self
-            .order
-            .front()
-            .is_some_and(|(_, expires)| *expires <= now)
-        {
-            self.pop_front();
-        }
-    }
-
-    fn claim(&mut self, key: &DedupeKey, now: Instant, ttl: Duration, capacity: usize) -> Delivery {
-        self.purge_expired(now);
-        if self.expiry.contains_key(key) {
-            return Delivery::Duplicate;
-        }
-        let expires = now + ttl;
-        self.expiry.insert(key.clone(), expires);
-        self.order.push_back((key.clone(), expires));
-        while self.expiry.len() > capacity {
-            self.pop_front();
-        }
-        // Released keys leave stale entries in `order`; keep it proportional
-        // to the live keys.
-        if self.order.len() > capacity.saturating_mul(2).max(16) {
-            let expiry = &self.expiry;
-            self.order
-                .retain(|(key, expires)| expiry.get(key) == Some(expires));
-        }
-        Delivery::First
-    }
+    table: Mutex<ClaimTable>,
 }
 
 impl MemoryDeduper {
     /// Default number of keys kept.
     pub const DEFAULT_CAPACITY: usize = 100_000;
 
-    /// Remembers at most `capacity` keys (at least one), each for `ttl`.
-    pub fn new(capacity: usize, ttl: Duration) -> Self {
+    /// Keeps at most `capacity` keys (at least one).
+    pub fn new(capacity: usize) -> Self {
         MemoryDeduper {
-            capacity: capacity.max(1),
-            ttl,
             clock: Arc::new(SystemClock),
-            state: Mutex::new(State::default()),
+            table: Mutex::new(ClaimTable::new(capacity)),
         }
     }
 
@@ -122,55 +78,71 @@ impl MemoryDeduper {
         self
     }
 
-    /// Number of keys currently remembered (expired ones may linger until the
-    /// next claim).
+    /// Number of keys currently kept, leased or committed (expired ones may
+    /// linger until the next operation).
     pub fn len(&self) -> usize {
-        self.lock().expiry.len()
+        self.lock().len()
     }
 
-    /// Whether no key is remembered.
+    /// Whether no key is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state stays consistent even if a holder panicked mid-update
-        // (at worst a key is forgotten early), so a poisoned lock is used as is.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn claim_now(&self, key: &DedupeKey) -> Delivery {
-        let now = self.clock.now();
-        self.lock().claim(key, now, self.ttl, self.capacity)
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClaimTable> {
+        // Every table operation leaves it consistent before anything can
+        // panic, so a poisoned lock is used as is.
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl Default for MemoryDeduper {
-    /// [`MemoryDeduper::DEFAULT_CAPACITY`] keys for
-    /// [`DEFAULT_TTL`](super::DEFAULT_TTL).
+    /// [`MemoryDeduper::DEFAULT_CAPACITY`] keys.
     fn default() -> Self {
-        MemoryDeduper::new(Self::DEFAULT_CAPACITY, DEFAULT_TTL)
+        MemoryDeduper::new(Self::DEFAULT_CAPACITY)
     }
 }
 
 impl fmt::Debug for MemoryDeduper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let table = self.lock();
         f.debug_struct("MemoryDeduper")
-            .field("capacity", &self.capacity)
-            .field("ttl", &self.ttl)
-            .field("len", &self.len())
+            .field("capacity", &table.capacity())
+            .field("len", &table.len())
             .finish()
     }
 }
 
+// The work happens when the method is called, not when the future is first
+// polled: the returned futures are always ready.
 impl Deduper for MemoryDeduper {
-    fn claim<'a>(&'a self, key: &'a DedupeKey) -> DedupeFuture<'a, Delivery> {
-        let delivery = self.claim_now(key);
-        Box::pin(async move { Ok(delivery) })
+    fn claim<'a>(&'a self, key: &'a DedupeKey, lease: Duration) -> DedupeFuture<'a, ClaimOutcome> {
+        let now = self.clock.now();
+        let outcome = self
+            .lock()
+            .claim(key, ClaimToken::random(), now, lease)
+            .map_err(DedupeError::new);
+        Box::pin(async move { outcome })
     }
 
-    fn release<'a>(&'a self, key: &'a DedupeKey) -> DedupeFuture<'a, ()> {
-        self.lock().expiry.remove(key);
-        Box::pin(async { Ok(()) })
+    fn commit<'a>(
+        &'a self,
+        key: &'a DedupeKey,
+        token: &'a ClaimToken,
+        ttl: Duration,
+    ) -> DedupeFuture<'a, CommitOutcome> {
+        let now = self.clock.now();
+        let outcome = self.lock().commit(key, token, now, ttl);
+        Box::pin(async move { Ok(outcome) })
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a DedupeKey,
+        token: &'a ClaimToken,
+    ) -> DedupeFuture<'a, ReleaseOutcome> {
+        let now = self.clock.now();
+        let outcome = self.lock().release(key, token, now);
+        Box::pin(async move { Ok(outcome) })
     }
 }

@@ -1,11 +1,32 @@
-//! De-duplication of repeated deliveries.
+//! De-duplication of repeated deliveries: claim, then commit or release.
 //!
 //! The API may deliver an event more than once and gives it no id, so a
 //! delivery is identified by its event type, its call id and the SHA-256 digest
 //! of its raw body ([`DedupeKey`]). The type and call id make keys readable in
 //! a shared store; the digest tells apart events that share both, such as two
-//! actions raised during one call. A [`Deduper`] remembers keys for a time to
-//! live (TTL) and answers, atomically, whether a key is new.
+//! actions raised during one call.
+//!
+//! A [`Deduper`] never marks a delivery as handled before it was: a key goes
+//! through three states, with an owner token so that only the claimant can
+//! settle its claim.
+//!
+//! | State of the key | [`Deduper::claim`] answers | Lives for |
+//! | --- | --- | --- |
+//! | absent (new, released or expired) | [`ClaimOutcome::Claimed`] with a fresh [`ClaimToken`]; the key becomes *leased* | — |
+//! | *leased*: a delivery is being handled | [`ClaimOutcome::InProgress`] | the lease (default [`DEFAULT_LEASE`], 60 s) |
+//! | *done*: handled successfully | [`ClaimOutcome::Done`] | the TTL (default [`DEFAULT_TTL`], 24 h) |
+//!
+//! The claimant then either [commits](Deduper::commit) (handling succeeded:
+//! *leased* → *done* for the TTL) or [releases](Deduper::release) (handling
+//! failed: *leased* → absent, so the sender's retry is processed). Both check
+//! the owner token: a claimant whose lease ran out and whose key another
+//! replica claimed since can neither commit nor release that other claim
+//! ([`CommitOutcome::ClaimedByOther`], [`ReleaseOutcome::NotHeld`]). A
+//! claimant that dies without settling (crash, killed task) leaves a lease
+//! that expires on its own, after which the delivery is processed again.
+//!
+//! [`WebhookReceiver`](super::WebhookReceiver) drives these steps through a
+//! [`Claim`](super::Claim) guard; implement [`Deduper`] only to add a store.
 
 use std::fmt;
 use std::future::Future;
@@ -19,53 +40,142 @@ use super::event::WebhookEvent;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod table;
 
 pub use memory::{Clock, MemoryDeduper, SystemClock};
 #[cfg(feature = "redis")]
 pub use redis::RedisDeduper;
 
-/// How long a delivery is remembered by default: one day. The API documents no
-/// retry schedule, so the window errs on the long side; a key costs about a
-/// hundred bytes.
+/// How long a handled delivery is remembered by default: one day. The API
+/// documents no retry schedule, so the window errs on the long side; a key
+/// costs about a hundred bytes.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a claim is held while its delivery is handled, by default: one
+/// minute. A handler that dies without settling its claim (a crashed process)
+/// blocks redeliveries for at most this long; a handler slower than this may
+/// see a redelivery handled in parallel, so keep handlers fast (the API asks
+/// receivers to answer quickly and queue the work).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// The future returned by [`Deduper`] methods.
 pub type DedupeFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, DedupeError>> + Send + 'a>>;
 
-/// Whether a delivery was seen before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// The first delivery of this key within the TTL: process it.
-    First,
-    /// A repeat of a delivery still remembered: acknowledge and skip it.
-    Duplicate,
+/// Identifies one claim of a key, so that only its claimant can commit or
+/// release it. Random (128 bits), never reused.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClaimToken(String);
+
+impl ClaimToken {
+    /// A fresh random token.
+    pub fn random() -> Self {
+        ClaimToken(format!("{:032x}", rand::random::<u128>()))
+    }
+
+    /// The token as text (32 lowercase hex digits).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// A store that remembers deliveries.
-///
-/// Implementations must make [`Deduper::claim`] atomic: of several concurrent
-/// claims of one key (across every receiver sharing the store), exactly one
-/// sees [`Delivery::First`].
-pub trait Deduper: fmt::Debug + Send + Sync {
-    /// Records `key` and says whether it was new.
-    fn claim<'a>(&'a self, key: &'a DedupeKey) -> DedupeFuture<'a, Delivery>;
+impl fmt::Display for ClaimToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
-    /// Forgets `key`, so that a redelivery is processed again. Call it when
-    /// handling a claimed delivery failed.
-    fn release<'a>(&'a self, key: &'a DedupeKey) -> DedupeFuture<'a, ()>;
+/// The answer of [`Deduper::claim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// The key was free and is now leased to the caller: handle the delivery,
+    /// then commit or release with this token.
+    Claimed(ClaimToken),
+    /// Another claim of the key is being handled (its lease runs): ask the
+    /// sender to retry later, as that handling may still fail.
+    InProgress,
+    /// The delivery was handled successfully within the TTL: acknowledge it
+    /// without handling it again.
+    Done,
+}
+
+/// The answer of [`Deduper::commit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// The key is now *done* for the TTL. Also the answer when the caller's
+    /// lease had run out but nobody claimed the key since.
+    Committed,
+    /// The caller's lease ran out and another claim holds the key now; it was
+    /// left alone, and that claimant settles it.
+    ClaimedByOther,
+    /// The caller's lease ran out and another claim of the same delivery
+    /// committed already: the delivery was handled twice.
+    AlreadyDone,
+}
+
+/// The answer of [`Deduper::release`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseOutcome {
+    /// The caller's claim was removed: a redelivery will be processed.
+    Released,
+    /// The key was not leased with this token (its lease ran out, or another
+    /// claim holds or committed it): nothing was changed.
+    NotHeld,
+}
+
+/// A store of delivery claims (see the [module documentation](self) for the
+/// states and transitions).
+///
+/// Implementations must make each method atomic across every receiver that
+/// shares the store: of several concurrent claims of a free key exactly one
+/// sees [`ClaimOutcome::Claimed`], and commit and release change the key only
+/// when it is leased with the given token.
+pub trait Deduper: fmt::Debug + Send + Sync {
+    /// Leases `key` for `lease` if it is free, or says why not.
+    fn claim<'a>(&'a self, key: &'a DedupeKey, lease: Duration) -> DedupeFuture<'a, ClaimOutcome>;
+
+    /// Marks `key` as handled for `ttl` if the caller's claim (`token`) still
+    /// holds it or nobody does.
+    fn commit<'a>(
+        &'a self,
+        key: &'a DedupeKey,
+        token: &'a ClaimToken,
+        ttl: Duration,
+    ) -> DedupeFuture<'a, CommitOutcome>;
+
+    /// Frees `key` if the caller's claim (`token`) still holds it, so that a
+    /// redelivery is processed again.
+    fn release<'a>(
+        &'a self,
+        key: &'a DedupeKey,
+        token: &'a ClaimToken,
+    ) -> DedupeFuture<'a, ReleaseOutcome>;
 }
 
 impl<D: Deduper + ?Sized> Deduper for std::sync::Arc<D> {
-    fn claim<'a>(&'a self, key: &'a DedupeKey) -> DedupeFuture<'a, Delivery> {
-        (**self).claim(key)
+    fn claim<'a>(&'a self, key: &'a DedupeKey, lease: Duration) -> DedupeFuture<'a, ClaimOutcome> {
+        (**self).claim(key, lease)
     }
 
-    fn release<'a>(&'a self, key: &'a DedupeKey) -> DedupeFuture<'a, ()> {
-        (**self).release(key)
+    fn commit<'a>(
+        &'a self,
+        key: &'a DedupeKey,
+        token: &'a ClaimToken,
+        ttl: Duration,
+    ) -> DedupeFuture<'a, CommitOutcome> {
+        (**self).commit(key, token, ttl)
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a DedupeKey,
+        token: &'a ClaimToken,
+    ) -> DedupeFuture<'a, ReleaseOutcome> {
+        (**self).release(key, token)
     }
 }
 
-/// The de-duplication store failed (e.g. Redis is unreachable).
+/// The de-duplication store failed (e.g. Redis is unreachable, or the
+/// in-memory table is full of deliveries in progress).
 #[derive(Debug, thiserror::Error)]
 #[error("webhook de-duplication store failed: {source}")]
 pub struct DedupeError {
@@ -82,7 +192,6 @@ impl DedupeError {
         }
     }
 }
-
 /// Identifies a delivery: `"<event type>:<call id or ->:<sha-256 of the body, hex>"`.
 ///
 /// ```
