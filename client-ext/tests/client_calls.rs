@@ -50,7 +50,8 @@ async fn abort_outcomes() {
     assert_eq!(
         refused.unwrap(),
         AbortOutcome::NotAbortable {
-            message: Some("Call already aborted".into()),
+            code: Some(400),
+            message: "Call already aborted".into(),
             state: Some(CallStatus::Aborted)
         }
     );
@@ -63,7 +64,8 @@ async fn abort_outcomes() {
     assert_eq!(
         in_progress.unwrap(),
         AbortOutcome::NotAbortable {
-            message: Some("Call is in progress".into()),
+            code: Some(400),
+            message: "Call is in progress".into(),
             state: Some(CallStatus::InProgress)
         }
     );
@@ -86,7 +88,32 @@ async fn abort_outcomes() {
         json!({"code": 404, "message": "Call not found"}),
     ))
     .await;
-    assert_eq!(missing.unwrap(), AbortOutcome::NotFound);
+    assert_eq!(
+        missing.unwrap(),
+        AbortOutcome::NotFound {
+            code: Some(404),
+            message: Some("Call not found".into())
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_abort_is_an_error_not_a_refusal() {
+    for message in ["\"callId\" must be a valid id", "Validation Error"] {
+        let (_s, result) =
+            abort_answering(json_error(400, json!({"code": 400, "message": message}))).await;
+        let Err(Error::Api(api)) = result else {
+            panic!("a 400 that names no call state is an API error: {result:?}");
+        };
+        assert_eq!(api.kind(), ErrorKind::BadRequest);
+        assert_eq!(api.code(), Some(400));
+        assert_eq!(api.message(), Some(message));
+    }
+    let (_s, empty) = abort_answering(ResponseTemplate::new(400)).await;
+    assert!(
+        matches!(empty, Err(Error::Api(ref api)) if api.status().as_u16() == 400),
+        "a 400 without a message cannot be read as a refusal: {empty:?}"
+    );
 }
 
 #[tokio::test]
