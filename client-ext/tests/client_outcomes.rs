@@ -297,3 +297,28 @@ async fn a_side_effecting_retry_without_enough_time_left_is_not_sent() {
     assert!(source.to_string().contains("429"), "{source}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_multi_mib_error_body_is_kept_bounded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/admin/tool/api"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("x-request-id", "req-big-1")
+                .set_body_bytes(vec![b'x'; 8 * 1024 * 1024]),
+        )
+        .mount(&server)
+        .await;
+    let error = client(&server.uri(), Duration::from_secs(30))
+        .tools()
+        .list()
+        .await
+        .unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(api.body().len() <= mirai_voice::error::MAX_KEPT_BODY_BYTES);
+    assert!(api.body().is_truncated());
+    assert_eq!(api.request_id(), Some("req-big-1"));
+}
