@@ -285,11 +285,8 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("8. abort {}, which has completed:", answered.call_id);
     match client.calls().abort(&answered.call_id).await? {
-        AbortOutcome::NotAbortable { message, state } => {
-            println!(
-                "   not abortable: {} (state {state:?})",
-                message.unwrap_or_default()
-            )
+        AbortOutcome::NotAbortable { message, state, .. } => {
+            println!("   not abortable: {message} (state {state:?})")
         }
         other => {
             return Err(format!("expected the completed call to be refused, got {other:?}").into());

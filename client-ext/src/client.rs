@@ -29,7 +29,7 @@ use crate::api::{
     Assistants, Calls, KnowledgeBase, Numbers, Organizations, Showcase, Tools, Voices, Workspaces,
 };
 use crate::config::{ClientBuilder, ClientConfig, ConfigError, InvalidReason, check_header_value};
-use crate::error::{DecodeError, Error, RawBody, ValidationError};
+use crate::error::{Error, ValidationError};
 use crate::executor::{AttemptLog, AttemptReport, Executor};
 use crate::operation::OperationContext;
 use crate::secret::REDACTED;
@@ -363,13 +363,14 @@ impl Client {
                 serde_json::from_slice(&json)
                     .map(|tolerant| (status, tolerant))
                     .map_err(|e| {
-                        DecodeError::new(
+                        // A side-effecting operation was accepted: that is an unknown result, not a failure.
+                        Error::from_undecodable_success(
                             operation,
                             Some(status),
-                            RawBody::bounded(&json, false),
+                            &json,
+                            false,
                             e.to_string(),
                         )
-                        .into()
                     })
             }
             Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {

@@ -20,7 +20,7 @@
 //! match client.calls().abort(&call.call_id).await? {
 //!     AbortOutcome::Aborted { .. } => println!("aborted"),
 //!     AbortOutcome::NotAbortable { state, .. } => println!("too late, the call is {state:?}"),
-//!     AbortOutcome::NotFound => println!("no such call"),
+//!     AbortOutcome::NotFound { .. } => println!("no such call"),
 //!     _ => {}
 //! }
 //! # Ok(())

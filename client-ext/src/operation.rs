@@ -1,11 +1,15 @@
 //! What the client knows about the operation a request belongs to.
 //!
 //! Errors, retry decisions and tracing all need the same few facts about an operation: its id from `swagger.yaml`,
-//! its HTTP method and path template, and whether repeating it is harmless. [`OperationContext`] carries them.
+//! its HTTP method and path template, and whether repeating it is harmless (its [`RetryClass`], from the
+//! per-operation table [`OPERATION_RETRY_CLASSES`](crate::retry::OPERATION_RETRY_CLASSES)). [`OperationContext`]
+//! carries them.
 
 #![warn(missing_docs)]
 
 use std::fmt;
+
+use crate::retry::RetryClass;
 
 /// Whether sending a request twice has the same effect as sending it once.
 ///
@@ -50,21 +54,28 @@ impl Idempotency {
 ///
 /// ```
 /// use mirai_voice::operation::{Idempotency, OperationContext};
+/// use mirai_voice::retry::RetryClass;
+///
+/// // The class comes from the per-operation table, not from the method alone.
 /// let abort = OperationContext::new("abortCall", "POST", "/v2/call/abort");
 /// assert_eq!(abort.operation_id(), "abortCall");
-/// assert_eq!(abort.idempotency(), Idempotency::NonIdempotent);
+/// assert_eq!(abort.retry_class(), RetryClass::Repeatable);
+/// assert_eq!(abort.idempotency(), Idempotency::Idempotent);
+/// let initiate = OperationContext::new("initiateCall", "POST", "/v2/call/initiate");
+/// assert_eq!(initiate.idempotency(), Idempotency::NonIdempotent);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OperationContext {
     operation_id: &'static str,
     method: &'static str,
     path_template: &'static str,
-    idempotency: Idempotency,
+    retry_class: RetryClass,
 }
 
 impl OperationContext {
     /// Describes the operation `operation_id` (the spec's camelCase id) sent as `method` to `path_template`
-    /// (with `{placeholders}`, never the filled-in path). Idempotency follows [`Idempotency::for_method`].
+    /// (with `{placeholders}`, never the filled-in path). Its [`RetryClass`] is the one the per-operation table
+    /// gives `operation_id`; an id missing from the table follows [`RetryClass::for_method`].
     pub fn new(
         operation_id: &'static str,
         method: &'static str,
@@ -74,13 +85,32 @@ impl OperationContext {
             operation_id,
             method,
             path_template,
-            idempotency: Idempotency::for_method(method),
+            retry_class: RetryClass::of_operation(operation_id)
+                .unwrap_or_else(|| RetryClass::for_method(method)),
         }
     }
 
-    /// Overrides the idempotency derived from the method.
+    /// Overrides the idempotency from the table: `NonIdempotent` makes the operation
+    /// [`RetryClass::SideEffecting`]; `Idempotent` makes a side-effecting one [`RetryClass::Delete`] for `DELETE`,
+    /// [`RetryClass::Repeatable`] for `POST`/`PATCH` and [`RetryClass::Idempotent`] otherwise, and leaves any other
+    /// class as it is.
     pub fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
-        self.idempotency = idempotency;
+        self.retry_class = match (idempotency, self.retry_class) {
+            (Idempotency::NonIdempotent, _) => RetryClass::SideEffecting,
+            (Idempotency::Idempotent, RetryClass::SideEffecting) => {
+                match RetryClass::for_method(self.method) {
+                    RetryClass::SideEffecting => RetryClass::Repeatable,
+                    other => other,
+                }
+            }
+            (Idempotency::Idempotent, class) => class,
+        };
+        self
+    }
+
+    /// Overrides the retry class from the table.
+    pub fn with_retry_class(mut self, retry_class: RetryClass) -> Self {
+        self.retry_class = retry_class;
         self
     }
 
@@ -99,9 +129,14 @@ impl OperationContext {
         self.path_template
     }
 
-    /// Whether the operation may be repeated safely.
+    /// Whether the operation may be repeated safely (derived from its [`RetryClass`]).
     pub fn idempotency(&self) -> Idempotency {
-        self.idempotency
+        self.retry_class.idempotency()
+    }
+
+    /// How the operation may be repeated after a failure.
+    pub fn retry_class(&self) -> RetryClass {
+        self.retry_class
     }
 }
 
@@ -138,11 +173,41 @@ mod tests {
         )
         .with_idempotency(Idempotency::NonIdempotent);
         assert_eq!(op.idempotency(), Idempotency::NonIdempotent);
+        assert_eq!(op.retry_class(), RetryClass::SideEffecting);
         assert_eq!(op.method(), "GET");
         assert_eq!(op.path_template(), "/v1/admin/assistant/get/{assistantId}");
         assert_eq!(
             op.to_string(),
             "getAssistant (GET /v1/admin/assistant/get/{assistantId})"
+        );
+    }
+
+    #[test]
+    fn the_class_comes_from_the_table_and_overrides_keep_its_flavour() {
+        let abort = OperationContext::new("abortCall", "POST", "/v2/call/abort");
+        assert_eq!(abort.retry_class(), RetryClass::Repeatable);
+        let delete =
+            OperationContext::new("deleteApiTool", "DELETE", "/v1/admin/tool/api/{toolId}");
+        assert_eq!(delete.retry_class(), RetryClass::Delete);
+        let unknown = OperationContext::new("notInTheSpec", "POST", "/x");
+        assert_eq!(unknown.retry_class(), RetryClass::SideEffecting);
+        assert_eq!(
+            unknown
+                .with_idempotency(Idempotency::Idempotent)
+                .retry_class(),
+            RetryClass::Repeatable
+        );
+        assert_eq!(
+            delete
+                .with_idempotency(Idempotency::Idempotent)
+                .retry_class(),
+            RetryClass::Delete
+        );
+        assert_eq!(
+            abort
+                .with_retry_class(RetryClass::SideEffecting)
+                .idempotency(),
+            Idempotency::NonIdempotent
         );
     }
 }

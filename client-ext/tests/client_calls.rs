@@ -7,7 +7,7 @@ use client_support::*;
 use mirai_voice::Error;
 use mirai_voice::api::{AbortOutcome, InitiateCall};
 use mirai_voice::call_status::CallStatus;
-use mirai_voice::error::{ErrorKind, ValidationError};
+use mirai_voice::error::{ErrorKind, UnknownCause, ValidationError};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -50,7 +50,8 @@ async fn abort_outcomes() {
     assert_eq!(
         refused.unwrap(),
         AbortOutcome::NotAbortable {
-            message: Some("Call already aborted".into()),
+            code: Some(400),
+            message: "Call already aborted".into(),
             state: Some(CallStatus::Aborted)
         }
     );
@@ -63,7 +64,8 @@ async fn abort_outcomes() {
     assert_eq!(
         in_progress.unwrap(),
         AbortOutcome::NotAbortable {
-            message: Some("Call is in progress".into()),
+            code: Some(400),
+            message: "Call is in progress".into(),
             state: Some(CallStatus::InProgress)
         }
     );
@@ -86,7 +88,32 @@ async fn abort_outcomes() {
         json!({"code": 404, "message": "Call not found"}),
     ))
     .await;
-    assert_eq!(missing.unwrap(), AbortOutcome::NotFound);
+    assert_eq!(
+        missing.unwrap(),
+        AbortOutcome::NotFound {
+            code: Some(404),
+            message: Some("Call not found".into())
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_abort_is_an_error_not_a_refusal() {
+    for message in ["\"callId\" must be a valid id", "Validation Error"] {
+        let (_s, result) =
+            abort_answering(json_error(400, json!({"code": 400, "message": message}))).await;
+        let Err(Error::Api(api)) = result else {
+            panic!("a 400 that names no call state is an API error: {result:?}");
+        };
+        assert_eq!(api.kind(), ErrorKind::BadRequest);
+        assert_eq!(api.code(), Some(400));
+        assert_eq!(api.message(), Some(message));
+    }
+    let (_s, empty) = abort_answering(ResponseTemplate::new(400)).await;
+    assert!(
+        matches!(empty, Err(Error::Api(ref api)) if api.status().as_u16() == 400),
+        "a 400 without a message cannot be read as a refusal: {empty:?}"
+    );
 }
 
 #[tokio::test]
@@ -96,10 +123,20 @@ async fn other_abort_failures_stay_errors() {
     assert_eq!(error.kind(), Some(ErrorKind::Unauthorized));
     assert_eq!(error.operation_id(), Some("abortCall"));
 
-    // A 5xx after sending a POST: whether the abort took effect is unknown, and it was sent once.
-    let (server, failed) = abort_answering(ResponseTemplate::new(502)).await;
-    assert!(matches!(failed.unwrap_err(), Error::OutcomeUnknown(_)));
-    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    // An abort is repeatable (a repeat is refused as "already aborted", nothing is duplicated): a 502 is retried,
+    // and once the retries are used up the 502 is an API error, not an unknown outcome.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/call/abort"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let failed = full_client(&server.uri()).calls().abort(OBJECT_ID).await;
+    let Err(Error::Api(api)) = &failed else {
+        panic!("expected the 502 as an API error, got {failed:?}");
+    };
+    assert_eq!(api.status().as_u16(), 502);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
 #[tokio::test]
@@ -147,6 +184,26 @@ async fn an_undecodable_success_keeps_status_and_body() {
         .initiate(InitiateCall::new("+15550100", OBJECT_ID))
         .await
         .unwrap_err();
+    // The call was accepted (200): its result is unknown, which must not read as a failure to retry.
+    let Error::OutcomeUnknown(unknown) = &error else {
+        panic!("expected an unknown outcome, got {error:?}")
+    };
+    assert_eq!(unknown.status().map(|s| s.as_u16()), Some(200));
+    assert!(unknown.cause().was_accepted());
+    let UnknownCause::ResponseBodyUndecodable { body, .. } = unknown.cause() else {
+        panic!("{unknown:?}")
+    };
+    assert_eq!(body.text(), "<html>ok</html>");
+    assert!(!error.is_retryable());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    // A read whose body does not decode stays a decode error.
+    Mock::given(method("GET"))
+        .and(path("/v1/admin/tool/api"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>ok</html>"))
+        .mount(&server)
+        .await;
+    let error = full_client(&server.uri()).tools().list().await.unwrap_err();
     let Error::Decode(decode) = &error else {
         panic!("expected a decode error, got {error:?}")
     };

@@ -40,7 +40,7 @@ mod raw_error;
 pub use context::{ClientContext, ExecuteFuture, RequestExecutor, SendOnce};
 pub use credentials::{Credentials, InvalidCredential, MissingCredential};
 pub use operation::{CredentialHeader, CredentialRole, OperationSpec};
-pub use raw_error::{RawErrorResponse, describe_error};
+pub use raw_error::{MAX_ERROR_BODY_BYTES, RawErrorResponse, describe_error};
 
 // The generated code is neither rustfmt-stable nor written to this crate's lint and doc
 // standards (its docs are the spec's descriptions).

@@ -2,6 +2,7 @@
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
+use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -296,7 +297,18 @@ impl From<WebCall> for types::InitiateWebCallRequest {
 /// What [`Calls::abort`] achieved.
 ///
 /// The API refuses an abort (HTTP 400) once a call is in progress, ended, completed, timed out or already aborted;
-/// those answers are outcomes, not errors.
+/// those refusals are outcomes, not errors. Any other 400 (a malformed request, a validation error, a message that
+/// names no such state) stays an [`Error::Api`](crate::Error::Api): it is never passed off as a refusal.
+///
+/// | answer | outcome |
+/// |---|---|
+/// | `2xx` | [`Aborted`](AbortOutcome::Aborted) |
+/// | `400` whose message names only states that forbid an abort (`aborted`, `in progress`, `completed`, `ended`, `timed out`) | [`NotAbortable`](AbortOutcome::NotAbortable) with `code`, `message` and the state when exactly one is named |
+/// | `404` | [`NotFound`](AbortOutcome::NotFound) with `code` and `message` |
+/// | any other `400`, other statuses | `Err(Error::Api)` (or another [`Error`]) |
+///
+/// `abortCall` is retried after an ambiguous failure (a repeat is harmless), so after a retry
+/// `NotAbortable { state: Some(CallStatus::Aborted), .. }` usually means the earlier attempt did abort the call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AbortOutcome {
@@ -307,13 +319,20 @@ pub enum AbortOutcome {
     },
     /// The call exists but can no longer be aborted.
     NotAbortable {
+        /// The numeric code from the body (`code` or `status_code`), if there was one.
+        code: Option<i64>,
         /// The API's explanation, e.g. `Call already aborted`.
-        message: Option<String>,
+        message: String,
         /// The call's state, when the message names exactly one (e.g. `already aborted` → `aborted`).
         state: Option<CallStatus>,
     },
     /// No call with this id exists in the workspace.
-    NotFound,
+    NotFound {
+        /// The numeric code from the body, if there was one.
+        code: Option<i64>,
+        /// The API's message, e.g. `Call not found`.
+        message: Option<String>,
+    },
 }
 
 impl<'a> Calls<'a> {
@@ -369,8 +388,9 @@ impl<'a> Calls<'a> {
 
     /// Aborts a call and its remaining attempts (`abortCall`).
     ///
-    /// A refusal (400) is [`AbortOutcome::NotAbortable`] and an unknown id (404) is [`AbortOutcome::NotFound`];
-    /// other failures are errors.
+    /// A documented refusal (a 400 naming the call's state) is [`AbortOutcome::NotAbortable`] and an unknown id
+    /// (404) is [`AbortOutcome::NotFound`]; any other 400 and every other failure is an error (see
+    /// [`AbortOutcome`] for the table).
     ///
     /// ```no_run
     /// use mirai_voice::api::AbortOutcome;
@@ -378,8 +398,8 @@ impl<'a> Calls<'a> {
     /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
     /// match client.calls().abort("6650f0c2a1b2c3d4e5f60718").await? {
     ///     AbortOutcome::Aborted { .. } => println!("aborted"),
-    ///     AbortOutcome::NotAbortable { state, message } => println!("too late ({state:?}): {message:?}"),
-    ///     AbortOutcome::NotFound => println!("no such call"),
+    ///     AbortOutcome::NotAbortable { state, message, .. } => println!("too late ({state:?}): {message}"),
+    ///     AbortOutcome::NotFound { .. } => println!("no such call"),
     ///     _ => {}
     /// }
     /// # Ok(())
@@ -400,12 +420,12 @@ impl<'a> Calls<'a> {
             Ok(response) => Ok(AbortOutcome::Aborted {
                 message: response.into_inner().message,
             }),
-            Err(Error::Api(api)) if api.status().as_u16() == 400 => {
-                let message = api.message().map(str::to_owned);
-                let state = message.as_deref().and_then(state_named_in);
-                Ok(AbortOutcome::NotAbortable { message, state })
+            Err(Error::Api(api)) => {
+                match abort_outcome_for(api.status(), api.code(), api.message()) {
+                    Some(outcome) => Ok(outcome),
+                    None => Err(Error::Api(api)),
+                }
             }
-            Err(Error::Api(api)) if api.status().as_u16() == 404 => Ok(AbortOutcome::NotFound),
             Err(error) => Err(error),
         }
     }
@@ -449,10 +469,60 @@ const STATE_PHRASES: &[(&[&str], CallStatus)] = &[
     (&["initiate"], CallStatus::Initiate),
 ];
 
+/// The states in which the API refuses an abort (documented: in progress, completed, ended, timeout, aborted).
+const REFUSING_STATES: &[CallStatus] = &[
+    CallStatus::InProgress,
+    CallStatus::Completed,
+    CallStatus::Ended,
+    CallStatus::Timeout,
+    CallStatus::Aborted,
+];
+
+/// The outcome an `abortCall` error answer stands for, or `None` when it is an error to return as is.
+///
+/// Pure. A `404` is [`AbortOutcome::NotFound`]. A `400` is [`AbortOutcome::NotAbortable`] only when its message
+/// names at least one call state and every state it names forbids an abort; a `400` without a message, or one
+/// about anything else (`callId is required`, `Validation Error`), is not a refusal and gives `None`.
+pub(crate) fn abort_outcome_for(
+    status: StatusCode,
+    code: Option<i64>,
+    message: Option<&str>,
+) -> Option<AbortOutcome> {
+    match status.as_u16() {
+        404 => Some(AbortOutcome::NotFound {
+            code,
+            message: message.map(str::to_owned),
+        }),
+        400 => {
+            let message = message?;
+            let states = states_named_in(message);
+            let refusal = !states.is_empty() && states.iter().all(|s| REFUSING_STATES.contains(s));
+            refusal.then(|| AbortOutcome::NotAbortable {
+                code,
+                message: message.to_owned(),
+                state: match states.as_slice() {
+                    [only] => Some(only.clone()),
+                    _ => None,
+                },
+            })
+        }
+        _ => None,
+    }
+}
+
 /// The call state an abort refusal names, when it names exactly one: `Call already aborted` → `aborted`,
 /// `Call is in progress` → `in-progress`. A message listing several states (`already aborted, in progress, or
-/// completed`) names none in particular. "be aborted" describes the request, not the state.
-pub(crate) fn state_named_in(message: &str) -> Option<CallStatus> {
+/// completed`) names none in particular.
+#[cfg(test)]
+fn state_named_in(message: &str) -> Option<CallStatus> {
+    match states_named_in(message).as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+/// Every call state a message names, in order, each once. "be aborted" describes the request, not the state.
+fn states_named_in(message: &str) -> Vec<CallStatus> {
     let text = message.to_ascii_lowercase();
     let words: Vec<&str> = text
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -476,10 +546,7 @@ pub(crate) fn state_named_in(message: &str) -> Option<CallStatus> {
             None => i += 1,
         }
     }
-    match found.as_slice() {
-        [only] => Some(only.clone()),
-        _ => None,
-    }
+    found
 }
 
 #[cfg(test)]
@@ -513,6 +580,127 @@ mod tests {
         ];
         for (message, expected) in cases {
             assert_eq!(state_named_in(message), expected, "{message}");
+        }
+    }
+
+    /// Status, code, message, expected outcome.
+    type Case<'a> = (u16, Option<i64>, Option<&'a str>, Option<AbortOutcome>);
+
+    fn classify(status: u16, code: Option<i64>, message: Option<&str>) -> Option<AbortOutcome> {
+        abort_outcome_for(StatusCode::from_u16(status).unwrap(), code, message)
+    }
+
+    fn refused(
+        code: Option<i64>,
+        message: &str,
+        state: Option<CallStatus>,
+    ) -> Option<AbortOutcome> {
+        Some(AbortOutcome::NotAbortable {
+            code,
+            message: message.into(),
+            state,
+        })
+    }
+
+    #[test]
+    fn abort_answers_are_classified_without_guessing() {
+        let cases: [Case; 16] = [
+            // The documented refusals, and their wording variants.
+            (
+                400,
+                Some(400),
+                Some("Call already aborted"),
+                refused(Some(400), "Call already aborted", Some(CallStatus::Aborted)),
+            ),
+            (
+                400,
+                Some(400),
+                Some("Call already in progress"),
+                refused(
+                    Some(400),
+                    "Call already in progress",
+                    Some(CallStatus::InProgress),
+                ),
+            ),
+            (
+                400,
+                None,
+                Some("Call already completed"),
+                refused(None, "Call already completed", Some(CallStatus::Completed)),
+            ),
+            (
+                400,
+                Some(7),
+                Some("Call has ended"),
+                refused(Some(7), "Call has ended", Some(CallStatus::Ended)),
+            ),
+            (
+                400,
+                Some(400),
+                Some("Call timed out"),
+                refused(Some(400), "Call timed out", Some(CallStatus::Timeout)),
+            ),
+            (
+                400,
+                Some(400),
+                Some("Call already aborted, in progress, or completed"),
+                refused(
+                    Some(400),
+                    "Call already aborted, in progress, or completed",
+                    None,
+                ),
+            ),
+            (
+                400,
+                Some(400),
+                Some("Call cannot be aborted because it is completed"),
+                refused(
+                    Some(400),
+                    "Call cannot be aborted because it is completed",
+                    Some(CallStatus::Completed),
+                ),
+            ),
+            // Not refusals: malformed requests, validation errors, states that allow an abort, no message.
+            (400, Some(400), Some("Validation Error"), None),
+            (400, Some(400), Some("\"callId\" is required"), None),
+            (400, Some(400), Some("Call failed validation"), None),
+            (400, Some(400), Some("Call is busy"), None),
+            (400, Some(400), Some("Call cannot be aborted"), None),
+            (400, Some(400), None, None),
+            // Not found keeps its code and message; other statuses are errors.
+            (
+                404,
+                Some(404),
+                Some("Call not found"),
+                Some(AbortOutcome::NotFound {
+                    code: Some(404),
+                    message: Some("Call not found".into()),
+                }),
+            ),
+            (
+                404,
+                None,
+                None,
+                Some(AbortOutcome::NotFound {
+                    code: None,
+                    message: None,
+                }),
+            ),
+            (409, Some(409), Some("Call already aborted"), None),
+        ];
+        for (status, code, message, expected) in cases {
+            assert_eq!(
+                classify(status, code, message),
+                expected,
+                "{status} {message:?}"
+            );
+        }
+        for status in [401, 403, 422, 429, 500, 502] {
+            assert_eq!(
+                classify(status, None, Some("Call already aborted")),
+                None,
+                "{status}"
+            );
         }
     }
 

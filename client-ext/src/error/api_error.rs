@@ -11,10 +11,56 @@ use super::kind::ErrorKind;
 use crate::operation::OperationContext;
 use crate::redact::redact_text;
 use crate::retry::parse_retry_after;
-use crate::secret::{redact_headers, redact_key_material};
+use crate::secret::redact_headers;
 
 /// Longest message shown by `Display`; the full message stays available through [`ApiError::message`].
 const MAX_DISPLAY_MESSAGE_CHARS: usize = 500;
+
+/// The response headers a request id is read from, in order of preference; the first present (and well-formed)
+/// one wins.
+///
+/// `x-request-id` (the common convention), `request-id`, `x-correlation-id`, `x-amzn-requestid` (AWS API
+/// Gateway), `x-amz-request-id` (other AWS services), `x-trace-id`, and `cf-ray` (Cloudflare, which names the
+/// edge request when nothing behind it sent an id).
+pub const REQUEST_ID_HEADERS: [&str; 7] = [
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "x-trace-id",
+    "cf-ray",
+];
+
+/// Longest request id kept; a longer value is not an id but something else.
+const MAX_REQUEST_ID_CHARS: usize = 128;
+
+/// The request id among `headers` (see [`REQUEST_ID_HEADERS`]): the first header present whose value is 1 to 128
+/// visible ASCII characters. Values of any other shape are skipped, so nothing odd reaches a log line.
+///
+/// ```
+/// use reqwest::header::{HeaderMap, HeaderValue};
+/// use mirai_voice::error::request_id_from_headers;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("cf-ray", HeaderValue::from_static("8a1b2c3d4e5f-BOM"));
+/// headers.insert("x-request-id", HeaderValue::from_static("req_42"));
+/// assert_eq!(request_id_from_headers(&headers), Some("req_42"));
+/// ```
+pub fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS.iter().find_map(|name| {
+        headers
+            .get_all(*name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .map(str::trim)
+            .find(|id| {
+                !id.is_empty()
+                    && id.len() <= MAX_REQUEST_ID_CHARS
+                    && id.bytes().all(|b| b.is_ascii_graphic())
+            })
+    })
+}
 
 /// The API answered with an error status.
 ///
@@ -43,6 +89,7 @@ pub struct ApiError {
     message: Option<String>,
     body: RawBody,
     headers: HeaderMap,
+    not_found_after_retry: bool,
 }
 
 impl ApiError {
@@ -64,7 +111,19 @@ impl ApiError {
             message,
             body: RawBody::bounded(body, truncated).for_operation(operation.operation_id()),
             headers: redact_headers(headers),
+            not_found_after_retry: false,
         }
+    }
+
+    pub(crate) fn mark_not_found_after_retry(&mut self) {
+        self.not_found_after_retry = true;
+    }
+
+    /// Whether this is a `404` to a `DELETE` that was retried after an attempt whose outcome was unknown (a
+    /// timeout, a lost connection, a `5xx`): the earlier attempt probably deleted the resource, so "not found"
+    /// most likely means "already gone". The [`kind`](Self::kind) stays [`ErrorKind::NotFound`].
+    pub fn is_not_found_after_retry(&self) -> bool {
+        self.not_found_after_retry
     }
 
     /// The operation that failed.
@@ -117,6 +176,12 @@ impl ApiError {
         parse_retry_after(&self.headers, SystemTime::now())
     }
 
+    /// The request id the server sent with the response (see [`REQUEST_ID_HEADERS`]), if any; quote it when
+    /// asking the API's support about the error.
+    pub fn request_id(&self) -> Option<&str> {
+        request_id_from_headers(&self.headers)
+    }
+
     /// Whether repeating the request could succeed: `429`, `502`, `503` and `504`.
     pub fn is_retryable(&self) -> bool {
         matches!(self.status.as_u16(), 429 | 502 | 503 | 504)
@@ -166,6 +231,11 @@ impl fmt::Display for ApiError {
             }
             None => self.describe_missing_message(f)?,
         }
+        if self.not_found_after_retry {
+            f.write_str(
+                " — after a retry: an earlier attempt whose outcome was unknown probably deleted it",
+            )?;
+        }
         match (self.kind, self.retry_after()) {
             (ErrorKind::RateLimited, Some(after)) => {
                 write!(f, " — rate limited, retry after {after:?}")?
@@ -175,6 +245,9 @@ impl fmt::Display for ApiError {
                     write!(f, " — {hint}")?;
                 }
             }
+        }
+        if let Some(id) = self.request_id() {
+            write!(f, " (request id {id})")?;
         }
         Ok(())
     }
@@ -189,6 +262,7 @@ impl fmt::Debug for ApiError {
             .field("status", &self.status.as_u16())
             .field("kind", &self.kind)
             .field("code", &self.code)
+            .field("request_id", &self.request_id())
             .field(
                 "message",
                 &self
@@ -198,6 +272,7 @@ impl fmt::Debug for ApiError {
             )
             .field("headers", &HeadersDebug(&self.headers))
             .field("body", &self.body)
+            .field("not_found_after_retry", &self.not_found_after_retry)
             .finish()
     }
 }

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::executor::{AttemptReport, classify_reqwest_error};
 use crate::operation::OperationContext;
-use crate::retry::AttemptOutcome;
+use crate::retry::{AttemptOutcome, Decision, GiveUpReason, RetryClass};
 
 /// The body type of a generated client's error responses, read into bytes for the error.
 ///
@@ -125,7 +125,8 @@ impl Error {
     /// Maps a response the operation did not expect to succeed with. Pure: no I/O.
     ///
     /// * A `2xx` (an undocumented success status) is a [`DecodeError`]: the operation probably took effect, but
-    ///   its answer has no known shape.
+    ///   its answer has no known shape. For a side-effecting operation it is [`OutcomeUnknown`]
+    ///   ([`UnknownCause::ResponseBodyUndecodable`]): the request was accepted, its result is unknown.
     /// * A `5xx` answer to a non-idempotent operation is [`OutcomeUnknown`]: the side effect may have happened.
     /// * Anything else is an [`ApiError`].
     ///
@@ -142,19 +143,75 @@ impl Error {
                 "status {} is not a documented response of this operation",
                 status.as_u16()
             );
-            return DecodeError::new(
+            return Self::from_undecodable_success(
                 operation,
                 Some(status),
-                RawBody::bounded(body, truncated),
+                body,
+                truncated,
                 detail,
-            )
-            .into();
+            );
         }
         let api = ApiError::from_parts(operation, status, headers, body, truncated);
         if status.is_server_error() && !operation.idempotency().is_idempotent() {
             return OutcomeUnknown::new(operation, UnknownCause::ServerError(Box::new(api))).into();
         }
         api.into()
+    }
+
+    /// Maps a success response whose body arrived but could not be decoded. Pure: no I/O.
+    ///
+    /// For an operation that may be repeated this is [`Error::Decode`]; for a side-effecting one it is
+    /// [`Error::OutcomeUnknown`] with [`UnknownCause::ResponseBodyUndecodable`]: the server accepted the request,
+    /// and a caller treating it as a plain failure and sending it again would repeat its effect.
+    pub fn from_undecodable_success(
+        operation: OperationContext,
+        status: Option<StatusCode>,
+        body: &[u8],
+        truncated: bool,
+        detail: impl Into<String>,
+    ) -> Self {
+        let body = RawBody::bounded(body, truncated);
+        if operation.retry_class() == RetryClass::SideEffecting {
+            let detail = crate::secret::redact_key_material(&detail.into()).into_owned();
+            return OutcomeUnknown::new(
+                operation,
+                UnknownCause::ResponseBodyUndecodable {
+                    status,
+                    body,
+                    detail,
+                },
+            )
+            .into();
+        }
+        DecodeError::new(operation, status, body, detail).into()
+    }
+
+    /// Maps a failure to read the body of a success response (the status arrived, the body did not).
+    ///
+    /// For an operation that may be repeated this is [`Error::Timeout`] (reading the body) or
+    /// [`Error::Transport`]; for a side-effecting one it is [`Error::OutcomeUnknown`] with
+    /// [`UnknownCause::ResponseBodyLost`]: never a retryable error, since the request was accepted.
+    pub fn from_success_body_error(operation: OperationContext, error: reqwest::Error) -> Self {
+        if operation.retry_class() == RetryClass::SideEffecting {
+            let detail = crate::secret::redact_key_material(&error_chain(&error)).into_owned();
+            return OutcomeUnknown::new(
+                operation,
+                UnknownCause::ResponseBodyLost {
+                    status: error.status(),
+                    timed_out: error.is_timeout(),
+                    detail,
+                },
+            )
+            .into();
+        }
+        if error.is_timeout() {
+            return TimeoutError::new(operation, TimeoutScope::ResponseBody, None)
+                .with_source(error)
+                .into();
+        }
+        TransportError::from_reqwest(operation, error)
+            .with_phase(TransportPhase::ResponseBody)
+            .into()
     }
 
     /// Maps a `reqwest` error from sending the request.
@@ -202,8 +259,8 @@ impl Error {
     /// |---|---|
     /// | `ErrorResponse`, `UnexpectedResponse` | [`Error::from_response`] on the status, headers and (bounded) body |
     /// | `CommunicationError` | [`Error::from_reqwest`] |
-    /// | `InvalidResponsePayload` | [`Error::Decode`], body kept, status from `report` |
-    /// | `ResponseBodyError` | [`Error::Timeout`] (reading the body) or [`Error::Transport`] |
+    /// | `InvalidResponsePayload` | [`Error::from_undecodable_success`]: [`Error::Decode`], or [`Error::OutcomeUnknown`] for a side-effecting operation; body kept, status from `report` |
+    /// | `ResponseBodyError` | [`Error::from_success_body_error`]: [`Error::Timeout`] (reading the body) or [`Error::Transport`], or [`Error::OutcomeUnknown`] for a side-effecting operation |
     /// | `InvalidRequest`, `Custom` | [`Error::Validation`] |
     /// | `InvalidUpgrade` | [`Error::Transport`] |
     pub async fn from_progenitor<E: ErrorBody>(
@@ -234,21 +291,10 @@ impl Error {
                 let (body, truncated) = read_response_bounded(response, MAX_READ_BODY_BYTES).await;
                 Self::from_response(operation, status, &headers, &body, truncated)
             }
-            P::ResponseBodyError(e) if e.is_timeout() => {
-                TimeoutError::new(operation, TimeoutScope::ResponseBody, None)
-                    .with_source(e)
-                    .into()
+            P::ResponseBodyError(e) => Self::from_success_body_error(operation, e),
+            P::InvalidResponsePayload(bytes, e) => {
+                Self::from_undecodable_success(operation, None, &bytes, false, e.to_string())
             }
-            P::ResponseBodyError(e) => TransportError::from_reqwest(operation, e)
-                .with_phase(TransportPhase::ResponseBody)
-                .into(),
-            P::InvalidResponsePayload(bytes, e) => DecodeError::new(
-                operation,
-                None,
-                RawBody::bounded(&bytes, false),
-                e.to_string(),
-            )
-            .into(),
         };
         match report {
             Some(report) => mapped.with_report(report),
@@ -257,9 +303,43 @@ impl Error {
     }
 
     /// Adds what the [executor](crate::executor) recorded about the request: the number of attempts, the body
-    /// digest and send time for [`Error::OutcomeUnknown`], the exceeded limit for [`Error::Timeout`], and the
-    /// status for a [`Error::Decode`] that lacks one.
+    /// digest, send time, status and request id for [`Error::OutcomeUnknown`], the exceeded limit for
+    /// [`Error::Timeout`], and the status for a [`Error::Decode`] that lacks one.
+    ///
+    /// Two outcomes only the report shows replace the error:
+    /// * a side-effecting retry refused for lack of time ([`GiveUpReason::SideEffectWindow`]) becomes an
+    ///   [`Error::Timeout`] of scope [`TimeoutScope::SideEffectWindow`] (the request was not sent again), with the
+    ///   last attempt's error as its source;
+    /// * a `404` to a [`RetryClass::Delete`] operation after a retry that followed an ambiguous failure is flagged
+    ///   [`ApiError::is_not_found_after_retry`]: the earlier attempt probably deleted it.
     pub fn with_report(self, report: &AttemptReport) -> Self {
+        let refused_for_time =
+            report.final_decision() == Some(Decision::GiveUp(GiveUpReason::SideEffectWindow));
+        if let (true, Some(operation)) = (refused_for_time, self.operation_context().copied()) {
+            let last_error = self.with_report_details(report);
+            let mut timeout = TimeoutError::new(operation, TimeoutScope::SideEffectWindow, None)
+                .with_attempts(report.attempt_count())
+                .with_source(last_error);
+            if let Some(deadline) = report.total_deadline() {
+                timeout = timeout.with_limit(TimeoutScope::SideEffectWindow, deadline);
+            }
+            return timeout.into();
+        }
+        self.with_report_details(report)
+    }
+
+    fn operation_context(&self) -> Option<&OperationContext> {
+        match self {
+            Self::Api(api) => Some(api.operation()),
+            Self::Transport(t) => Some(t.operation()),
+            Self::Timeout(t) => Some(t.operation()),
+            Self::Decode(d) => Some(d.operation()),
+            Self::OutcomeUnknown(u) => Some(u.operation()),
+            _ => None,
+        }
+    }
+
+    fn with_report_details(self, report: &AttemptReport) -> Self {
         let attempts = report.attempt_count();
         let last = report.last();
         match self {
@@ -269,10 +349,21 @@ impl Error {
                     report.last_sent_at(),
                     attempts,
                 );
+                unknown.set_status_if_unknown(report.last_status());
+                unknown.set_request_id_if_unknown(report.last_request_id());
                 if let Some(last) = last {
                     unknown.set_timeout_if_unknown(last.timeout);
                 }
                 Self::OutcomeUnknown(unknown)
+            }
+            Self::Api(mut api) => {
+                if api.status() == StatusCode::NOT_FOUND
+                    && api.operation().retry_class() == RetryClass::Delete
+                    && retried_after_ambiguous_failure(report)
+                {
+                    api.mark_not_found_after_retry();
+                }
+                Self::Api(api)
             }
             Self::Timeout(timeout) => {
                 let mut timeout = timeout.with_attempts(attempts);
@@ -294,4 +385,17 @@ impl Error {
             other => other,
         }
     }
+}
+
+/// Whether an attempt before the last one ended ambiguously (it may have reached the server and taken effect).
+fn retried_after_ambiguous_failure(report: &AttemptReport) -> bool {
+    let attempts = report.attempts();
+    attempts.len() > 1
+        && attempts[..attempts.len() - 1]
+            .iter()
+            .any(|a| match a.outcome {
+                AttemptOutcome::TimedOut | AttemptOutcome::ConnectionLost => true,
+                AttemptOutcome::Response { status, .. } => status.is_server_error(),
+                AttemptOutcome::NotSent { .. } | AttemptOutcome::Invalid => false,
+            })
 }

@@ -7,9 +7,9 @@
 //! | [`Error::Api`] | the API answered with an error status ([`ApiError`]: status, [`ErrorKind`], `code`, `message`, raw body, headers) | `429`/`502`/`503`/`504` only |
 //! | [`Error::Transport`] | no HTTP answer: DNS, connect, connection lost ([`TransportError`]) | if the request was not sent, or the operation is idempotent |
 //! | [`Error::Timeout`] | a connect timeout, attempt timeout or the total deadline ([`TimeoutError`]) | idempotent operations |
-//! | [`Error::Decode`] | a success answer with an undecodable body ([`DecodeError`]) | no |
+//! | [`Error::Decode`] | a success answer with an undecodable body, for an operation that may be repeated ([`DecodeError`]) | no |
 //! | [`Error::Validation`] | rejected before sending ([`ValidationError`]) | no |
-//! | [`Error::OutcomeUnknown`] | a request with side effects was sent and it is unknown whether it took effect ([`OutcomeUnknown`]) | no: check first |
+//! | [`Error::OutcomeUnknown`] | a request with side effects was sent and it is unknown whether it took effect, or a success status arrived without a readable body ([`OutcomeUnknown`]) | no: check first |
 //! | [`Error::Config`] | invalid client configuration ([`ConfigError`]) | no |
 //! | [`Error::KnowledgeBase`] | a knowledge-base upload could not read its file, or the file failed or was slow to process ([`KnowledgeBaseError`]) | no |
 //!
@@ -37,7 +37,7 @@ mod validation;
 
 use reqwest::StatusCode;
 
-pub use api_error::ApiError;
+pub use api_error::{ApiError, REQUEST_ID_HEADERS, request_id_from_headers};
 pub use body::{
     MAX_KEPT_BODY_BYTES, MAX_READ_BODY_BYTES, ParsedErrorBody, RawBody, parse_error_body,
 };
@@ -140,9 +140,15 @@ impl Error {
 
     /// The kind of API error, for [`Error::Api`] (and a `5xx` [`Error::OutcomeUnknown`]).
     pub fn kind(&self) -> Option<ErrorKind> {
+        self.api_error().map(ApiError::kind)
+    }
+
+    /// The request id the server sent with its response (see [`REQUEST_ID_HEADERS`]), for [`Error::Api`] and
+    /// an [`Error::OutcomeUnknown`] that saw a response.
+    pub fn request_id(&self) -> Option<&str> {
         match self {
-            Self::Api(api) => Some(api.kind()),
-            Self::OutcomeUnknown(unknown) => unknown.status().map(ErrorKind::from_status),
+            Self::Api(api) => api.request_id(),
+            Self::OutcomeUnknown(unknown) => unknown.request_id(),
             _ => None,
         }
     }

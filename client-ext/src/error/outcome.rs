@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::StatusCode;
 
 use super::api_error::ApiError;
+use super::body::RawBody;
 use crate::operation::OperationContext;
 
 /// What made the outcome of a sent request unknown.
@@ -25,14 +26,46 @@ pub enum UnknownCause {
         /// The underlying error chain (key material redacted).
         detail: String,
     },
+    /// The server accepted the request (a success status arrived), but its body did not: the connection broke
+    /// or the time ran out while reading it. What the request created (e.g. the call id) is unknown.
+    ResponseBodyLost {
+        /// The success status, when recorded.
+        status: Option<StatusCode>,
+        /// Whether reading the body timed out (as opposed to the connection failing).
+        timed_out: bool,
+        /// The underlying error chain (key material redacted).
+        detail: String,
+    },
+    /// The server accepted the request (a success status arrived), but its body could not be decoded
+    /// (truncated or malformed JSON, or an undocumented success status).
+    ResponseBodyUndecodable {
+        /// The success status, when recorded.
+        status: Option<StatusCode>,
+        /// What arrived of the body (bounded).
+        body: RawBody,
+        /// Why decoding failed.
+        detail: String,
+    },
 }
 
-/// A request with side effects was sent, and it is unknown whether it took effect.
+impl UnknownCause {
+    /// Whether a success status arrived, i.e. the server accepted the request.
+    pub fn was_accepted(&self) -> bool {
+        matches!(
+            self,
+            Self::ResponseBodyLost { .. } | Self::ResponseBodyUndecodable { .. }
+        )
+    }
+}
+
+/// A request with side effects was sent, and it is unknown whether (or with what result) it took effect.
 ///
 /// The API has no idempotency key, so the client never repeats such a request after a timeout, a lost connection
-/// or a `5xx`: a second `initiateCall` could dial the customer twice. The error records what was sent (the SHA-256
-/// of the body and the time) so the caller can check, for example by waiting for the call's webhook events, before
-/// deciding to send it again.
+/// or a `5xx`: a second `initiateCall` could dial the customer twice. The same holds when a success status arrived
+/// but its body did not (reset or timeout mid-body) or did not decode: the request was accepted, only its result is
+/// unknown ([`UnknownCause::was_accepted`]); [`status`](Self::status) then carries the success status. The error
+/// records what was sent (the SHA-256 of the body and the time) and the response's request id when one was seen, so
+/// the caller can check, for example by waiting for the call's webhook events, before deciding to send it again.
 #[derive(Clone)]
 pub struct OutcomeUnknown {
     operation: OperationContext,
@@ -40,6 +73,7 @@ pub struct OutcomeUnknown {
     body_sha256: Option<String>,
     sent_at: Option<SystemTime>,
     attempts: u32,
+    request_id: Option<String>,
 }
 
 impl OutcomeUnknown {
@@ -52,6 +86,21 @@ impl OutcomeUnknown {
             body_sha256: None,
             sent_at: None,
             attempts: 1,
+            request_id: None,
+        }
+    }
+
+    pub(crate) fn set_status_if_unknown(&mut self, recorded: Option<StatusCode>) {
+        if let UnknownCause::ResponseBodyLost { status, .. }
+        | UnknownCause::ResponseBodyUndecodable { status, .. } = &mut self.cause
+        {
+            *status = status.or(recorded);
+        }
+    }
+
+    pub(crate) fn set_request_id_if_unknown(&mut self, request_id: Option<&str>) {
+        if self.request_id.is_none() {
+            self.request_id = request_id.map(str::to_owned);
         }
     }
 
@@ -100,11 +149,23 @@ impl OutcomeUnknown {
         self.attempts
     }
 
-    /// The status of the `5xx` answer, if the cause was one.
+    /// The status that arrived: the `5xx` of a [`UnknownCause::ServerError`], or the success status whose body was
+    /// lost or undecodable. `None` when no status arrived.
     pub fn status(&self) -> Option<StatusCode> {
         match &self.cause {
             UnknownCause::ServerError(api) => Some(api.status()),
-            _ => None,
+            UnknownCause::ResponseBodyLost { status, .. }
+            | UnknownCause::ResponseBodyUndecodable { status, .. } => *status,
+            UnknownCause::TimedOut { .. } | UnknownCause::ConnectionLost { .. } => None,
+        }
+    }
+
+    /// The request id of the response, when one arrived with a request id header (see
+    /// [`REQUEST_ID_HEADERS`](super::REQUEST_ID_HEADERS)); quote it when asking the API's support what happened.
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.cause {
+            UnknownCause::ServerError(api) => api.request_id().or(self.request_id.as_deref()),
+            _ => self.request_id.as_deref(),
         }
     }
 }
@@ -135,6 +196,34 @@ impl fmt::Display for OutcomeUnknown {
                 f,
                 "the connection failed after the request was sent ({detail})"
             )?,
+            UnknownCause::ResponseBodyLost {
+                status,
+                timed_out,
+                detail,
+            } => {
+                f.write_str("the server accepted the request")?;
+                if let Some(status) = status {
+                    write!(f, " ({status})")?;
+                }
+                if *timed_out {
+                    write!(
+                        f,
+                        " but its response body did not arrive in time ({detail})"
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        " but the connection failed while reading its response body ({detail})"
+                    )?;
+                }
+            }
+            UnknownCause::ResponseBodyUndecodable { status, detail, .. } => {
+                f.write_str("the server accepted the request")?;
+                if let Some(status) = status {
+                    write!(f, " ({status})")?;
+                }
+                write!(f, " but its response body could not be decoded ({detail})")?;
+            }
         }
         f.write_str(" after the request was sent")?;
         if let Some(at) = self.sent_at {
@@ -143,7 +232,14 @@ impl fmt::Display for OutcomeUnknown {
         if let Some(digest) = &self.body_sha256 {
             write!(f, " (body sha256 {digest})")?;
         }
-        f.write_str("; it may or may not have taken effect, so check before sending it again")
+        if let Some(id) = self.request_id() {
+            write!(f, " (request id {id})")?;
+        }
+        if self.cause.was_accepted() {
+            f.write_str("; it took effect but its result is unknown, so find what it did before sending it again")
+        } else {
+            f.write_str("; it may or may not have taken effect, so check before sending it again")
+        }
     }
 }
 
@@ -157,6 +253,7 @@ impl fmt::Debug for OutcomeUnknown {
             .field("body_sha256", &self.body_sha256)
             .field("sent_at", &self.sent_at.map(rfc3339))
             .field("attempts", &self.attempts)
+            .field("request_id", &self.request_id())
             .finish()
     }
 }

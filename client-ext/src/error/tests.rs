@@ -299,6 +299,36 @@ fn snapshot_undocumented_responses() {
                 false,
             ),
         ),
+        (
+            "request_id_404",
+            Error::from_response(
+                abort_call(),
+                status(404),
+                &headers(&[("content-type", "application/json"), ("cf-ray", "8a1b2c3d4e5f-BOM"), ("x-request-id", "req_7Hq2")]),
+                br#"{"code":404,"message":"Call not found"}"#,
+                false,
+            ),
+        ),
+        (
+            "request_id_500_post",
+            Error::from_response(
+                initiate_call(),
+                status(500),
+                &headers(&[("content-type", "application/json"), ("x-amzn-requestid", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")]),
+                br#"{"code":500,"message":"Internal error"}"#,
+                false,
+            ),
+        ),
+        (
+            "undecodable_200_post",
+            Error::from_response(
+                initiate_call(),
+                status(201),
+                &json(),
+                br#"{"callId":"c1","status":"initiate"}"#,
+                false,
+            ),
+        ),
     ];
     for (name, error) in cases {
         insta::assert_snapshot!(name, render(&error));
@@ -323,6 +353,7 @@ fn report_for(
         deadline_limited,
         outcome,
         decision,
+        request_id: None,
     });
     report
 }

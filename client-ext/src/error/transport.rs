@@ -176,6 +176,11 @@ pub enum TimeoutScope {
     Deadline,
     /// Reading the response body took too long.
     ResponseBody,
+    /// A retry of a side-effecting operation was not sent: too little time was left before the total deadline
+    /// ([`RetryConfig::min_side_effect_window`](crate::retry::RetryConfig::min_side_effect_window)) for it to
+    /// complete. No attempt reached the server (only such failures are retried for these operations); the
+    /// last attempt's error is the [`source`](std::error::Error::source).
+    SideEffectWindow,
 }
 
 /// The request timed out.
@@ -240,7 +245,10 @@ impl TimeoutError {
 
     /// Whether the request provably never reached the server.
     pub fn request_not_sent(&self) -> bool {
-        self.scope == TimeoutScope::Connect
+        matches!(
+            self.scope,
+            TimeoutScope::Connect | TimeoutScope::SideEffectWindow
+        )
     }
 }
 
@@ -258,6 +266,11 @@ impl fmt::Display for TimeoutError {
             }
             TimeoutScope::Deadline => write!(f, "no response before the total deadline{limit}")?,
             TimeoutScope::ResponseBody => write!(f, "timed out reading the response body{limit}")?,
+            TimeoutScope::SideEffectWindow => write!(
+                f,
+                "not retried: too little time was left before the total deadline{limit} for a request with side \
+                 effects to complete (the request was not sent again)"
+            )?,
         }
         if self.attempts > 1 {
             write!(f, " ({} attempts)", self.attempts)?;

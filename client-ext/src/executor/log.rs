@@ -60,6 +60,8 @@ pub struct AttemptRecord {
     pub outcome: AttemptOutcome,
     /// What the retry policy decided afterwards.
     pub decision: Decision,
+    /// The request id the response carried, if a response with one arrived.
+    pub request_id: Option<String>,
 }
 
 /// Everything recorded about one request: its body digest and each attempt.
@@ -130,6 +132,11 @@ impl AttemptReport {
             AttemptOutcome::Response { status, .. } => Some(status),
             _ => None,
         }
+    }
+
+    /// The request id of the last attempt's response, if it had one.
+    pub fn last_request_id(&self) -> Option<&str> {
+        self.last()?.request_id.as_deref()
     }
 
     /// What the retry policy decided after the last attempt.
@@ -219,6 +226,7 @@ mod tests {
             deadline_limited: false,
             outcome,
             decision: Decision::Done,
+            request_id: None,
         }
     }
 

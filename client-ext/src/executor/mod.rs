@@ -103,7 +103,8 @@ impl Executor {
     }
 
     /// Replaces the random jitter source (a function returning a number in `[0, 1]`), e.g. with a constant for
-    /// reproducible delays.
+    /// reproducible delays: `|| 1.0` waits the whole computed backoff (see
+    /// [`backoff_delay`](crate::retry::backoff_delay)) and adds the most to a `Retry-After`.
     pub fn with_jitter(mut self, jitter: fn() -> f64) -> Self {
         self.jitter = jitter;
         self
@@ -211,7 +212,7 @@ impl Executor {
 
             let ctx = RetryContext {
                 attempt,
-                idempotency: operation.idempotency(),
+                class: operation.retry_class(),
                 replayable: spare.is_some(),
                 remaining: Some(deadline.saturating_duration_since(Instant::now())),
             };
@@ -232,6 +233,9 @@ impl Executor {
                 deadline_limited: per_attempt < self.attempt_timeout,
                 outcome: outcome.clone(),
                 decision,
+                request_id: result.as_ref().ok().and_then(|response| {
+                    crate::error::request_id_from_headers(response.headers()).map(str::to_owned)
+                }),
             });
             if let Some(log) = &log {
                 log.store(&report);

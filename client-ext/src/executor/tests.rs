@@ -22,7 +22,7 @@ fn fast_retries() -> RetryConfig {
 }
 
 fn executor(attempt_timeout: Duration, total_deadline: Duration, retry: RetryConfig) -> Executor {
-    Executor::new(attempt_timeout, total_deadline, retry).with_jitter(|| 0.0)
+    Executor::new(attempt_timeout, total_deadline, retry).with_jitter(|| 1.0)
 }
 
 fn default_executor() -> Executor {
@@ -265,9 +265,10 @@ async fn retry_after_on_429_is_honoured_even_for_posts() {
     assert_eq!(
         first.decision,
         Decision::Retry {
-            after: Duration::from_secs(1),
+            after: Duration::from_millis(1100),
             cost: 5
-        }
+        },
+        "Retry-After plus the largest jitter draw"
     );
     let second = &report.attempts()[1];
     let waited = second.sent_at.duration_since(first.sent_at).unwrap();

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::{RetryBudget, RetryConfig, backoff_delay};
-use crate::operation::Idempotency;
+use super::{RetryBudget, RetryClass, RetryConfig, backoff_delay, retry_after_delay};
 
 /// How one attempt ended, as far as the retry policy cares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,8 +35,8 @@ pub enum AttemptOutcome {
 pub struct RetryContext {
     /// The number of the attempt that just ended, starting at 1.
     pub attempt: u32,
-    /// Whether the operation may be repeated safely.
-    pub idempotency: Idempotency,
+    /// How the operation may be repeated (from the per-operation table).
+    pub class: RetryClass,
     /// Whether the request can be sent again (its body could be cloned).
     pub replayable: bool,
     /// Time left before the total deadline, if there is one.
@@ -71,6 +70,10 @@ pub enum GiveUpReason {
     BudgetExhausted,
     /// The next attempt could not start before the total deadline.
     DeadlineExceeded,
+    /// The next attempt of a side-effecting operation would start with less than
+    /// [`RetryConfig::min_side_effect_window`] left before the total deadline: it would likely end as an unknown
+    /// outcome, so it is not sent.
+    SideEffectWindow,
     /// The server asked for a longer pause than [`RetryConfig::max_retry_after`].
     RetryAfterTooLong,
     /// The request body is a stream that cannot be sent twice.
@@ -98,8 +101,8 @@ enum Class {
     Ambiguous(AmbiguousFailure),
 }
 
-fn classify(outcome: &AttemptOutcome, idempotency: Idempotency) -> Class {
-    let idempotent = idempotency.is_idempotent();
+fn classify(outcome: &AttemptOutcome, class: RetryClass) -> Class {
+    let idempotent = class.retries_ambiguous_failures();
     match *outcome {
         AttemptOutcome::Response {
             status,
@@ -149,30 +152,39 @@ fn classify(outcome: &AttemptOutcome, idempotency: Idempotency) -> Class {
 
 /// Decides what follows an attempt that ended with `outcome`.
 ///
-/// `jitter` is a random number in `[0, 1]` (see [`backoff_delay`]). When the answer is [`Decision::Retry`], the
+/// `jitter` is a random number in `[0, 1]`: it picks the computed backoff ([`backoff_delay`], full jitter) or the
+/// extra wait added to a `Retry-After` ([`retry_after_delay`]). When the answer is [`Decision::Retry`], the
 /// retry's cost has already been taken from `budget`; nothing else is changed.
+///
+/// The steps: the outcome's class (final, retryable, ambiguous: ambiguous failures of a
+/// [`RetryClass::SideEffecting`] operation are [`Decision::OutcomeUnknown`], of the other classes retryable);
+/// then, for a retryable one, in order: the body must be replayable, attempts must be left, a `Retry-After`
+/// must not exceed [`RetryConfig::max_retry_after`], the wait must end before the deadline, a side-effecting
+/// retry must leave [`RetryConfig::min_side_effect_window`] after the wait, and the budget must grant the cost.
 ///
 /// ```
 /// use std::time::Duration;
 /// use reqwest::StatusCode;
-/// use mirai_voice::operation::Idempotency;
 /// use mirai_voice::retry::*;
 ///
 /// let cfg = RetryConfig::default();
 /// let mut budget = RetryBudget::new(RetryBudgetConfig::default());
-/// let ctx = RetryContext { attempt: 1, idempotency: Idempotency::NonIdempotent, replayable: true, remaining: None };
+/// let ctx = RetryContext { attempt: 1, class: RetryClass::SideEffecting, replayable: true, remaining: None };
 ///
 /// // A POST that timed out after sending is never repeated.
 /// assert_eq!(
 ///     decide(&AttemptOutcome::TimedOut, &ctx, &cfg, &mut budget, 0.0),
 ///     Decision::OutcomeUnknown(AmbiguousFailure::TimedOut),
 /// );
-/// // But a 429 is: the server did not process it.
+/// // But a 429 is: the server did not process it. The wait is never shorter than the server asked.
 /// let limited = AttemptOutcome::Response { status: StatusCode::TOO_MANY_REQUESTS, retry_after: Some(Duration::from_secs(2)) };
 /// assert_eq!(
-///     decide(&limited, &ctx, &cfg, &mut budget, 0.0),
-///     Decision::Retry { after: Duration::from_secs(2), cost: 5 },
+///     decide(&limited, &ctx, &cfg, &mut budget, 0.5),
+///     Decision::Retry { after: Duration::from_millis(2100), cost: 5 },
 /// );
+/// // An abort is repeatable: a timeout is retried.
+/// let abort = RetryContext { class: RetryClass::Repeatable, ..ctx };
+/// assert!(matches!(decide(&AttemptOutcome::TimedOut, &abort, &cfg, &mut budget, 0.5), Decision::Retry { .. }));
 /// ```
 pub fn decide(
     outcome: &AttemptOutcome,
@@ -181,7 +193,7 @@ pub fn decide(
     budget: &mut RetryBudget,
     jitter: f64,
 ) -> Decision {
-    let (timeout, retry_after) = match classify(outcome, ctx.idempotency) {
+    let (timeout, retry_after) = match classify(outcome, ctx.class) {
         Class::Final => return Decision::Done,
         Class::Ambiguous(failure) => return Decision::OutcomeUnknown(failure),
         Class::Retryable {
@@ -199,11 +211,18 @@ pub fn decide(
         Some(asked) if asked > cfg.max_retry_after() => {
             return Decision::GiveUp(GiveUpReason::RetryAfterTooLong);
         }
-        Some(asked) => asked,
+        Some(asked) => retry_after_delay(asked, jitter),
         None => backoff_delay(ctx.attempt, cfg, jitter),
     };
-    if ctx.remaining.is_some_and(|remaining| after >= remaining) {
-        return Decision::GiveUp(GiveUpReason::DeadlineExceeded);
+    if let Some(remaining) = ctx.remaining {
+        if after >= remaining {
+            return Decision::GiveUp(GiveUpReason::DeadlineExceeded);
+        }
+        if ctx.class == RetryClass::SideEffecting
+            && remaining - after < cfg.min_side_effect_window()
+        {
+            return Decision::GiveUp(GiveUpReason::SideEffectWindow);
+        }
     }
     let cost = match cfg.budget() {
         Some(budget_cfg) if timeout => budget_cfg.timeout_retry_cost,
@@ -221,13 +240,16 @@ mod tests {
     use super::*;
     use crate::retry::RetryBudgetConfig;
 
-    const IDEMPOTENT: Idempotency = Idempotency::Idempotent;
-    const SIDE_EFFECT: Idempotency = Idempotency::NonIdempotent;
+    const IDEMPOTENT: RetryClass = RetryClass::Idempotent;
+    const SIDE_EFFECT: RetryClass = RetryClass::SideEffecting;
 
-    fn ctx(attempt: u32, idempotency: Idempotency) -> RetryContext {
+    /// The random draw that waits the whole computed backoff (and adds the most to a `Retry-After`).
+    const FULL: f64 = 1.0;
+
+    fn ctx(attempt: u32, class: RetryClass) -> RetryContext {
         RetryContext {
             attempt,
-            idempotency,
+            class,
             replayable: true,
             remaining: None,
         }
@@ -250,7 +272,7 @@ mod tests {
             ctx,
             &RetryConfig::default(),
             &mut full_budget(),
-            0.0,
+            FULL,
         )
     }
 
@@ -359,7 +381,7 @@ mod tests {
         });
         let exhausted = RetryContext {
             attempt: 99,
-            idempotency: SIDE_EFFECT,
+            class: SIDE_EFFECT,
             replayable: false,
             remaining: Some(Duration::ZERO),
         };
@@ -369,7 +391,7 @@ mod tests {
                 &exhausted,
                 &RetryConfig::disabled(),
                 &mut empty,
-                0.0
+                FULL
             ),
             Decision::OutcomeUnknown(AmbiguousFailure::TimedOut)
         );
@@ -381,7 +403,7 @@ mod tests {
         let mut budget = full_budget();
         let outcome = status(503);
         let decisions: Vec<_> = (1..=3)
-            .map(|attempt| decide(&outcome, &ctx(attempt, IDEMPOTENT), &cfg, &mut budget, 0.0))
+            .map(|attempt| decide(&outcome, &ctx(attempt, IDEMPOTENT), &cfg, &mut budget, FULL))
             .collect();
         assert_eq!(
             decisions,
@@ -408,7 +430,7 @@ mod tests {
                 &ctx(1, IDEMPOTENT),
                 &RetryConfig::disabled(),
                 &mut budget,
-                0.0
+                FULL
             ),
             Decision::GiveUp(GiveUpReason::AttemptsExhausted)
         );
@@ -420,19 +442,26 @@ mod tests {
             status: StatusCode::TOO_MANY_REQUESTS,
             retry_after: Some(Duration::from_secs(secs)),
         };
+        let at = |outcome: &AttemptOutcome, ctx: &RetryContext, jitter: f64| {
+            decide(
+                outcome,
+                ctx,
+                &RetryConfig::default(),
+                &mut full_budget(),
+                jitter,
+            )
+        };
+        let retry = |millis| Decision::Retry {
+            after: Duration::from_millis(millis),
+            cost: 5,
+        };
+        // Retry-After plus up to 10 % more, never less than asked.
+        assert_eq!(at(&asked(7), &ctx(1, SIDE_EFFECT), 0.0), retry(7000));
+        assert_eq!(at(&asked(7), &ctx(1, SIDE_EFFECT), 0.5), retry(7350));
+        assert_eq!(at(&asked(7), &ctx(1, SIDE_EFFECT), FULL), retry(7700));
         assert_eq!(
-            run(&asked(7), &ctx(1, SIDE_EFFECT)),
-            Decision::Retry {
-                after: Duration::from_secs(7),
-                cost: 5
-            }
-        );
-        assert_eq!(
-            run(&asked(60), &ctx(1, IDEMPOTENT)),
-            Decision::Retry {
-                after: Duration::from_secs(60),
-                cost: 5
-            },
+            at(&asked(60), &ctx(1, IDEMPOTENT), 0.0),
+            retry(60_000),
             "the cap itself is allowed"
         );
         assert_eq!(
@@ -444,15 +473,14 @@ mod tests {
             ..ctx(1, IDEMPOTENT)
         };
         assert_eq!(
-            run(&asked(7), &short_deadline),
+            at(&asked(7), &short_deadline, 0.0),
             Decision::GiveUp(GiveUpReason::DeadlineExceeded)
         );
+        assert_eq!(at(&asked(4), &short_deadline, 0.0), retry(4000));
         assert_eq!(
-            run(&asked(4), &short_deadline),
-            Decision::Retry {
-                after: Duration::from_secs(4),
-                cost: 5
-            }
+            at(&asked(5), &short_deadline, 0.0),
+            Decision::GiveUp(GiveUpReason::DeadlineExceeded),
+            "a wait that ends at the deadline leaves no time for the attempt"
         );
     }
 
@@ -469,21 +497,87 @@ mod tests {
     }
 
     #[test]
-    fn jitter_is_applied_to_computed_backoff() {
-        let decision = decide(
-            &status(502),
-            &ctx(2, IDEMPOTENT),
-            &RetryConfig::default(),
-            &mut full_budget(),
-            1.0,
+    fn full_jitter_draws_the_whole_backoff_range() {
+        let at = |jitter| {
+            decide(
+                &status(502),
+                &ctx(2, IDEMPOTENT),
+                &RetryConfig::default(),
+                &mut full_budget(),
+                jitter,
+            )
+        };
+        let retry = |millis| Decision::Retry {
+            after: Duration::from_millis(millis),
+            cost: 5,
+        };
+        assert_eq!(at(0.0), retry(0));
+        assert_eq!(at(0.25), retry(250));
+        assert_eq!(at(FULL), retry(1000));
+    }
+
+    #[test]
+    fn side_effecting_retries_keep_a_window_before_the_deadline() {
+        let cfg = RetryConfig::default().with_min_side_effect_window(Duration::from_secs(5));
+        let refused = AttemptOutcome::NotSent { timed_out: false };
+        let limited = AttemptOutcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        let with_left = |class, secs| RetryContext {
+            remaining: Some(Duration::from_secs(secs)),
+            ..ctx(1, class)
+        };
+        let at = |outcome: &AttemptOutcome, ctx: &RetryContext| {
+            decide(outcome, ctx, &cfg, &mut full_budget(), 0.0)
+        };
+        // 6 s left: a 2 s wait leaves 4 s, less than the 5 s window.
+        assert_eq!(
+            at(&limited, &with_left(SIDE_EFFECT, 6)),
+            Decision::GiveUp(GiveUpReason::SideEffectWindow)
         );
         assert_eq!(
-            decision,
+            at(&limited, &with_left(SIDE_EFFECT, 7)),
             Decision::Retry {
-                after: Duration::from_millis(750),
+                after: Duration::from_secs(2),
                 cost: 5
-            }
+            },
+            "exactly the window left is enough"
         );
+        assert_eq!(
+            at(&refused, &with_left(SIDE_EFFECT, 4)),
+            Decision::GiveUp(GiveUpReason::SideEffectWindow)
+        );
+        for class in [IDEMPOTENT, RetryClass::Repeatable, RetryClass::Delete] {
+            assert!(
+                matches!(at(&limited, &with_left(class, 6)), Decision::Retry { .. }),
+                "{class:?} needs no window"
+            );
+        }
+        assert!(
+            matches!(at(&refused, &ctx(1, SIDE_EFFECT)), Decision::Retry { .. }),
+            "without a deadline there is no window to keep"
+        );
+    }
+
+    #[test]
+    fn repeatable_and_delete_operations_retry_ambiguous_failures() {
+        for class in [RetryClass::Repeatable, RetryClass::Delete] {
+            for outcome in [
+                AttemptOutcome::TimedOut,
+                AttemptOutcome::ConnectionLost,
+                status(502),
+                status(503),
+                status(504),
+            ] {
+                assert!(
+                    matches!(run(&outcome, &ctx(1, class)), Decision::Retry { .. }),
+                    "{class:?} {outcome:?}"
+                );
+            }
+            assert_eq!(run(&status(500), &ctx(1, class)), Decision::Done);
+            assert_eq!(run(&status(404), &ctx(2, class)), Decision::Done);
+        }
     }
 
     #[test]
@@ -509,7 +603,7 @@ mod tests {
                 &ctx(1, IDEMPOTENT),
                 &cfg,
                 &mut budget,
-                0.0,
+                FULL,
             ) {
                 Decision::Retry { .. } => retries += 1,
                 other => break other,
@@ -521,7 +615,7 @@ mod tests {
             budget.record_success(None);
         }
         assert_eq!(
-            decide(&status(503), &ctx(1, IDEMPOTENT), &cfg, &mut budget, 0.0),
+            decide(&status(503), &ctx(1, IDEMPOTENT), &cfg, &mut budget, FULL),
             first_retry()
         );
     }
@@ -531,7 +625,7 @@ mod tests {
         let cfg = RetryConfig::default().with_budget(None);
         let mut budget = RetryBudget::from_config(cfg.budget());
         assert_eq!(
-            decide(&status(503), &ctx(1, IDEMPOTENT), &cfg, &mut budget, 0.0),
+            decide(&status(503), &ctx(1, IDEMPOTENT), &cfg, &mut budget, FULL),
             Decision::Retry {
                 after: Duration::from_millis(500),
                 cost: 0
