@@ -11,7 +11,7 @@ use super::kind::ErrorKind;
 use crate::operation::OperationContext;
 use crate::redact::redact_text;
 use crate::retry::parse_retry_after;
-use crate::secret::redact_headers;
+use crate::secret::{redact_headers, redact_key_material};
 
 /// Longest message shown by `Display`; the full message stays available through [`ApiError::message`].
 const MAX_DISPLAY_MESSAGE_CHARS: usize = 500;
