@@ -233,8 +233,11 @@ async fn secret_bearing_operations_leak_nothing_formatted_or_logged() {
         .create(tool_request("refund_lookup", vec![auth.clone()], &tool_url))
         .await
         .expect_err("a truncated body");
-    assert!(matches!(error, Error::Decode(_)), "{error:?}");
-    check_error("truncated createApiTool", &error);
+    // A created tool whose answer was cut off: accepted, outcome unknown (never a plain decode error, which a
+    // caller might retry into a second tool); its kept body is withheld all the same.
+    assert!(matches!(error, Error::OutcomeUnknown(_)), "{error:?}");
+    let (_, debug) = check_error("truncated createApiTool", &error);
+    assert!(debug.contains("bytes withheld"), "{debug}");
     control
         .add_fault(fault("updateApiTool", FaultKind::TruncatedJson))
         .expect("fault registered");

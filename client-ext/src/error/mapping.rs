@@ -170,9 +170,12 @@ impl Error {
         truncated: bool,
         detail: impl Into<String>,
     ) -> Self {
-        let body = RawBody::bounded(body, truncated);
+        // Tied to its operation, so every rendering of it withholds the credentials that operation carries.
+        let body = RawBody::bounded(body, truncated).for_operation(operation.operation_id());
         if operation.retry_class() == RetryClass::SideEffecting {
-            let detail = crate::secret::redact_key_material(&detail.into()).into_owned();
+            let detail =
+                crate::redact::redact_decoder_detail(operation.operation_id(), &detail.into())
+                    .into_owned();
             return OutcomeUnknown::new(
                 operation,
                 UnknownCause::ResponseBodyUndecodable {
