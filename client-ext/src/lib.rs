@@ -49,6 +49,11 @@ pub mod webhook;
 #[cfg(test)]
 mod test_support;
 
+/// The workspace README's Rust examples, compiled as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use call_status::CallStatus;
 pub use client::Client;
 pub use config::{ClientBuilder, ClientConfig, Environment};

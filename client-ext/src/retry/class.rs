@@ -366,4 +366,23 @@ mod tests {
             "src/retry/classes.md is stale; rerun with MIRAI_UPDATE_RETRY_CLASSES=1:\n{generated}"
         );
     }
+
+    /// The README's retry table is the same generated table, between its markers.
+    #[test]
+    fn the_readme_shows_the_current_table() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .expect("the workspace README is readable");
+        let start = readme
+            .find("<!-- retry-classes:start")
+            .and_then(|at| readme[at..].find('\n').map(|end| at + end + 1))
+            .expect("the README marks where the retry table starts");
+        let end = readme
+            .find("<!-- retry-classes:end -->")
+            .expect("the README marks where the retry table ends");
+        assert_eq!(
+            &readme[start..end],
+            retry_classes_markdown(),
+            "README.md's retry table is stale: paste src/retry/classes.md between its markers"
+        );
+    }
 }
