@@ -4395,7 +4395,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         schemars::JsonSchema
     )]
@@ -4409,6 +4408,15 @@ pub mod types {
         ///LiveKit token for joining the web call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::fmt::Debug for InitiateWebCallResponse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("InitiateWebCallResponse")
+                .field("error", &self.error)
+                .field("success", &self.success)
+                .field("token", &secret_debug::Redacted(&self.token))
+                .finish()
+        }
     }
     impl InitiateWebCallResponse {
         pub fn builder() -> builder::InitiateWebCallResponse {
@@ -5345,13 +5353,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         }
     }
     ///The external API to call before the conversation starts.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, schemars::JsonSchema)]
     pub struct PreCallApiPlan {
         /**Optional JSON fields merged into the POST body after `number`, `assistantId`, and `callDirection`. Ignored for GET.
 */
@@ -5374,6 +5376,16 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ///Your HTTPS endpoint. Leave empty to disable pre-call enrichment.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::fmt::Debug for PreCallApiPlan {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("PreCallApiPlan")
+                .field("body", &self.body)
+                .field("headers", &secret_debug::Redacted(&self.headers))
+                .field("method", &self.method)
+                .field("url", &self.url)
+                .finish()
+        }
     }
     impl ::std::default::Default for PreCallApiPlan {
         fn default() -> Self {
@@ -6975,16 +6987,18 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         }
     }
     ///`ToolHeader`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, schemars::JsonSchema)]
     pub struct ToolHeader {
         pub key: ::std::string::String,
         pub value: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for ToolHeader {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("ToolHeader")
+                .field("key", &self.key)
+                .field("value", &secret_debug::Redacted(&self.value))
+                .finish()
+        }
     }
     impl ToolHeader {
         pub fn builder() -> builder::ToolHeader {
@@ -7602,7 +7616,6 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Debug,
         Default,
         schemars::JsonSchema
     )]
@@ -7624,6 +7637,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_token: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::fmt::Debug for VariantConfigsNdrFollowup {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("VariantConfigsNdrFollowup")
+                .field("max_reschedule_days", &self.max_reschedule_days)
+                .field("support_contacts", &self.support_contacts)
+                .field("webhook_token", &secret_debug::Redacted(&self.webhook_token))
+                .finish()
+        }
     }
     impl VariantConfigsNdrFollowup {
         pub fn builder() -> builder::VariantConfigsNdrFollowup {
@@ -15737,7 +15759,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct InitiateWebCallResponse {
             error: ::std::result::Result<
                 ::std::option::Option<
@@ -15753,6 +15775,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+        }
+        impl ::std::fmt::Debug for InitiateWebCallResponse {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("InitiateWebCallResponse")
+                    .field("error", &self.error)
+                    .field("success", &self.success)
+                    .field("token", &super::secret_debug::Redacted(&self.token))
+                    .finish()
+            }
         }
         impl ::std::default::Default for InitiateWebCallResponse {
             fn default() -> Self {
@@ -17638,7 +17669,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct PreCallApiPlan {
             body: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -17659,6 +17690,16 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+        }
+        impl ::std::fmt::Debug for PreCallApiPlan {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("PreCallApiPlan")
+                    .field("body", &self.body)
+                    .field("headers", &super::secret_debug::Redacted(&self.headers))
+                    .field("method", &self.method)
+                    .field("url", &self.url)
+                    .finish()
+            }
         }
         impl ::std::default::Default for PreCallApiPlan {
             fn default() -> Self {
@@ -20510,10 +20551,18 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct ToolHeader {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             value: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::fmt::Debug for ToolHeader {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("ToolHeader")
+                    .field("key", &self.key)
+                    .field("value", &super::secret_debug::Redacted(&self.value))
+                    .finish()
+            }
         }
         impl ::std::default::Default for ToolHeader {
             fn default() -> Self {
@@ -21780,7 +21829,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct VariantConfigsNdrFollowup {
             max_reschedule_days: ::std::result::Result<
                 ::std::option::Option<f64>,
@@ -21794,6 +21843,18 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+        }
+        impl ::std::fmt::Debug for VariantConfigsNdrFollowup {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("VariantConfigsNdrFollowup")
+                    .field("max_reschedule_days", &self.max_reschedule_days)
+                    .field("support_contacts", &self.support_contacts)
+                    .field(
+                        "webhook_token",
+                        &super::secret_debug::Redacted(&self.webhook_token),
+                    )
+                    .finish()
+            }
         }
         impl ::std::default::Default for VariantConfigsNdrFollowup {
             fn default() -> Self {
@@ -22633,6 +22694,102 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             "shippingAddress",
             "totalPrice",
         ];
+    }
+    /// `Debug` of secret fields (the `secret-fields` codegen rule): `<redacted>` in place of
+    /// each value; `Some`/`None`, a builder's `Ok`/`Err`, list entries and map keys shown.
+    mod secret_debug {
+        /// A secret field, printed by [`RedactedDebug`].
+        pub(super) struct Redacted<'a, T: ?Sized>(pub(super) &'a T);
+        impl<T: ?Sized + RedactedDebug> ::std::fmt::Debug for Redacted<'_, T> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.fmt_redacted(f)
+            }
+        }
+        /// How a secret value prints in place of itself.
+        pub(super) trait RedactedDebug {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result;
+        }
+        /// What a secret value prints as.
+        pub(super) struct Hidden;
+        impl ::std::fmt::Debug for Hidden {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("<redacted>")
+            }
+        }
+        impl<T: RedactedDebug> RedactedDebug for ::std::option::Option<T> {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                match self {
+                    Some(value) => f.debug_tuple("Some").field(&Redacted(value)).finish(),
+                    None => f.write_str("None"),
+                }
+            }
+        }
+        impl<T: RedactedDebug, E: ::std::fmt::Debug> RedactedDebug
+        for ::std::result::Result<T, E> {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                match self {
+                    Ok(value) => f.debug_tuple("Ok").field(&Redacted(value)).finish(),
+                    Err(error) => f.debug_tuple("Err").field(error).finish(),
+                }
+            }
+        }
+        impl<T: RedactedDebug> RedactedDebug for ::std::vec::Vec<T> {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.debug_list().entries(self.iter().map(Redacted)).finish()
+            }
+        }
+        impl<T: ?Sized + RedactedDebug> RedactedDebug for ::std::boxed::Box<T> {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                (**self).fmt_redacted(f)
+            }
+        }
+        impl<K: ::std::fmt::Debug, V> RedactedDebug
+        for ::std::collections::HashMap<K, V> {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.debug_map().entries(self.keys().map(|k| (k, Hidden))).finish()
+            }
+        }
+        impl<K: ::std::fmt::Debug, V> RedactedDebug
+        for ::std::collections::BTreeMap<K, V> {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.debug_map().entries(self.keys().map(|k| (k, Hidden))).finish()
+            }
+        }
+        impl RedactedDebug
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            fn fmt_redacted(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.debug_map().entries(self.keys().map(|k| (k, Hidden))).finish()
+            }
+        }
+    }
+    impl secret_debug::RedactedDebug for ::std::string::String {
+        fn fmt_redacted(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::std::fmt::Debug::fmt(&secret_debug::Hidden, f)
+        }
     }
 }
 #[derive(Clone, Debug)]

@@ -154,6 +154,11 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let secret_properties = crate::secret_fields::secret_properties(&document);
+    let outcome = crate::secret_fields::redact_secret_fields(&mut file, &secret_properties);
+    for (target, detail) in outcome.report_lines() {
+        report.change("secret-fields", target, detail);
+    }
     let body = prettyplease::unparse(&file);
     let source = format!("{HEADER}\n{body}");
     Ok(Generated {

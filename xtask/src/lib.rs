@@ -6,5 +6,6 @@ pub mod extra_fields;
 pub mod forward_compat;
 pub mod preprocess;
 pub mod prerequisites;
+pub mod secret_fields;
 pub mod secret_headers;
 pub mod spec;

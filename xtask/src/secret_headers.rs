@@ -168,7 +168,7 @@ fn impl_target(imp: &ItemImpl) -> Option<String> {
     }
 }
 
-fn drop_derived_debug(s: &mut ItemStruct) {
+pub(crate) fn drop_derived_debug(s: &mut ItemStruct) {
     for attr in s.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
         if let Ok(paths) = attr.parse_args_with(
             syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,

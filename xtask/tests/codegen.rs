@@ -309,3 +309,38 @@ fn what_progenitor_still_rejects_is_an_error_naming_the_operation() {
         "only the failing operation is named: {err}"
     );
 }
+
+#[test]
+fn every_secret_property_of_the_vendored_spec_reaches_a_generated_type() {
+    let generated = codegen::generate(vendored()).unwrap();
+    let changes: Vec<&xtask::preprocess::Change> = generated
+        .report
+        .changes
+        .iter()
+        .filter(|c| c.rule == "secret-fields")
+        .collect();
+    let unmatched: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.detail.starts_with("NOT redacted"))
+        .map(|c| c.target.as_str())
+        .collect();
+    assert!(unmatched.is_empty(), "{unmatched:?}");
+    let types: Vec<&str> = changes.iter().map(|c| c.target.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "InitiateWebCallResponse",
+            "PreCallApiPlan",
+            "ToolHeader",
+            "VariantConfigsNdrFollowup"
+        ]
+    );
+    for name in types {
+        assert!(
+            generated
+                .source
+                .contains(&format!("impl ::std::fmt::Debug for {name} {{")),
+            "{name}"
+        );
+    }
+}
