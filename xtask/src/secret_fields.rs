@@ -37,7 +37,9 @@ use crate::extra_fields::{module_items, serde_rename};
 use crate::preprocess::doc;
 use crate::secret_headers::drop_derived_debug;
 
-/// Property names that are credentials themselves, compared after [`normalize`].
+/// Property names that are credentials themselves, compared after [`normalize`]. The same list as the SDK's
+/// `mirai_voice::redact::CREDENTIAL_KEYS`, which redacts bodies at run time (`tests/credential_names.rs` keeps
+/// the two equal).
 pub const CREDENTIAL_NAMES: &[&str] = &[
     "auth",
     "authorization",

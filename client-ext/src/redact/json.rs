@@ -12,8 +12,9 @@ const HEADER_CONTAINERS: &[&str] = &["headers"];
 /// Fields of a header entry (`{"key": …, "value": …}`) that name the header rather than hold its value.
 const HEADER_NAME_FIELDS: &[&str] = &["key", "name"];
 
-/// Object keys that are credentials themselves, compared after [`normalize`].
-const CREDENTIAL_KEYS: &[&str] = &[
+/// Object keys that are credentials themselves, compared lower-cased without `-` and `_`. The codegen's
+/// `secret-fields` rule uses the same list for the generated types' `Debug` (a test keeps the two equal).
+pub const CREDENTIAL_KEYS: &[&str] = &[
     "auth",
     "authorization",
     "proxyauthorization",
@@ -24,8 +25,9 @@ const CREDENTIAL_KEYS: &[&str] = &[
     "credentials",
 ];
 
-/// Endings that make an object key a credential (`webhookToken`, `clientSecret`, `x-api-key`, …).
-const CREDENTIAL_SUFFIXES: &[&str] = &["token", "secret", "password", "passwd", "apikey"];
+/// Endings that make an object key a credential (`webhookToken`, `clientSecret`, `x-api-key`, …), compared as
+/// [`CREDENTIAL_KEYS`] are.
+pub const CREDENTIAL_SUFFIXES: &[&str] = &["token", "secret", "password", "passwd", "apikey"];
 
 /// Lowercase, without `-` and `_`: `X-Api-Key`, `api_key` and `apiKey` all become `apikey`.
 fn normalize(key: &str) -> String {

@@ -43,7 +43,7 @@ mod text;
 
 use std::borrow::Cow;
 
-pub use json::redact_json;
+pub use json::{CREDENTIAL_KEYS, CREDENTIAL_SUFFIXES, redact_json};
 
 pub use crate::secret::REDACTED;
 use crate::secret::redact_key_material;
