@@ -129,6 +129,15 @@ async fn start_receiver(
 fn describe(delivery: &VerifiedEvent) -> String {
     let event = &delivery.event;
     let call = event.call_id().unwrap_or("?");
+    // The metadata given at initiation comes back on every event: match events to your own orders with it.
+    let call = match event
+        .metadata
+        .get("internalOrderId")
+        .and_then(|v| v.as_str())
+    {
+        Some(order) => format!("{call} (order {order})"),
+        None => call.to_string(),
+    };
     match &event.event {
         Event::Call(call_event) => {
             let mut line = format!("{:<22} call {call}", call_event.kind.as_str());
@@ -255,11 +264,19 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
     // The emulator picks outcomes from the number: ...0001 never answers.
     let answered = client
         .calls()
-        .initiate(InitiateCall::new("+14155550100", &assistant).callback_url(&callback_url))
+        .initiate(
+            InitiateCall::new("+14155550100", &assistant)
+                .callback_url(&callback_url)
+                .metadata_entry("internalOrderId", "8842"),
+        )
         .await?;
     let unanswered = client
         .calls()
-        .initiate(InitiateCall::new("+14155550001", &assistant).callback_url(&callback_url))
+        .initiate(
+            InitiateCall::new("+14155550001", &assistant)
+                .callback_url(&callback_url)
+                .metadata_entry("internalOrderId", "8843"),
+        )
         .await?;
     println!(
         "5. placed calls {} (will answer) and {} (will not answer)",
