@@ -10,6 +10,7 @@ use super::require_id;
 use crate::call_status::CallStatus;
 use crate::client::Client;
 use crate::error::{Error, ValidationError};
+use crate::redact::RedactedJson;
 
 /// The call operations; see [`Client::calls`].
 #[derive(Clone, Copy, Debug)]
@@ -43,7 +44,7 @@ pub struct Calls<'a> {
 ///     .metadata_entry("userId", "u_991");
 /// assert_eq!(tagged.metadata.unwrap().extra["internalOrderId"], "8842");
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct InitiateCall {
     /// The number to dial (E.164 recommended, e.g. `+15550100`).
@@ -131,6 +132,24 @@ impl InitiateCall {
     pub fn priority(mut self, priority: bool) -> Self {
         self.priority = Some(priority);
         self
+    }
+}
+
+impl std::fmt::Debug for InitiateCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The payload and metadata are free-form and may hold credentials (a `token` feeding the assistant's
+        // pre-call header templates), the callback URL a query key: shown redacted, as in the `TRACE` log.
+        f.debug_struct("InitiateCall")
+            .field("phone_number", &self.phone_number)
+            .field("assistant", &self.assistant)
+            .field("payload", &self.payload.as_ref().map(RedactedJson))
+            .field(
+                "callback_url",
+                &self.callback_url.as_ref().map(RedactedJson),
+            )
+            .field("metadata", &self.metadata.as_ref().map(RedactedJson))
+            .field("priority", &self.priority)
+            .finish()
     }
 }
 

@@ -18,8 +18,10 @@
 //! | `shiprocketNdrWebhook` | no | no | the token travels in the `x-api-key` header, never in a body |
 //!
 //! The response column is "yes" for every operation whose success answer returns what its request set (the
-//! created tool or assistant), so error answers echoing that request are covered too. Free text derived from a
-//! body (an error message, a decoder's complaint) is masked for every operation with a row ([`redact_text`]).
+//! created tool or assistant). A response body is redacted as well when only the request column says "yes": an
+//! error answer may quote the request (a `400` naming the rejected `callbackUrl` of an `initiateCall`), so
+//! [`render_body`] treats every response of such an operation as secret-bearing. Free text derived from a body (an
+//! error message, a decoder's complaint) is masked for every operation with a row ([`redact_text`]).
 //!
 //! In a body of a secret-bearing operation (see [`redact_json`]):
 //!
@@ -176,9 +178,21 @@ pub fn operation_carries_secrets(operation_id: &str) -> bool {
     secret_bearing(operation_id).is_some_and(|row| row.request || row.response)
 }
 
+/// Whether [`render_body`] redacts a body of `operation_id` travelling in `direction`: a request body when the
+/// request may hold a credential; a response body when the response may, or when the request may (an error answer
+/// can quote the request it rejects).
+fn redacts_body(operation_id: &str, direction: BodyDirection) -> bool {
+    match direction {
+        BodyDirection::Request => carries_secrets(operation_id, direction),
+        BodyDirection::Response => operation_carries_secrets(operation_id),
+    }
+}
+
 /// A printable rendering of `body`, at most `max_chars` characters (plus `…` when cut), safe to log.
 ///
-/// For a secret-bearing operation (see [`carries_secrets`]) the body is parsed as JSON and [redacted](redact_json):
+/// For a secret-bearing operation (see [`carries_secrets`]; a response of an operation whose request carries
+/// secrets counts too, since an error answer may quote the request) the body is parsed as JSON and
+/// [redacted](redact_json):
 /// when that changed something it is printed compactly (object keys in `serde_json`'s map order), otherwise as
 /// sent; if it is not valid JSON it renders as `[N bytes withheld]`, never as a prefix. Other bodies render as
 /// text with key-shaped text masked.
@@ -201,7 +215,7 @@ pub fn render_body(
     body: &[u8],
     max_chars: usize,
 ) -> String {
-    if !carries_secrets(operation_id, direction) {
+    if !redacts_body(operation_id, direction) {
         let text = String::from_utf8_lossy(body);
         return shorten(&redact_key_material(&text), max_chars);
     }
@@ -221,6 +235,24 @@ pub fn render_body(
             }
         }
         Err(_) => withheld(body.len()),
+    }
+}
+
+/// `Debug` of a free-form value the SDK sends (a call's payload, its metadata, a URL): printed as its compact JSON,
+/// [redacted](redact_json) like a body of a secret-bearing operation, so a `token` among per-call values shows as
+/// `[redacted]`.
+pub(crate) struct RedactedJson<'a, T: ?Sized>(pub(crate) &'a T);
+
+impl<T: ?Sized + serde::Serialize> std::fmt::Debug for RedactedJson<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self.0) {
+            Ok(mut value) => {
+                redact_json(&mut value);
+                write!(f, "{value}")
+            }
+            // Never fall back to the value's own `Debug`, which would show what was to be hidden.
+            Err(_) => f.write_str("<unprintable>"),
+        }
     }
 }
 
@@ -386,6 +418,19 @@ mod tests {
                 BodyDirection::Request,
                 br#"{"token":"t"}"#,
                 r#"{"token":"t"}"#,
+            ),
+            // A rejection quoting the request of an operation whose answers hold no secret of their own.
+            (
+                "initiateCall",
+                BodyDirection::Response,
+                br#"{"code":400,"message":"/callbackUrl: "https://[h]/x?token=t1" is not a "uri""}"#,
+                r#"{"code":400,"message":"/callbackUrl: "https://[h]/x?token=[redacted]" is not a "uri""}"#,
+            ),
+            (
+                "initiateCall",
+                BodyDirection::Response,
+                b"<html>502</html>",
+                "[16 bytes withheld]",
             ),
         ];
         for &(operation_id, direction, body, expected) in cases {
