@@ -18,10 +18,10 @@
 //! | `shiprocketNdrWebhook` | no | no | the token travels in the `x-api-key` header, never in a body |
 //!
 //! The response column is "yes" for every operation whose success answer returns what its request set (the
-//! created tool or assistant). A response body is redacted as well when only the request column says "yes": an
-//! error answer may quote the request (a `400` naming the rejected `callbackUrl` of an `initiateCall`), so
-//! [`render_body`] treats every response of such an operation as secret-bearing. Free text derived from a body (an
-//! error message, a decoder's complaint) is masked for every operation with a row ([`redact_text`]).
+//! created tool or assistant). When only the request column says "yes", an error answer may still quote the
+//! request (a `400` naming the rejected `callbackUrl` of an `initiateCall`): [`render_body`] shows such a response
+//! body as text masked by [`redact_text`]. Free text derived from a body (an error message, a decoder's
+//! complaint) is masked for every operation with a row ([`redact_text`]).
 //!
 //! In a body of a secret-bearing operation (see [`redact_json`]):
 //!
@@ -178,21 +178,9 @@ pub fn operation_carries_secrets(operation_id: &str) -> bool {
     secret_bearing(operation_id).is_some_and(|row| row.request || row.response)
 }
 
-/// Whether [`render_body`] redacts a body of `operation_id` travelling in `direction`: a request body when the
-/// request may hold a credential; a response body when the response may, or when the request may (an error answer
-/// can quote the request it rejects).
-fn redacts_body(operation_id: &str, direction: BodyDirection) -> bool {
-    match direction {
-        BodyDirection::Request => carries_secrets(operation_id, direction),
-        BodyDirection::Response => operation_carries_secrets(operation_id),
-    }
-}
-
 /// A printable rendering of `body`, at most `max_chars` characters (plus `…` when cut), safe to log.
 ///
-/// For a secret-bearing operation (see [`carries_secrets`]; a response of an operation whose request carries
-/// secrets counts too, since an error answer may quote the request) the body is parsed as JSON and
-/// [redacted](redact_json):
+/// For a secret-bearing operation (see [`carries_secrets`]) the body is parsed as JSON and [redacted](redact_json):
 /// when that changed something it is printed compactly (object keys in `serde_json`'s map order), otherwise as
 /// sent; if it is not valid JSON it renders as `[N bytes withheld]`, never as a prefix. Other bodies render as
 /// text with key-shaped text masked.
@@ -215,8 +203,13 @@ pub fn render_body(
     body: &[u8],
     max_chars: usize,
 ) -> String {
-    if !redacts_body(operation_id, direction) {
+    if !carries_secrets(operation_id, direction) {
         let text = String::from_utf8_lossy(body);
+        if direction == BodyDirection::Response && operation_carries_secrets(operation_id) {
+            // No credential of its own, but an error answer may quote the request it rejects (a `400` naming
+            // the `callbackUrl` of an `initiateCall`): masked as that answer's message is.
+            return shorten(&redact_text(operation_id, &text), max_chars);
+        }
         return shorten(&redact_key_material(&text), max_chars);
     }
     if body.trim_ascii().is_empty() {
@@ -423,14 +416,14 @@ mod tests {
             (
                 "initiateCall",
                 BodyDirection::Response,
-                br#"{"code":400,"message":"/callbackUrl: "https://[h]/x?token=t1" is not a "uri""}"#,
-                r#"{"code":400,"message":"/callbackUrl: "https://[h]/x?token=[redacted]" is not a "uri""}"#,
+                br#"{"code":400,"message":"/callbackUrl: \"https://[h]/x?token=t1\" is not a \"uri\""}"#,
+                r#"{"code":400,"message":"/callbackUrl: \"https://[h]/x?token=[redacted]\" is not a \"uri\""}"#,
             ),
             (
                 "initiateCall",
                 BodyDirection::Response,
-                b"<html>502</html>",
-                "[16 bytes withheld]",
+                b"Too Many Requests",
+                "Too Many Requests",
             ),
         ];
         for &(operation_id, direction, body, expected) in cases {
