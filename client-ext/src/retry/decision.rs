@@ -267,13 +267,26 @@ mod tests {
     }
 
     fn run(outcome: &AttemptOutcome, ctx: &RetryContext) -> Decision {
+        run_with_jitter(outcome, ctx, FULL)
+    }
+
+    /// [`decide`] with the default configuration, a full budget and the random draw `jitter`.
+    fn run_with_jitter(outcome: &AttemptOutcome, ctx: &RetryContext, jitter: f64) -> Decision {
         decide(
             outcome,
             ctx,
             &RetryConfig::default(),
             &mut full_budget(),
-            FULL,
+            jitter,
         )
+    }
+
+    /// A retry after `millis` that costs the budget a retry's tokens.
+    fn retry_after_ms(millis: u64) -> Decision {
+        Decision::Retry {
+            after: Duration::from_millis(millis),
+            cost: 5,
+        }
     }
 
     fn first_retry() -> Decision {
@@ -442,19 +455,8 @@ mod tests {
             status: StatusCode::TOO_MANY_REQUESTS,
             retry_after: Some(Duration::from_secs(secs)),
         };
-        let at = |outcome: &AttemptOutcome, ctx: &RetryContext, jitter: f64| {
-            decide(
-                outcome,
-                ctx,
-                &RetryConfig::default(),
-                &mut full_budget(),
-                jitter,
-            )
-        };
-        let retry = |millis| Decision::Retry {
-            after: Duration::from_millis(millis),
-            cost: 5,
-        };
+        let at = run_with_jitter;
+        let retry = retry_after_ms;
         // Retry-After plus up to 10 % more, never less than asked.
         assert_eq!(at(&asked(7), &ctx(1, SIDE_EFFECT), 0.0), retry(7000));
         assert_eq!(at(&asked(7), &ctx(1, SIDE_EFFECT), 0.5), retry(7350));
@@ -498,19 +500,8 @@ mod tests {
 
     #[test]
     fn full_jitter_draws_the_whole_backoff_range() {
-        let at = |jitter| {
-            decide(
-                &status(502),
-                &ctx(2, IDEMPOTENT),
-                &RetryConfig::default(),
-                &mut full_budget(),
-                jitter,
-            )
-        };
-        let retry = |millis| Decision::Retry {
-            after: Duration::from_millis(millis),
-            cost: 5,
-        };
+        let at = |jitter| run_with_jitter(&status(502), &ctx(2, IDEMPOTENT), jitter);
+        let retry = retry_after_ms;
         assert_eq!(at(0.0), retry(0));
         assert_eq!(at(0.25), retry(250));
         assert_eq!(at(FULL), retry(1000));

@@ -3,32 +3,23 @@
 
 use mirai_voice::Error;
 use mirai_voice::api::{InitiateCall, WebCall};
-use mirai_voice::types;
 use mirai_voice_mock::{FaultBody, FaultKind};
 use serde_json::json;
 
 use crate::harness::{Harness, kept_body, logs_show};
 
 pub async fn exercise(h: &Harness) {
-    let assistant: types::AdminAssistantRequest = serde_json::from_value(json!({
-        "name": "Order updates",
-        "variant": {"type": "custom"},
-        "agent": {"identity": {"name": "Priya"}, "systemPrompt": "Hello {{customerName}}, about order {{orderId}}."},
-        "preCall": {"apiPlan": {
-            "url": "https://crm.example.test/lookup",
-            "headers": {"Authorization": "Bearer {{variableValues.token}}"},
-        }},
-    }))
-    .expect("a valid assistant");
     let assistant_id = h
-        .client
-        .assistants()
-        .create(assistant)
-        .await
-        .expect("assistant created")
-        .data
-        .and_then(|d| d.assistant_id)
-        .expect("an assistant id");
+        .create_assistant(json!({
+            "name": "Order updates",
+            "variant": {"type": "custom"},
+            "agent": {"identity": {"name": "Priya"}, "systemPrompt": "Hello {{customerName}}, about order {{orderId}}."},
+            "preCall": {"apiPlan": {
+                "url": "https://crm.example.test/lookup",
+                "headers": {"Authorization": "Bearer {{variableValues.token}}"},
+            }},
+        }))
+        .await;
 
     initiate_call(h, &assistant_id).await;
     web_call(h, &assistant_id).await;

@@ -126,6 +126,20 @@ impl Harness {
         (display, debug)
     }
 
+    /// Creates the assistant `request` describes (as JSON) and returns its id.
+    pub async fn create_assistant(&self, request: serde_json::Value) -> String {
+        let request: mirai_voice::types::AdminAssistantRequest =
+            serde_json::from_value(request).expect("a valid assistant");
+        self.client
+            .assistants()
+            .create(request)
+            .await
+            .expect("assistant created")
+            .data
+            .and_then(|d| d.assistant_id)
+            .expect("an assistant id")
+    }
+
     /// Arms a one-shot fault on `operation_id`.
     pub fn fault(&self, operation_id: &str, fault: FaultKind) {
         self.control()

@@ -1,7 +1,6 @@
 //! `shiprocketNdrWebhook`: the token travels in the `x-api-key` header only.
 
 use mirai_voice::secret::{ExposeSecret, SecretString};
-use mirai_voice::types;
 use mirai_voice_mock::{FaultBody, FaultKind};
 use serde_json::{Map, Value, json};
 
@@ -22,21 +21,13 @@ pub async fn exercise(h: &Harness) {
     let wrong = SecretString::from(h.secret("wrongndr-6c5d4e3f21"));
     h.assert_hidden("a SecretString's Debug", &format!("{ndr_token:?}"));
 
-    let assistant: types::AdminAssistantRequest = serde_json::from_value(json!({
-        "name": "NDR follow-up",
-        "variant": {"type": "ndr_followup", "config": {"ndr_followup": {"webhookToken": ndr_token.expose_secret()}}},
-        "agent": {"identity": {"name": "Asha"}, "systemPrompt": ""},
-    }))
-    .expect("a valid assistant");
     let assistant_id = h
-        .client
-        .assistants()
-        .create(assistant)
-        .await
-        .expect("NDR assistant created")
-        .data
-        .and_then(|d| d.assistant_id)
-        .expect("an assistant id");
+        .create_assistant(json!({
+            "name": "NDR follow-up",
+            "variant": {"type": "ndr_followup", "config": {"ndr_followup": {"webhookToken": ndr_token.expose_secret()}}},
+            "agent": {"identity": {"name": "Asha"}, "systemPrompt": ""},
+        }))
+        .await;
 
     let outcome = h
         .client
