@@ -519,10 +519,7 @@ pub(crate) fn abort_outcome_for(
             refusal.then(|| AbortOutcome::NotAbortable {
                 code,
                 message: message.to_owned(),
-                state: match states.as_slice() {
-                    [only] => Some(only.clone()),
-                    _ => None,
-                },
+                state: the_only_state(&states),
             })
         }
         _ => None,
@@ -532,9 +529,8 @@ pub(crate) fn abort_outcome_for(
 /// The call state an abort refusal names, when it names exactly one: `Call already aborted` → `aborted`,
 /// `Call is in progress` → `in-progress`. A message listing several states (`already aborted, in progress, or
 /// completed`) names none in particular.
-#[cfg(test)]
-fn state_named_in(message: &str) -> Option<CallStatus> {
-    match states_named_in(message).as_slice() {
+fn the_only_state(states: &[CallStatus]) -> Option<CallStatus> {
+    match states {
         [only] => Some(only.clone()),
         _ => None,
     }
@@ -571,6 +567,10 @@ fn states_named_in(message: &str) -> Vec<CallStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn state_named_in(message: &str) -> Option<CallStatus> {
+        the_only_state(&states_named_in(message))
+    }
 
     #[test]
     fn refusal_messages_name_the_state() {
