@@ -2,28 +2,13 @@
 //! interest, which tests running in parallel with a thread-local subscriber could disturb.
 
 mod client_support;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod log_capture;
 
 use client_support::*;
+use log_capture::Captured;
 use mirai_voice::api::InitiateCall;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn formatted_clients_and_logs_show_no_key_material() {
@@ -62,7 +47,7 @@ async fn formatted_clients_and_logs_show_no_key_material() {
         )
         .await
         .unwrap_err();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("initiateCall"),
         "the request was traced: {logs}"

@@ -2,25 +2,11 @@
 //! body content. Alone in its test binary because `tracing` caches per-callsite
 //! interest, which a thread-local subscriber in a parallel test could disturb.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod log_capture;
 
+use log_capture::Captured;
 use mirai_voice::webhook::testing::{self, EventBuilder, SignedDelivery};
 use mirai_voice::webhook::{Received, Verifier, WebhookReceiver, WebhookSecret};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const SECRET: &str = "sk_5ec12e75ec12e75ec12e75ec12e75ec12e75ec12e75ec12e75ec12e75ec12e7";
 
@@ -76,7 +62,7 @@ async fn rejections_are_logged_without_secrets_or_body_content() {
         Ok(Received::Duplicate(_))
     ));
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("webhook delivery rejected"), "{logs}");
     assert!(logs.contains("signature does not match"), "{logs}");
     assert!(logs.contains("x-signature header is missing"), "{logs}");

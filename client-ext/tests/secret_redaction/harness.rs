@@ -1,8 +1,7 @@
 //! What every section shares: the emulator, a client without retries, the captured `TRACE` logs and the list of
 //! secrets none of the formatted renderings may show.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use mirai_voice::error::{RawBody, UnknownCause};
@@ -13,26 +12,7 @@ use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{Layer, Registry, fmt};
 
-/// Everything the SDK's `tracing` events wrote, as text.
-#[derive(Clone, Default)]
-pub struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    pub fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).expect("logs are UTF-8")
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+pub use crate::log_capture::Captured;
 
 /// A subscriber writing the SDK's own events, every level and span event, into `captured`. The in-process
 /// emulator logs too, and is not under test.

@@ -9,6 +9,8 @@
 mod assistants;
 mod calls;
 mod harness;
+#[path = "../log_capture/mod.rs"]
+mod log_capture;
 mod shiprocket;
 mod tools;
 
