@@ -1,12 +1,13 @@
 //! The SDK against the emulator: every operation goes through `mirai_voice::Client`, and every
 //! kind of fault the emulator injects surfaces as the error (or the retry) the SDK documents.
 
+mod sdk_support;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use mirai_voice::api::InitiateCall;
 use mirai_voice::error::{ErrorKind, UnknownCause};
-use mirai_voice::retry::RetryConfig;
 use mirai_voice::{Client, Error};
 use mirai_voice_generated::operations::OPERATIONS;
 use mirai_voice_mock::{FaultBody, FaultKind, FaultMatch, FaultRule, MockServer};
@@ -15,21 +16,7 @@ use serde_json::json;
 
 /// A client for the seeded organization, with fast retries so tests stay quick.
 fn client(server: &MockServer, attempt_timeout: Duration) -> Client {
-    let creds = server.credentials();
-    Client::builder()
-        .public_key(&creds.public_key)
-        .private_key(&creds.private_key)
-        .workspace(&creds.workspace_id)
-        .organization(&creds.organization_id)
-        .base_url(server.base_url())
-        .attempt_timeout(attempt_timeout)
-        .retry(
-            RetryConfig::default()
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(50)),
-        )
-        .build()
-        .expect("valid configuration")
+    sdk_support::emulator_client(server, &server.credentials(), attempt_timeout)
 }
 
 async fn assistant(client: &Client) -> String {

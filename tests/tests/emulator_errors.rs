@@ -8,6 +8,8 @@
 //! the answer into by design (`calls().abort`). The emulator's request log confirms that the
 //! emulator itself answered with that status.
 
+mod sdk_support;
+
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::sync::Mutex;
@@ -16,7 +18,6 @@ use std::time::Duration;
 use mirai_voice::api::{AbortOutcome, ArchiveTarget, InitiateCall, NumberSearch, WebCall};
 use mirai_voice::error::ErrorKind;
 use mirai_voice::knowledge_base::{Upload, UploadPlan};
-use mirai_voice::retry::RetryConfig;
 use mirai_voice::{CallStatus, Client, Error};
 use mirai_voice_mock::{
     Credentials, FaultBody, FaultKind, FaultMatch, FaultRule, MockServer, NewOrganization, Role,
@@ -302,20 +303,7 @@ impl Harness {
 }
 
 fn client_for(server: &MockServer, creds: &Credentials) -> Client {
-    Client::builder()
-        .public_key(&creds.public_key)
-        .private_key(&creds.private_key)
-        .workspace(&creds.workspace_id)
-        .organization(&creds.organization_id)
-        .base_url(server.base_url())
-        .attempt_timeout(Duration::from_secs(10))
-        .retry(
-            RetryConfig::default()
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(50)),
-        )
-        .build()
-        .expect("valid configuration")
+    sdk_support::emulator_client(server, creds, Duration::from_secs(10))
 }
 
 /// Onboards a second workspace with one assistant, then archives the workspace (which archives

@@ -3,7 +3,10 @@
 //! `metadata` comes back on every webhook event of the call, received on a loopback endpoint
 //! and checked with the SDK's verifier.
 
+mod sdk_support;
+
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use mirai_voice::Client;
 use mirai_voice::api::InitiateCall;
@@ -15,15 +18,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
-    let creds = server.credentials();
-    Client::builder()
-        .public_key(&creds.public_key)
-        .private_key(&creds.private_key)
-        .workspace(&creds.workspace_id)
-        .organization(&creds.organization_id)
-        .base_url(server.base_url())
-        .build()
-        .expect("valid configuration")
+    sdk_support::emulator_client(server, &server.credentials(), Duration::from_secs(10))
 }
 
 async fn custom_assistant(client: &Client) -> String {
