@@ -24,13 +24,16 @@ impl<'a> Assistants<'a> {
     /// Creates an assistant (`adminCreateAssistant`). Names are unique per workspace: a clash is a 409
     /// ([`ErrorKind::Conflict`](crate::error::ErrorKind::Conflict)).
     ///
+    /// Takes a [`CreateAssistant`](super::CreateAssistant) (or the generated
+    /// [`types::AdminAssistantRequest`] and its builder); a request that cannot be sent as built (a name over 40
+    /// characters, a variant number out of range) is an
+    /// [`Error::Validation`](crate::Error::Validation) naming every problem, before anything is sent.
+    ///
     /// ```no_run
-    /// use mirai_voice::types::AdminAssistantRequest;
+    /// use mirai_voice::api::{AgentIdentity, AssistantVariant, CreateAssistant};
     ///
     /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
-    /// let request: AdminAssistantRequest = serde_json::from_value(serde_json::json!({
-    ///     "name": "Cart saver", "variant": {"type": "custom"}, "agent": {"identity": {"name": "Asha"}}
-    /// })).expect("a valid request");
+    /// let request = CreateAssistant::new("Cart saver", AgentIdentity::new("Asha"), AssistantVariant::abandoned_cart());
     /// let created = client.assistants().create(request).await?;
     /// println!("{:?}", created.data);
     /// # Ok(())

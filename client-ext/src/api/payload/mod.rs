@@ -298,8 +298,16 @@ impl Problems {
         }
     }
 
+    /// The problems found, in order.
+    pub(crate) fn into_messages(self) -> Vec<String> {
+        self.0
+    }
+
     fn into_error(self) -> Option<PayloadError> {
         (!self.0.is_empty()).then_some(PayloadError { problems: self.0 })
     }
 }
 
+
+#[cfg(test)]
+mod tests;
