@@ -82,7 +82,10 @@ impl AssistantVariant {
     }
 
     /// The generated `variant` object, with problems pushed to `problems`.
-    pub(super) fn to_generated(&self, problems: &mut Problems) -> types::AdminAssistantRequestVariant {
+    pub(super) fn to_generated(
+        &self,
+        problems: &mut Problems,
+    ) -> types::AdminAssistantRequestVariant {
         use types::AdminAssistantRequestVariantType as Type;
         let mut config = types::VariantConfigs::default();
         let type_ = match self {
@@ -127,7 +130,10 @@ impl AssistantVariant {
                 config.ndr_followup = Some(types::VariantConfigsNdrFollowup {
                     max_reschedule_days: v.max_reschedule_days.map(f64::from),
                     support_contacts: v.support.clone().map(Into::into),
-                    webhook_token: v.webhook_token.as_ref().map(|t| t.expose_secret().to_owned()),
+                    webhook_token: v
+                        .webhook_token
+                        .as_ref()
+                        .map(|t| t.expose_secret().to_owned()),
                 });
                 Type::NdrFollowup
             }
@@ -147,7 +153,9 @@ impl AssistantVariant {
 /// A finite, non-negative amount, or a problem naming `field`.
 fn non_negative(problems: &mut Problems, field: &str, value: f64) -> f64 {
     if !value.is_finite() || value < 0.0 {
-        problems.push(format!("`{field}` is {value}; it must be a finite amount of 0 or more"));
+        problems.push(format!(
+            "`{field}` is {value}; it must be a finite amount of 0 or more"
+        ));
     }
     value
 }
@@ -177,11 +185,12 @@ impl AbandonedCartVariant {
     }
 
     fn to_generated(&self, problems: &mut Problems) -> types::VariantConfigsAbandonedCart {
-        let additional_fee = self.cod_fee.map(|fee| {
-            types::VariantConfigsAbandonedCartPaymentPlanAdditionalFee {
-                cod: Some(non_negative(problems, "paymentPlan.additionalFee.cod", fee)),
-            }
-        });
+        let additional_fee =
+            self.cod_fee.map(
+                |fee| types::VariantConfigsAbandonedCartPaymentPlanAdditionalFee {
+                    cod: Some(non_negative(problems, "paymentPlan.additionalFee.cod", fee)),
+                },
+            );
         let payment_plan = (self.payment_mode.is_some() || additional_fee.is_some()).then(|| {
             types::VariantConfigsAbandonedCartPaymentPlan {
                 additional_fee,

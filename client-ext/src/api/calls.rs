@@ -739,10 +739,12 @@ mod tests {
         let payload = serde_json::json!({"orderId": "1001", "nested": {"a": [1, 2]}});
         let call = InitiateCall::new("+15550100", "a1")
             .custom_payload(payload.as_object().unwrap().clone());
-        let json = serde_json::to_value(types::InitiateCallRequest::try_from(call).unwrap()).unwrap();
+        let json =
+            serde_json::to_value(types::InitiateCallRequest::try_from(call).unwrap()).unwrap();
         assert_eq!(json["payload"], payload);
         let web = WebCall::new("a1").custom_payload(payload.as_object().unwrap().clone());
-        let json = serde_json::to_value(types::InitiateWebCallRequest::try_from(web).unwrap()).unwrap();
+        let json =
+            serde_json::to_value(types::InitiateWebCallRequest::try_from(web).unwrap()).unwrap();
         assert_eq!(json["payload"], payload);
     }
 

@@ -273,3 +273,183 @@ impl From<AgentIdentity> for types::AgentIdentity {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::api::SupportContacts;
+
+    fn wire(request: CreateAssistant) -> Value {
+        serde_json::to_value(types::AdminAssistantRequest::try_from(request).unwrap()).unwrap()
+    }
+
+    fn problems(request: CreateAssistant) -> Vec<String> {
+        types::AdminAssistantRequest::try_from(request)
+            .unwrap_err()
+            .problems()
+            .to_vec()
+    }
+
+    fn named(variant: impl Into<AssistantVariant>) -> CreateAssistant {
+        CreateAssistant::new("Desk", AgentIdentity::new("Asha"), variant)
+    }
+
+    #[test]
+    fn each_variant_sends_its_type_and_config_block() {
+        let support = || SupportContacts::phone("+919876543210").and_email("help@example.com");
+        let cases = [
+            (
+                named(AssistantVariant::abandoned_cart()),
+                json!({"type": "abandoned_cart", "config": {"abandoned_cart": {}}}),
+            ),
+            (
+                named(
+                    AssistantVariant::abandoned_cart()
+                        .payment_mode(types::VariantConfigsAbandonedCartPaymentPlanMode::Both)
+                        .cod_fee(50.0),
+                ),
+                json!({"type": "abandoned_cart", "config": {"abandoned_cart": {"paymentPlan": {"mode": "both", "additionalFee": {"cod": 50.0}}}}}),
+            ),
+            (
+                named(AssistantVariant::cod_to_prepaid(24, 50.0, support())),
+                json!({"type": "cod_to_prepaid", "config": {"cod_to_prepaid": {
+                    "paymentLinkValidity": 24.0, "codFee": 50.0,
+                    "supportContacts": {"phoneNumber": "+919876543210", "email": "help@example.com"}}}}),
+            ),
+            (
+                named(AssistantVariant::address_verification(
+                    3,
+                    5,
+                    SupportContacts::email("help@example.com"),
+                )),
+                json!({"type": "address_verification", "config": {"address_verification": {
+                    "minDays": 3.0, "maxDays": 5.0, "supportContacts": {"email": "help@example.com"}}}}),
+            ),
+            (
+                named(AssistantVariant::order_confirmation()),
+                json!({"type": "order_confirmation", "config": {"order_confirmation": {}}}),
+            ),
+            (
+                named(
+                    AssistantVariant::ndr_followup()
+                        .max_reschedule_days(3)
+                        .webhook_token("shiprocket-secret")
+                        .support(support()),
+                ),
+                json!({"type": "ndr_followup", "config": {"ndr_followup": {
+                    "maxRescheduleDays": 3.0, "webhookToken": "shiprocket-secret",
+                    "supportContacts": {"phoneNumber": "+919876543210", "email": "help@example.com"}}}}),
+            ),
+            (
+                named(AssistantVariant::custom().text_input("customerName", true)),
+                json!({"type": "custom", "config": {"inputSchema": [{"name": "customerName", "type": "string", "isRequired": true}]}}),
+            ),
+        ];
+        for (request, variant) in cases {
+            assert_eq!(wire(request)["variant"], variant);
+        }
+    }
+
+    #[test]
+    fn required_fields_and_setters_reach_the_wire() {
+        let request = CreateAssistant::custom(
+            "Order updates",
+            AgentIdentity::new("Priya")
+                .gender(types::AgentIdentityGender::Female)
+                .voice("v1"),
+            "Hello {{customerName}}.",
+        )
+        .first_message("Hi!")
+        .end_message("Bye!")
+        .tool("6710a1b2c3d4e5f600000020")
+        .telephony(types::AssistantTelephony {
+            inbound: None,
+            outbound: Some("6700a1b2c3d4e5f600000222".into()),
+        });
+        assert_eq!(
+            wire(request),
+            json!({
+                "name": "Order updates",
+                "variant": {"type": "custom", "config": {}},
+                "agent": {
+                    "identity": {"name": "Priya", "gender": "female", "voice": "v1"},
+                    "systemPrompt": "Hello {{customerName}}.",
+                    "firstMessage": "Hi!", "endMessage": "Bye!",
+                    "tools": ["6710a1b2c3d4e5f600000020"],
+                },
+                "telephony": {"outbound": "6700a1b2c3d4e5f600000222"},
+            })
+        );
+    }
+
+    #[test]
+    fn names_are_checked_in_characters() {
+        let forty = "é".repeat(ASSISTANT_NAME_MAX_CHARS);
+        assert_eq!(
+            wire(CreateAssistant::custom(
+                forty.clone(),
+                AgentIdentity::new("A"),
+                "p"
+            ))["name"],
+            forty
+        );
+        let long = "x".repeat(ASSISTANT_NAME_MAX_CHARS + 1);
+        assert_eq!(
+            problems(CreateAssistant::custom(long, AgentIdentity::new("A"), "p")),
+            ["`name` is 41 characters; the API takes at most 40"]
+        );
+        assert_eq!(
+            problems(CreateAssistant::custom("  ", AgentIdentity::new("A"), "p")),
+            ["`name` is empty"]
+        );
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_reported_together() {
+        let request = CreateAssistant::new(
+            "y".repeat(50),
+            AgentIdentity::new("A"),
+            AssistantVariant::ndr_followup().max_reschedule_days(9),
+        );
+        assert_eq!(
+            problems(request),
+            [
+                "`name` is 50 characters; the API takes at most 40",
+                "`maxRescheduleDays` is 9; it must be 1 to 7",
+            ]
+        );
+        assert_eq!(
+            problems(named(AssistantVariant::address_verification(
+                6,
+                5,
+                SupportContacts::phone("+1")
+            ))),
+            ["`minDays` (6) is after `maxDays` (5)"]
+        );
+        assert_eq!(
+            problems(named(AssistantVariant::cod_to_prepaid(
+                24,
+                -1.0,
+                SupportContacts::phone("+1")
+            ))),
+            ["`codFee` is -1; it must be a finite amount of 0 or more"]
+        );
+        assert_eq!(
+            problems(named(
+                AssistantVariant::abandoned_cart().cod_fee(f64::INFINITY)
+            )),
+            ["`paymentPlan.additionalFee.cod` is inf; it must be a finite amount of 0 or more"]
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_webhook_token() {
+        let secret = "shiprocket-5e8a1c";
+        let request = named(AssistantVariant::ndr_followup().webhook_token(secret));
+        let debug = format!("{request:?}");
+        assert!(!debug.contains(secret), "{debug}");
+        assert!(debug.contains("[redacted]"), "{debug}");
+    }
+}

@@ -44,12 +44,14 @@ mod voices;
 mod workspaces;
 
 pub use assistant_variant::{
-    AbandonedCartVariant, AddressVerificationVariant, AssistantVariant, CodToPrepaidVariant, CustomVariant,
-    NdrFollowupVariant, OrderConfirmationVariant, SupportContacts,
+    AbandonedCartVariant, AddressVerificationVariant, AssistantVariant, CodToPrepaidVariant,
+    CustomVariant, NdrFollowupVariant, OrderConfirmationVariant, SupportContacts,
 };
 pub use assistants::Assistants;
 pub use calls::{AbortOutcome, Calls, InitiateCall, InitiatedCall, WebCall};
-pub use create_assistant::{ASSISTANT_NAME_MAX_CHARS, AgentIdentity, AssistantError, CreateAssistant};
+pub use create_assistant::{
+    ASSISTANT_NAME_MAX_CHARS, AgentIdentity, AssistantError, CreateAssistant,
+};
 pub use knowledge_base::KnowledgeBase;
 pub use numbers::{AvailableNumber, NumberSearch, Numbers, PhoneNumber};
 pub use organizations::{ArchiveTarget, Organizations};

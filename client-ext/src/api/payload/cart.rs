@@ -105,11 +105,16 @@ impl AbandonedCart {
     }
 
     /// The generated payload, or `None` with the reasons pushed to `problems`.
-    pub(super) fn to_generated(&self, problems: &mut Problems) -> Option<types::AbandonedCartPayload> {
+    pub(super) fn to_generated(
+        &self,
+        problems: &mut Problems,
+    ) -> Option<types::AbandonedCartPayload> {
         problems.not_blank("customer.firstName", &self.customer.first_name);
         problems.not_blank("customer.phone", &self.customer.phone);
         if self.line_items.is_empty() {
-            problems.push("an abandoned cart needs at least one line item (`lineItems` has minItems 1)");
+            problems.push(
+                "an abandoned cart needs at least one line item (`lineItems` has minItems 1)",
+            );
         }
         let mut line_items = Vec::with_capacity(self.line_items.len());
         for (i, item) in self.line_items.iter().enumerate() {
@@ -132,8 +137,10 @@ impl AbandonedCart {
             .map(|(i, tax)| types::AbandonedCartPayloadTaxLinesItem {
                 price: tax.price.clone().map(Money::into_amount),
                 rate: problems.finite(&format!("taxLines[{i}].rate"), tax.rate),
-                rate_percentage: problems
-                    .finite(&format!("taxLines[{i}].ratePercentage"), tax.rate_percentage),
+                rate_percentage: problems.finite(
+                    &format!("taxLines[{i}].ratePercentage"),
+                    tax.rate_percentage,
+                ),
                 source: tax.source.clone(),
                 title: tax.title.clone(),
             })

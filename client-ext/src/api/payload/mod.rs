@@ -156,7 +156,8 @@ impl CallPayload {
             Self::NdrFollowup(ndr) => ndr.to_generated(&mut problems).map(Parts::NdrFollowup),
             Self::Custom(values) => {
                 if values.is_empty() {
-                    problems.push("a custom payload has no keys: set at least one, or set no payload");
+                    problems
+                        .push("a custom payload has no keys: set at least one, or set no payload");
                 }
                 Some(Parts::Custom(types::CustomPayload(values.clone())))
             }
@@ -290,7 +291,12 @@ impl Problems {
     }
 
     /// Refuses free-form keys that name a typed property: they would be written twice in the JSON object.
-    pub(crate) fn no_named_keys(&mut self, place: &str, extra: &Map<String, Value>, named: &[&str]) {
+    pub(crate) fn no_named_keys(
+        &mut self,
+        place: &str,
+        extra: &Map<String, Value>,
+        named: &[&str],
+    ) {
         for key in extra.keys().filter(|k| named.contains(&k.as_str())) {
             self.push(format!(
                 "{place} extra key `{key}` names a typed field: use its setter instead"
@@ -307,7 +313,6 @@ impl Problems {
         (!self.0.is_empty()).then_some(PayloadError { problems: self.0 })
     }
 }
-
 
 #[cfg(test)]
 mod tests;

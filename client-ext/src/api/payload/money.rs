@@ -203,7 +203,9 @@ mod tests {
 
     #[test]
     fn plain_decimals_are_kept_as_written() {
-        for amount in ["0", "0.0", "0.00", "12", "1895.0", "1895.00", "499.90", "007.5"] {
+        for amount in [
+            "0", "0.0", "0.00", "12", "1895.0", "1895.00", "499.90", "007.5",
+        ] {
             assert_eq!(Money::new(amount).unwrap().amount(), amount);
         }
     }
@@ -213,8 +215,18 @@ mod tests {
         let not_decimal = |a: &str| MoneyError::NotDecimal { amount: a.into() };
         let cases = [
             ("", MoneyError::Empty),
-            ("-1", MoneyError::Negative { amount: "-1".into() }),
-            ("-0.50", MoneyError::Negative { amount: "-0.50".into() }),
+            (
+                "-1",
+                MoneyError::Negative {
+                    amount: "-1".into(),
+                },
+            ),
+            (
+                "-0.50",
+                MoneyError::Negative {
+                    amount: "-0.50".into(),
+                },
+            ),
             ("-abc", not_decimal("-abc")),
             ("+1", not_decimal("+1")),
             (" 1.00", not_decimal(" 1.00")),
@@ -282,8 +294,12 @@ mod tests {
             serde_json::to_value(types::AbandonedCartPayloadTotalLineItemsPriceSet::from(
                 money.clone(),
             )),
-            serde_json::to_value(types::AbandonedCartPayloadSubtotalPriceSet::from(money.clone())),
-            serde_json::to_value(types::AbandonedCartPayloadTotalDiscountSet::from(money.clone())),
+            serde_json::to_value(types::AbandonedCartPayloadSubtotalPriceSet::from(
+                money.clone(),
+            )),
+            serde_json::to_value(types::AbandonedCartPayloadTotalDiscountSet::from(
+                money.clone(),
+            )),
             serde_json::to_value(types::AbandonedCartPayloadTotalPriceSet::from(money)),
         ];
         for set in sets {

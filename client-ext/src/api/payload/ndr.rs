@@ -118,11 +118,18 @@ impl NdrFollowup {
     }
 
     /// The generated payload, or `None` with the reasons pushed to `problems`.
-    pub(super) fn to_generated(&self, problems: &mut Problems) -> Option<types::NdrFollowupPayload> {
+    pub(super) fn to_generated(
+        &self,
+        problems: &mut Problems,
+    ) -> Option<types::NdrFollowupPayload> {
         problems.not_blank("awb", &self.awb);
         problems.not_blank("ndrReason", &self.ndr_reason);
         problems.not_blank("customer.firstName", &self.customer.first_name);
-        problems.no_named_keys("NDR follow-up", &self.extra, types::NdrFollowupPayload::NAMED_PROPERTIES);
+        problems.no_named_keys(
+            "NDR follow-up",
+            &self.extra,
+            types::NdrFollowupPayload::NAMED_PROPERTIES,
+        );
         Some(types::NdrFollowupPayload {
             attempt_count: self.attempt_count.map(f64::from),
             awb: self.awb.clone(),

@@ -55,7 +55,12 @@ pub struct ShopifyOrder {
 impl ShopifyOrder {
     /// The order `name` (e.g. `#1093`) placed by `customer`, totalling `total_price`, with `line_items` (at least
     /// one).
-    pub fn new<I>(name: impl Into<String>, customer: Customer, total_price: Money, line_items: I) -> Self
+    pub fn new<I>(
+        name: impl Into<String>,
+        customer: Customer,
+        total_price: Money,
+        line_items: I,
+    ) -> Self
     where
         I: IntoIterator,
         I::Item: Into<OrderLineItem>,
@@ -109,22 +114,37 @@ impl ShopifyOrder {
     }
 
     /// The generated payload, or `None` with the reasons pushed to `problems`.
-    pub(super) fn to_generated(&self, problems: &mut Problems) -> Option<types::ShopifyOrderPayload> {
+    pub(super) fn to_generated(
+        &self,
+        problems: &mut Problems,
+    ) -> Option<types::ShopifyOrderPayload> {
         problems.not_blank("name", &self.name);
         problems.not_blank("customer.firstName", &self.customer.first_name);
         if self.line_items.is_empty() {
-            problems.push("a Shopify order needs at least one line item (`lineItems` has minItems 1)");
+            problems
+                .push("a Shopify order needs at least one line item (`lineItems` has minItems 1)");
         }
         for (i, item) in self.line_items.iter().enumerate() {
             problems.not_blank(&format!("lineItems[{i}].title"), &item.title);
             if item.quantity == 0 {
-                problems.push(format!("`lineItems[{i}].quantity` is 0; an ordered product has at least 1"));
+                problems.push(format!(
+                    "`lineItems[{i}].quantity` is 0; an ordered product has at least 1"
+                ));
             }
         }
-        problems.no_named_keys("Shopify order", &self.extra, types::ShopifyOrderPayload::NAMED_PROPERTIES);
+        problems.no_named_keys(
+            "Shopify order",
+            &self.extra,
+            types::ShopifyOrderPayload::NAMED_PROPERTIES,
+        );
         Some(types::ShopifyOrderPayload {
             customer: self.customer.clone().into(),
-            discount_codes: self.discount_codes.iter().cloned().map(Into::into).collect(),
+            discount_codes: self
+                .discount_codes
+                .iter()
+                .cloned()
+                .map(Into::into)
+                .collect(),
             financial_status: self.financial_status.clone(),
             line_items: self.line_items.iter().cloned().map(Into::into).collect(),
             name: self.name.clone(),
@@ -289,4 +309,9 @@ impl From<OrderShippingAddress> for types::ShopifyOrderPayloadShippingAddress {
     }
 }
 
-redacted_debug!(ShopifyOrder, OrderLineItem, OrderDiscountCode, OrderShippingAddress);
+redacted_debug!(
+    ShopifyOrder,
+    OrderLineItem,
+    OrderDiscountCode,
+    OrderShippingAddress
+);

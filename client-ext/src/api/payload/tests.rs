@@ -36,7 +36,11 @@ fn full_cart() -> AbandonedCart {
             .rate_percentage(5.0)
             .source("Shopify"),
     )
-    .billing_address(CartBillingAddress::new().country("India").phone("+919876543211"))
+    .billing_address(
+        CartBillingAddress::new()
+            .country("India")
+            .phone("+919876543211"),
+    )
     .shipping_address(
         CartShippingAddress::new()
             .address1("123 Sample Street, Sample Area")
@@ -59,7 +63,8 @@ fn full_order() -> ShopifyOrder {
             .email("john@example.com")
             .phone("+919876543210"),
         money("1895.00"),
-        [OrderLineItem::new("Sample Product Name", 1).variant_title("Default / Standard / Regular")],
+        [OrderLineItem::new("Sample Product Name", 1)
+            .variant_title("Default / Standard / Regular")],
     )
     .discount_code(OrderDiscountCode::new("WELCOME10", money("100.00")).kind("fixed_amount"))
     .financial_status("pending")
@@ -159,7 +164,10 @@ fn assert_every_property_set(schema: &Value, value: &Value, path: &str) {
         let items = value
             .as_array()
             .unwrap_or_else(|| panic!("{path} is not an array: {value}"));
-        assert!(!items.is_empty(), "{path} is empty, so its items are untested");
+        assert!(
+            !items.is_empty(),
+            "{path} is empty, so its items are untested"
+        );
         for (i, item) in items.iter().enumerate() {
             assert_every_property_set(&schema["items"], item, &format!("{path}[{i}]"));
         }
@@ -261,12 +269,21 @@ fn required_lists_and_maps_cannot_be_empty() {
     };
     let no_items: [CartLineItem; 0] = [];
     assert_eq!(
-        problems(AbandonedCart::new(CartCustomer::new("A", "+1"), no_items, totals)),
+        problems(AbandonedCart::new(
+            CartCustomer::new("A", "+1"),
+            no_items,
+            totals
+        )),
         ["an abandoned cart needs at least one line item (`lineItems` has minItems 1)"]
     );
     let no_order_items: [OrderLineItem; 0] = [];
     assert_eq!(
-        problems(ShopifyOrder::new("#1", Customer::new("A"), money("1"), no_order_items)),
+        problems(ShopifyOrder::new(
+            "#1",
+            Customer::new("A"),
+            money("1"),
+            no_order_items
+        )),
         ["a Shopify order needs at least one line item (`lineItems` has minItems 1)"]
     );
     assert_eq!(
@@ -296,25 +313,32 @@ fn extra_keys_naming_typed_fields_are_refused() {
 
 #[test]
 fn web_calls_take_the_same_payload() {
-    let web = types::InitiateWebCallRequestPayload::try_from(CallPayload::from(full_order())).unwrap();
+    let web =
+        types::InitiateWebCallRequestPayload::try_from(CallPayload::from(full_order())).unwrap();
     assert_eq!(serde_json::to_value(web).unwrap(), wire(full_order()));
-    assert!(types::InitiateWebCallRequestPayload::try_from(CallPayload::custom(Map::new())).is_err());
+    assert!(
+        types::InitiateWebCallRequestPayload::try_from(CallPayload::custom(Map::new())).is_err()
+    );
 }
 
 #[test]
 fn debug_masks_credentials_and_keeps_the_rest() {
     let secret = "tok-5f1e9a2c77";
-    let payload = CallPayload::custom_entries([
-        ("token", json!(secret)),
-        ("orderId", json!("AC-1042")),
-    ]);
+    let payload =
+        CallPayload::custom_entries([("token", json!(secret)), ("orderId", json!("AC-1042"))]);
     let debug = format!("{payload:?}");
     assert!(!debug.contains(secret), "{debug}");
-    assert!(debug.contains("AC-1042") && debug.contains(r#""token":"[redacted]""#), "{debug}");
+    assert!(
+        debug.contains("AC-1042") && debug.contains(r#""token":"[redacted]""#),
+        "{debug}"
+    );
 
     let recovery_key = "recoverykey-3b9d";
     let cart = full_cart().checkout_url(format!("https://shop.example/recover?key={recovery_key}"));
-    for debug in [format!("{cart:?}"), format!("{:?}", CallPayload::from(cart.clone()))] {
+    for debug in [
+        format!("{cart:?}"),
+        format!("{:?}", CallPayload::from(cart.clone())),
+    ] {
         assert!(!debug.contains(recovery_key), "{debug}");
         assert!(debug.contains("Sample Product Name"), "{debug}");
     }
