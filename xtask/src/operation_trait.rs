@@ -22,7 +22,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use proc_macro2::{TokenStream, TokenTree};
-use quote::{ToTokens, quote};
+use quote::ToTokens;
 use syn::{
     Fields, File, GenericArgument, ImplItem, ImplItemFn, Item, ItemImpl, PathArguments, ReturnType,
     Type,
@@ -241,6 +241,7 @@ fn find_field_string(tokens: TokenStream, field: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::preprocess::doc::OperationLocation;
+    use quote::quote;
     use syn::parse_quote;
 
     fn record(operation_id: &str) -> OperationRecord {
