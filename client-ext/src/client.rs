@@ -275,7 +275,8 @@ impl Client {
         self.run(O::OPERATION_ID, |_| operation.send()).await
     }
 
-    /// The executor sending every request of this client (and of clients derived from it).
+    /// The executor sending every request of this client (and of clients derived from it). To send a generated
+    /// operation through it with this crate's [`Error`], use [`send`](Self::send).
     pub fn executor(&self) -> &Executor {
         &self.shared.executor
     }
