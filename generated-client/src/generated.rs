@@ -26813,6 +26813,440 @@ pub mod builder {
             }
         }
     }
+    impl<'a> crate::Operation for GetHealthMonitor<'a> {
+        const OPERATION_ID: &'static str = "getHealthMonitor";
+        type Response = types::GetHealthMonitorResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetHealthMonitor::send(self)
+        }
+    }
+    impl<'a> crate::Operation for OnboardCustomWorkspace<'a> {
+        const OPERATION_ID: &'static str = "onboardCustomWorkspace";
+        type Response = types::OnboardCustomWorkspaceResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            OnboardCustomWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for InitializeWorkspace<'a> {
+        const OPERATION_ID: &'static str = "initializeWorkspace";
+        type Response = types::OnboardingResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            InitializeWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminGetAssistant<'a> {
+        const OPERATION_ID: &'static str = "adminGetAssistant";
+        type Response = types::AssistantAdminGetResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminGetAssistant::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminListAssistants<'a> {
+        const OPERATION_ID: &'static str = "adminListAssistants";
+        type Response = types::AdminListAssistantsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminListAssistants::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminCreateAssistant<'a> {
+        const OPERATION_ID: &'static str = "adminCreateAssistant";
+        type Response = types::AdminCreateAssistantResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminCreateAssistant::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminUpdateAssistant<'a> {
+        const OPERATION_ID: &'static str = "adminUpdateAssistant";
+        type Response = types::AdminUpdateAssistantResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminUpdateAssistant::send(self)
+        }
+    }
+    impl<'a> crate::Operation for SearchAvailableNumbers<'a> {
+        const OPERATION_ID: &'static str = "searchAvailableNumbers";
+        type Response = types::SearchAvailableNumbersResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            SearchAvailableNumbers::send(self)
+        }
+    }
+    impl<'a> crate::Operation for PurchaseNumber<'a> {
+        const OPERATION_ID: &'static str = "purchaseNumber";
+        type Response = types::PurchaseNumberResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            PurchaseNumber::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ReleaseNumber<'a> {
+        const OPERATION_ID: &'static str = "releaseNumber";
+        type Response = types::ReleaseNumberResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ReleaseNumber::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListApiTools<'a> {
+        const OPERATION_ID: &'static str = "listApiTools";
+        type Response = types::ListApiToolsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListApiTools::send(self)
+        }
+    }
+    impl<'a> crate::Operation for CreateApiTool<'a> {
+        const OPERATION_ID: &'static str = "createApiTool";
+        type Response = types::CreateApiToolResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            CreateApiTool::send(self)
+        }
+    }
+    impl<'a> crate::Operation for UpdateApiTool<'a> {
+        const OPERATION_ID: &'static str = "updateApiTool";
+        type Response = types::UpdateApiToolResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            UpdateApiTool::send(self)
+        }
+    }
+    impl<'a> crate::Operation for DeleteApiTool<'a> {
+        const OPERATION_ID: &'static str = "deleteApiTool";
+        type Response = types::DeleteApiToolResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            DeleteApiTool::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListKnowledgeBaseFiles<'a> {
+        const OPERATION_ID: &'static str = "listKnowledgeBaseFiles";
+        type Response = types::ListKnowledgeBaseFilesResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListKnowledgeBaseFiles::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetKnowledgeBaseFile<'a> {
+        const OPERATION_ID: &'static str = "getKnowledgeBaseFile";
+        type Response = types::GetKnowledgeBaseFileResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetKnowledgeBaseFile::send(self)
+        }
+    }
+    impl<'a> crate::Operation for StartKnowledgeBaseUpload<'a> {
+        const OPERATION_ID: &'static str = "startKnowledgeBaseUpload";
+        type Response = types::StartKnowledgeBaseUploadResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            StartKnowledgeBaseUpload::send(self)
+        }
+    }
+    impl<'a> crate::Operation for CompleteKnowledgeBaseUpload<'a> {
+        const OPERATION_ID: &'static str = "completeKnowledgeBaseUpload";
+        type Response = types::CompleteUploadResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            CompleteKnowledgeBaseUpload::send(self)
+        }
+    }
+    impl<'a> crate::Operation for DeleteKnowledgeBaseCollection<'a> {
+        const OPERATION_ID: &'static str = "deleteKnowledgeBaseCollection";
+        type Response = types::DeleteKnowledgeBaseCollectionResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            DeleteKnowledgeBaseCollection::send(self)
+        }
+    }
+    impl<'a> crate::Operation for InitiateCall<'a> {
+        const OPERATION_ID: &'static str = "initiateCall";
+        type Response = types::InitiateCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            InitiateCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for InitiateWebCall<'a> {
+        const OPERATION_ID: &'static str = "initiateWebCall";
+        type Response = types::InitiateWebCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            InitiateWebCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ShiprocketNdrWebhook<'a> {
+        const OPERATION_ID: &'static str = "shiprocketNdrWebhook";
+        type Response = types::ShiprocketNdrWebhookResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ShiprocketNdrWebhook::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AbortCall<'a> {
+        const OPERATION_ID: &'static str = "abortCall";
+        type Response = types::AbortCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AbortCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for UpdateCallPayload<'a> {
+        const OPERATION_ID: &'static str = "updateCallPayload";
+        type Response = types::UpdateCallPayloadResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            UpdateCallPayload::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ArchiveOrganizationOrWorkspace<'a> {
+        const OPERATION_ID: &'static str = "archiveOrganizationOrWorkspace";
+        type Response = types::ArchiveUnarchiveResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ArchiveOrganizationOrWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for UnarchiveOrganizationOrWorkspace<'a> {
+        const OPERATION_ID: &'static str = "unarchiveOrganizationOrWorkspace";
+        type Response = types::ArchiveUnarchiveResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            UnarchiveOrganizationOrWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetVoiceGallery<'a> {
+        const OPERATION_ID: &'static str = "getVoiceGallery";
+        type Response = ();
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetVoiceGallery::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListShowcaseCalls<'a> {
+        const OPERATION_ID: &'static str = "listShowcaseCalls";
+        type Response = types::ListShowcaseCallsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListShowcaseCalls::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetShowcaseCall<'a> {
+        const OPERATION_ID: &'static str = "getShowcaseCall";
+        type Response = types::GetShowcaseCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetShowcaseCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListShowcaseFlows<'a> {
+        const OPERATION_ID: &'static str = "listShowcaseFlows";
+        type Response = types::ListShowcaseFlowsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListShowcaseFlows::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetShowcaseFlow<'a> {
+        const OPERATION_ID: &'static str = "getShowcaseFlow";
+        type Response = types::GetShowcaseFlowResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetShowcaseFlow::send(self)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client and
 /// extension traits.

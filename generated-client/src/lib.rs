@@ -13,6 +13,7 @@
 //!   so status, headers and body are never lost; [`RawErrorResponse`] reads it and decodes the
 //!   documented shape named by [`OperationSpec::error_schema`].
 //! - Requests go through a [`RequestExecutor`], the hook for retries and tracing.
+//! - Every operation builder implements [`Operation`], so one generic function can send any of them.
 //!
 //! ```no_run
 //! use mirai_voice_generated::{Client, ClientContext, Credentials, prelude::*};
@@ -36,11 +37,13 @@ mod credentials;
 mod hooks;
 pub mod id;
 mod operation;
+mod operation_builder;
 mod raw_error;
 
 pub use context::{ClientContext, ExecuteFuture, RequestExecutor, SendOnce};
 pub use credentials::{Credentials, InvalidCredential, MissingCredential};
 pub use operation::{CredentialHeader, CredentialRole, OperationSpec};
+pub use operation_builder::Operation;
 pub use raw_error::{MAX_ERROR_BODY_BYTES, RawErrorResponse, describe_error};
 
 // The generated code is neither rustfmt-stable nor written to this crate's lint and doc

@@ -179,6 +179,18 @@ pub fn generate(document: Value) -> Result<Generated> {
     for (target, detail) in outcome.report_lines() {
         report.change("secret-fields", target, detail);
     }
+    let implemented = crate::operation_trait::implement_operation_trait(&mut file, &operations)?;
+    if !implemented.is_empty() {
+        report.change(
+            "operation-trait",
+            "builder",
+            format!(
+                "{} operation builders implement `Operation` (operation id, response type, send), \
+                 so one generic function sends any of them",
+                implemented.len()
+            ),
+        );
+    }
     let body = prettyplease::unparse(&file);
     let source = format!("{HEADER}\n{body}");
     Ok(Generated {

@@ -4,6 +4,7 @@
 pub mod codegen;
 pub mod extra_fields;
 pub mod forward_compat;
+pub mod operation_trait;
 pub mod preprocess;
 pub mod prerequisites;
 pub mod secret_fields;

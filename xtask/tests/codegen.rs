@@ -74,6 +74,31 @@ fn every_operation_is_generated_or_reported() {
     assert!(generated.source.contains("fn shiprocket_ndr_webhook("));
 }
 
+#[test]
+fn every_generated_operation_implements_the_operation_trait() {
+    let generated = codegen::generate(vendored()).unwrap();
+    for op in generated.operations.iter().filter(|o| o.omitted.is_none()) {
+        let id = format!(
+            "const OPERATION_ID: &'static str = \"{}\";",
+            op.operation_id
+        );
+        assert_eq!(
+            generated.source.matches(&id).count(),
+            1,
+            "{} has no `Operation` impl (or several)",
+            op.operation_id
+        );
+    }
+    assert_eq!(
+        generated.source.matches("crate::Operation for").count(),
+        generated
+            .operations
+            .iter()
+            .filter(|o| o.omitted.is_none())
+            .count()
+    );
+}
+
 fn heck_snake(id: &str) -> String {
     xtask::preprocess::doc::snake(id)
 }
