@@ -230,7 +230,7 @@ fn an_operation_added_to_the_spec_is_sent_through_the_generic_path() {
     write_if_changed(
         &probe.join("Cargo.toml"),
         b"[package]\nname = \"new-operation-probe\"\nversion = \"0.0.0\"\nedition.workspace = true\n\
-          publish = false\n\n[dependencies]\nmirai-voice.workspace = true\ntokio.workspace = true\n",
+          publish = false\n\n[dependencies]\nmirai-voice.workspace = true\ntokio = { workspace = true, features = [\"full\"] }\n",
     );
     write_if_changed(
         &probe.join("src/main.rs"),
