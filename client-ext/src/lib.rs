@@ -51,6 +51,10 @@ pub mod webhook;
 #[cfg(test)]
 mod test_support;
 
+/// Compile-fail checks: swapped ids, swapped arguments and missing required fields do not compile.
+#[cfg(doctest)]
+pub mod compile_checks;
+
 /// The workspace README's Rust examples, compiled as doctests so they cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
