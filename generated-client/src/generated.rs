@@ -7041,7 +7041,7 @@ pub mod types {
             self.discount = ::std::option::Option::Some(value.into());
             self
         }
-        ///Sets `extra`. Starts empty.
+        ///Sets the properties the spec does not name, replacing any set before. Starts empty.
         ///
         ///Properties the spec does not name, sent and received as they are.
         pub fn extra(
@@ -8377,7 +8377,7 @@ pub mod types {
             self.shipping_address = ::std::option::Option::Some(value.into());
             self
         }
-        ///Sets `extra`. Starts empty.
+        ///Sets the properties the spec does not name, replacing any set before. Starts empty.
         ///
         ///Properties the spec does not name, sent and received as they are.
         pub fn extra(
@@ -10344,7 +10344,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             self.shipping_address = ::std::option::Option::Some(value.into());
             self
         }
-        ///Sets `extra`. Starts empty.
+        ///Sets the properties the spec does not name, replacing any set before. Starts empty.
         ///
         ///Properties the spec does not name, sent and received as they are.
         pub fn extra(

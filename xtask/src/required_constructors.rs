@@ -523,6 +523,12 @@ fn setter_fn(field: &FieldFacts, defaults: &BTreeMap<String, String>) -> TokenSt
                 spec_default_text(path, defaults)
             ),
         ),
+        Start::TypeDefault if field.flattened => (
+            field.ty.clone(),
+            quote! { value.into() },
+            "Sets the properties the spec does not name, replacing any set before. Starts empty."
+                .to_string(),
+        ),
         Start::TypeDefault => (
             field.ty.clone(),
             quote! { value.into() },
@@ -593,6 +599,8 @@ mod tests {
                     pub tags: ::std::vec::Vec<::std::string::String>,
                     pub name: CustomerName,
                     pub age: i64,
+                    #[serde(flatten)]
+                    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 }
                 impl Customer {
                     pub fn builder() -> builder::Customer { Default::default() }
@@ -624,6 +632,7 @@ mod tests {
                                 tags: Ok(Default::default()),
                                 name: Err("no value supplied for name".to_string()),
                                 age: Err("no value supplied for age".to_string()),
+                                extra: Ok(Default::default()),
                             }
                         }
                     }
@@ -732,6 +741,10 @@ mod tests {
             text.contains("Sets `tags`. Starts empty (not sent while empty)."),
             "{text}"
         );
+        assert!(
+            text.contains("///Sets the properties the spec does not name, replacing any set before. Starts empty.\n        pub fn extra("),
+            "{text}"
+        );
         // Required fields get no setter; they are arguments of `new`.
         assert!(!text.contains("pub fn first_name("), "{text}");
         assert!(!text.contains("pub fn age("), "{text}");
@@ -750,7 +763,7 @@ mod tests {
             ]
         );
         assert_eq!(outcome.alphabetical, ["Customer", "Odd"]);
-        assert_eq!(outcome.setters, 4);
+        assert_eq!(outcome.setters, 5);
         let text = text(&file);
         assert!(
             text.contains("pub fn new(\n            alpha: impl ::std::convert::Into<i64>,\n            zeta: impl ::std::convert::Into<i64>,\n        ) -> Self {"),
