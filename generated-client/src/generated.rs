@@ -33690,6 +33690,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `limit` query parameter. Unset, it is not sent and the server's default applies (`20`).
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -33703,6 +33704,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `numberType` query parameter. Unset, it is not sent and the server's default applies.
         pub fn number_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::SearchAvailableNumbersNumberType>,
@@ -33716,6 +33718,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `pattern` query parameter. Unset, it is not sent and the server's default applies.
         pub fn pattern<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -33729,6 +33732,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `provider` query parameter. Unset, it is not sent and the server's default applies (`"miraiminds"`).
         pub fn provider<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -33798,7 +33802,7 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
-        ///Sets `limit` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+        ///Sets the `limit` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`20`).
         pub fn set_limit(
             mut self,
             value: ::std::option::Option<::std::num::NonZeroU64>,
@@ -33806,7 +33810,7 @@ pub mod builder {
             self.limit = Ok(value);
             self
         }
-        ///Sets `number_type` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+        ///Sets the `numberType` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies.
         pub fn set_number_type(
             mut self,
             value: ::std::option::Option<types::SearchAvailableNumbersNumberType>,
@@ -33814,7 +33818,7 @@ pub mod builder {
             self.number_type = Ok(value);
             self
         }
-        ///Sets `pattern` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+        ///Sets the `pattern` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies.
         pub fn set_pattern(
             mut self,
             value: ::std::option::Option<::std::string::String>,
@@ -33822,7 +33826,7 @@ pub mod builder {
             self.pattern = Ok(value);
             self
         }
-        ///Sets `provider` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+        ///Sets the `provider` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`"miraiminds"`).
         pub fn set_provider(
             mut self,
             value: ::std::option::Option<::std::string::String>,
@@ -34953,6 +34957,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `x-api-key` header parameter. Unset, it is not sent and the server's default applies.
         pub fn x_api_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -35048,7 +35053,7 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
-        ///Sets `x_api_key` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+        ///Sets the `x-api-key` header parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies.
         pub fn set_x_api_key(
             mut self,
             value: ::std::option::Option<::std::string::String>,
@@ -35507,6 +35512,7 @@ pub mod builder {
                 lang: Ok(None),
             }
         }
+        ///Sets the `category` query parameter. Unset, it is not sent and the server's default applies (`"all"`).
         pub fn category<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListShowcaseCallsCategory>,
@@ -35520,6 +35526,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `lang` query parameter. Unset, it is not sent and the server's default applies (`"all"`).
         pub fn lang<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListShowcaseCallsLang>,
@@ -35578,7 +35585,7 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
-        ///Sets `category` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+        ///Sets the `category` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`"all"`).
         pub fn set_category(
             mut self,
             value: ::std::option::Option<types::ListShowcaseCallsCategory>,
@@ -35586,7 +35593,7 @@ pub mod builder {
             self.category = Ok(value);
             self
         }
-        ///Sets `lang` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+        ///Sets the `lang` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`"all"`).
         pub fn set_lang(
             mut self,
             value: ::std::option::Option<types::ListShowcaseCallsLang>,

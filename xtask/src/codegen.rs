@@ -160,7 +160,11 @@ pub fn generate(document: Value) -> Result<Generated> {
         report.change("secret-fields", target, detail);
     }
     // Last: they read the final field types and the methods the passes above added.
-    report_optional_setters(&mut report, crate::optional_setters::take_values(&mut file));
+    let parameters = crate::optional_setters::optional_parameters(&document);
+    report_optional_setters(
+        &mut report,
+        crate::optional_setters::take_values(&mut file, &parameters),
+    );
     let orders = crate::required_constructors::required_orders(&document);
     report_constructors(
         &mut report,
@@ -192,7 +196,8 @@ fn report_optional_setters(report: &mut Report, outcome: crate::optional_setters
             "optional-setters",
             "builder",
             format!(
-                "optional parameter(s) {} gained `set_<param>(Option<T>)` to forward or clear",
+                "optional parameter(s) {} gained `set_<param>(Option<T>)` to forward or clear; \
+                 their setters name the wire parameter and the spec's default",
                 outcome.operation_setters.join(", ")
             ),
         );

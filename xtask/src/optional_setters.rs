@@ -13,9 +13,14 @@
 //! builder, each such setter gets a companion `set_<field>(Option<T>)` (the aws-sdk-rust
 //! convention). The operation builders (`pub mod builder`) already take `TryInto<T>` for an
 //! optional query or header parameter and store `Some`; they get the same `set_<param>`
-//! companion so both kinds of builder read the same.
+//! companion so both kinds of builder read the same, and both setters of a parameter are
+//! documented with its wire name and the server's default when the spec gives one
+//! (`ListShowcaseCalls::category`: `all`).
+
+use std::collections::BTreeMap;
 
 use quote::format_ident;
+use serde_json::Value;
 use syn::ext::IdentExt;
 use syn::{
     Fields, File, GenericArgument, Ident, ImplItem, Item, ItemImpl, PathArguments, Type,
@@ -23,6 +28,55 @@ use syn::{
 };
 
 use crate::extra_fields::module_items;
+use crate::preprocess::doc;
+
+/// An optional parameter of an operation, as the spec gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterFacts {
+    /// Its name on the wire (`numberType`, `x-api-key`).
+    pub wire_name: String,
+    /// Where it goes: `query`, `header`, ….
+    pub location: String,
+    /// The spec's `default`, as JSON.
+    pub default: Option<String>,
+}
+
+/// The optional parameters of every operation, keyed by (operation builder name, parameter's
+/// Rust name), as progenitor names them.
+pub fn optional_parameters(document: &Value) -> BTreeMap<(String, String), ParameterFacts> {
+    let mut found = BTreeMap::new();
+    for location in doc::operations(document) {
+        let Some(operation) = doc::operation(document, &location) else {
+            continue;
+        };
+        let Some(operation_id) = operation.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let path_level = document["paths"][&location.path]
+            .get("parameters")
+            .and_then(Value::as_array);
+        let own = operation.get("parameters").and_then(Value::as_array);
+        for parameter in path_level.into_iter().chain(own).flatten() {
+            let parameter = doc::resolve(document, parameter);
+            if parameter.get("required").and_then(Value::as_bool) == Some(true) {
+                continue;
+            }
+            let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let schema = doc::resolve(document, &parameter["schema"]);
+            found.insert(
+                (doc::pascal(operation_id), doc::snake(name)),
+                ParameterFacts {
+                    wire_name: name.to_string(),
+                    location: parameter["in"].as_str().unwrap_or("query").to_string(),
+                    default: schema.get("default").map(Value::to_string),
+                },
+            );
+        }
+    }
+    found
+}
 
 /// What the pass changed.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -36,15 +90,19 @@ pub struct Outcome {
 }
 
 /// Rewrites the optional-field setters of `types::builder` and adds the `set_<field>`
-/// companions there and in the operation builders.
-pub fn take_values(file: &mut File) -> Outcome {
+/// companions there and in the operation builders, whose setters get the rustdoc `parameters`
+/// (from [`optional_parameters`]) gives.
+pub fn take_values(
+    file: &mut File,
+    parameters: &BTreeMap<(String, String), ParameterFacts>,
+) -> Outcome {
     let mut outcome = Outcome::default();
     if let Some(types) = module_items(&mut file.items, "types")
         && let Some(builders) = module_items(types, "builder")
     {
         rewrite_builders(
             builders,
-            true,
+            None,
             &mut outcome.type_setters,
             &mut outcome.skipped,
         );
@@ -52,7 +110,7 @@ pub fn take_values(file: &mut File) -> Outcome {
     if let Some(operations) = module_items(&mut file.items, "builder") {
         rewrite_builders(
             operations,
-            false,
+            Some(parameters),
             &mut outcome.operation_setters,
             &mut outcome.skipped,
         );
@@ -60,12 +118,13 @@ pub fn take_values(file: &mut File) -> Outcome {
     outcome
 }
 
-/// For every builder struct of `items` with `Result<Option<T>, String>` fields: when
-/// `rewrite_setter`, replaces the setter of that name by one taking `TryInto<T>`; always adds
-/// `set_<field>(Option<T>)`.
+/// For every builder struct of `items` with `Result<Option<T>, String>` fields: for the type
+/// builders (`parameters` is `None`), replaces the setter of that name by one taking
+/// `TryInto<T>`; for the operation builders, documents the setter from `parameters`; always
+/// adds `set_<field>(Option<T>)`.
 fn rewrite_builders(
     items: &mut [Item],
-    rewrite_setter: bool,
+    parameters: Option<&BTreeMap<(String, String), ParameterFacts>>,
     changed: &mut Vec<String>,
     skipped: &mut Vec<String>,
 ) {
@@ -105,15 +164,31 @@ fn rewrite_builders(
             if !has_fn(imp, field) {
                 continue;
             }
-            if rewrite_setter {
-                replace_fn(imp, field, value_setter(field, inner));
+            let facts = parameters.and_then(|p| p.get(&(target.clone(), field.to_string())));
+            match parameters {
+                None => replace_fn(imp, field, value_setter(field, inner)),
+                Some(_) => document_parameter_setter(imp, field, facts),
             }
             let companion = format_ident!("set_{}", field.unraw());
             if has_fn(imp, &companion) {
                 skipped.push(format!("{target}.{companion}"));
                 continue;
             }
-            imp.items.push(option_setter(&companion, field, inner));
+            let doc = match parameters {
+                None => format!(
+                    "Sets `{}` from an `Option`: `Some` sets it, `None` leaves it unset (clearing \
+                     an earlier value), so the server's default applies.",
+                    field.unraw()
+                ),
+                Some(_) => format!(
+                    "Sets {} from an `Option`: `Some` sets it, `None` leaves it unset (clearing an \
+                     earlier value): it is not sent and the server's default applies{}.",
+                    parameter_label(field, facts),
+                    default_suffix(facts)
+                ),
+            };
+            imp.items
+                .push(option_setter(&companion, field, inner, &doc));
             changed.push(format!("{target}.{}", field.unraw()));
         }
     }
@@ -192,13 +267,41 @@ fn value_setter(field: &Ident, inner: &Type) -> ImplItem {
     }
 }
 
-/// `set_<field>(Option<T>)`: forwards an `Option`, `None` clears the field.
-fn option_setter(companion: &Ident, field: &Ident, inner: &Type) -> ImplItem {
-    let name = field.unraw().to_string();
+/// `the `limit` query parameter`, or the Rust name when the spec does not say.
+fn parameter_label(field: &Ident, facts: Option<&ParameterFacts>) -> String {
+    match facts {
+        Some(f) => format!("the `{}` {} parameter", f.wire_name, f.location),
+        None => format!("`{}`", field.unraw()),
+    }
+}
+
+/// ` (`20`)` when the spec gives a default.
+fn default_suffix(facts: Option<&ParameterFacts>) -> String {
+    match facts.and_then(|f| f.default.as_ref()) {
+        Some(default) => format!(" (`{default}`)"),
+        None => String::new(),
+    }
+}
+
+/// Gives progenitor's undocumented setter of an optional parameter its rustdoc.
+fn document_parameter_setter(imp: &mut ItemImpl, field: &Ident, facts: Option<&ParameterFacts>) {
     let doc = format!(
-        "Sets `{name}` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an \
-         earlier value), so the server's default applies."
+        "Sets {}. Unset, it is not sent and the server's default applies{}.",
+        parameter_label(field, facts),
+        default_suffix(facts)
     );
+    for member in imp.items.iter_mut() {
+        if let ImplItem::Fn(f) = member
+            && f.sig.ident == *field
+            && !f.attrs.iter().any(|a| a.path().is_ident("doc"))
+        {
+            f.attrs.insert(0, parse_quote!(#[doc = #doc]));
+        }
+    }
+}
+
+/// `set_<field>(Option<T>)`: forwards an `Option`, `None` clears the field.
+fn option_setter(companion: &Ident, field: &Ident, inner: &Type, doc: &str) -> ImplItem {
     parse_quote! {
         #[doc = #doc]
         pub fn #companion(mut self, value: ::std::option::Option<#inner>) -> Self {
@@ -282,7 +385,7 @@ mod tests {
     #[test]
     fn optional_setters_take_the_value_and_gain_a_set_companion() {
         let mut file = sample();
-        let outcome = take_values(&mut file);
+        let outcome = take_values(&mut file, &BTreeMap::new());
         assert_eq!(
             outcome,
             Outcome {
@@ -333,6 +436,43 @@ mod tests {
     }
 
     #[test]
+    fn operation_setters_are_documented_with_the_wire_name_and_the_spec_default() {
+        let document = serde_json::json!({"paths": {"/v1/calls": {
+            "parameters": [{"name": "x-trace", "in": "header", "schema": {"type": "string"}}],
+            "get": {"operationId": "listCalls", "parameters": [
+                {"name": "category", "in": "query", "required": false,
+                 "schema": {"type": "string", "default": "all"}},
+                {"name": "id", "in": "query", "required": true, "schema": {"type": "string"}}
+            ]}
+        }}});
+        let parameters = optional_parameters(&document);
+        let keys: Vec<(&str, &str)> = parameters
+            .keys()
+            .map(|(o, p)| (o.as_str(), p.as_str()))
+            .collect();
+        assert_eq!(keys, [("ListCalls", "category"), ("ListCalls", "x_trace")]);
+        assert_eq!(
+            parameters[&("ListCalls".to_string(), "x_trace".to_string())],
+            ParameterFacts {
+                wire_name: "x-trace".into(),
+                location: "header".into(),
+                default: None
+            }
+        );
+        let mut file = sample();
+        take_values(&mut file, &parameters);
+        let text = quote!(#file).to_string();
+        assert!(
+            text.contains("# [doc = \"Sets the `category` query parameter. Unset, it is not sent and the server's default applies (`\\\"all\\\"`).\"] pub fn category < V >"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Sets the `category` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`\\\"all\\\"`).\"] pub fn set_category"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn nothing_changes_without_optional_fields() {
         let mut file: File = parse_quote! {
             pub mod types {
@@ -345,7 +485,7 @@ mod tests {
             }
         };
         let before = quote!(#file).to_string();
-        assert_eq!(take_values(&mut file), Outcome::default());
+        assert_eq!(take_values(&mut file, &BTreeMap::new()), Outcome::default());
         assert_eq!(quote!(#file).to_string(), before);
     }
 }
