@@ -44,6 +44,7 @@ pub mod operation;
 pub mod redact;
 pub mod retry;
 pub mod secret;
+pub mod tracker;
 pub mod webhook;
 
 #[cfg(test)]
