@@ -1,25 +1,5 @@
 //! The pure fold from a call's webhook events to its outcome: no I/O, no
 //! clock, so every rule is a table test.
-//!
-//! A call task may be dialled several times (re-attempts after no pickup or
-//! low engagement, reschedules). Its events arrive in order, attempt after
-//! attempt, and end with `call.lifecycle-ended`:
-//!
-//! | Event | Effect on the [`CallOutcome`] |
-//! | --- | --- |
-//! | `call.initiate` | opens a new [`Attempt`] |
-//! | another status event (`call.in-progress` … `call.skip`) | joins the open attempt, or opens one when the last attempt is over (e.g. `call.validation-failed` on a re-attempt, which dials nothing) |
-//! | `end-of-call` | analysis and credits of the last attempt, and of the call |
-//! | `call.rescheduled` | the last attempt ends as `rescheduled`; the next `call.initiate` opens the next attempt |
-//! | `call.aborted` | the call was aborted; closes the last attempt if it was open |
-//! | `call.lifecycle-ended` | the lifecycle is over: the outcome is final |
-//! | `action` | kept in [`CallOutcome::actions`] |
-//! | a type this SDK does not know | counted, nothing else |
-//!
-//! The final status is, in this order: `report.finalStatus` of
-//! `call.lifecycle-ended`; the `call.status` that event carries; `aborted`
-//! when the call was aborted; the status of the last attempt. `None` only when
-//! none of these exists.
 
 use serde_json::{Map, Value};
 
@@ -82,6 +62,26 @@ fn ends_attempt(kind: CallEventType) -> bool {
 /// What a call's events say about it: each attempt, the end-of-call
 /// analysis, the final report and status.
 ///
+/// A call task may be dialled several times (re-attempts after no pickup or
+/// low engagement, reschedules). Its events arrive in order, attempt after
+/// attempt, and end with `call.lifecycle-ended`:
+///
+/// | Event | Effect on the [`CallOutcome`] |
+/// | --- | --- |
+/// | `call.initiate` | opens a new [`Attempt`] |
+/// | another status event (`call.in-progress` … `call.skip`) | joins the open attempt, or opens one when the last attempt is over (e.g. `call.validation-failed` on a re-attempt, which dials nothing) |
+/// | `end-of-call` | analysis and credits of the last attempt, and of the call |
+/// | `call.rescheduled` | the last attempt ends as `rescheduled`; the next `call.initiate` opens the next attempt |
+/// | `call.aborted` | the call was aborted; closes the last attempt if it was open |
+/// | `call.lifecycle-ended` | the lifecycle is over: the outcome is final |
+/// | `action` | kept in [`CallOutcome::actions`] |
+/// | a type this SDK does not know | counted, nothing else |
+///
+/// The final status is, in this order: `report.finalStatus` of
+/// `call.lifecycle-ended`; the `call.status` that event carries; `aborted`
+/// when the call was aborted; the status of the last attempt. `None` only when
+/// none of these exists.
+///
 /// Built by folding the events in arrival order with [`CallOutcome::apply`];
 /// [`CallTracker::outcome`](super::CallTracker::outcome) does that for you
 /// and returns once [`CallOutcome::is_final`]. A timed-out wait carries the
@@ -120,7 +120,7 @@ pub struct CallOutcome {
     /// lifecycle ended.
     pub report: Option<Report>,
     /// The status the whole call task ended with; `Some` once the lifecycle
-    /// ended (see the [module documentation](self) for where it comes from).
+    /// ended (see [`CallOutcome`] for where it comes from).
     pub final_status: Option<CallStatus>,
     /// `action` events raised during the call, in arrival order.
     pub actions: Vec<ActionEvent>,

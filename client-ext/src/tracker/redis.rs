@@ -296,7 +296,7 @@ fn parse_xread(reply: Value) -> Result<Vec<(String, WebhookEvent)>, TrackError> 
             return Err(unreadable("XREAD entries are not an array"));
         };
         for entry in stream {
-            entries.push(parse_entry(entry).map_err(|reason| unreadable(reason))?);
+            entries.push(parse_entry(entry).map_err(unreadable)?);
         }
     }
     Ok(entries)

@@ -362,13 +362,13 @@ impl WebhookReceiver {
             },
             lease,
         };
-        if let Some(tracker) = &self.tracker {
-            if let Err(error) = tracker.record(&claim.event.event).await {
-                tracing::error!(%error, key = %claim.key(), "could not record a webhook delivery in the call tracker; refusing it so that it is retried");
-                // A release error is logged by `release`; the lease expires anyway.
-                let _ = claim.release().await;
-                return Err(error.into());
-            }
+        if let Some(tracker) = &self.tracker
+            && let Err(error) = tracker.record(&claim.event.event).await
+        {
+            tracing::error!(%error, key = %claim.key(), "could not record a webhook delivery in the call tracker; refusing it so that it is retried");
+            // A release error is logged by `release`; the lease expires anyway.
+            let _ = claim.release().await;
+            return Err(error.into());
         }
         Ok(Received::New(claim))
     }
