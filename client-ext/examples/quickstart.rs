@@ -83,7 +83,7 @@ async fn real_api(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     match (args.to, args.assistant, args.yes) {
         (Some(to), Some(assistant), true) => {
-            let mut call = InitiateCall::new(to, assistant);
+            let mut call = InitiateCall::new(to.parse()?, assistant);
             if let Some(url) = args.callback_url {
                 call = call.callback_url(url);
             }
@@ -206,10 +206,7 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
             "trustSignals": {"valuePropositionOneLiner": "Gear that lasts"}
         })))
         .await?;
-    let workspace = onboarded
-        .data
-        .and_then(|w| w.id)
-        .ok_or("onboarding returned no workspace id")?;
+    let workspace = onboarded.id;
     println!("3. onboarded workspace {workspace}");
     // Same connection pool and retry budget, another workspace header.
     let client = client.with_workspace(&workspace)?;
@@ -233,17 +230,14 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
             assistant_request.clone(),
         ))
         .await?;
-    let assistant = created
-        .data
-        .and_then(|d| d.assistant_id)
-        .ok_or("no assistant id")?;
+    let assistant = created.id;
     println!("4. created assistant {assistant}");
 
     // The emulator picks outcomes from the number: ...0001 never answers.
     let answered = client
         .calls()
         .initiate(
-            InitiateCall::new("+14155550100", &assistant)
+            InitiateCall::new("+14155550100".parse().unwrap(), &assistant)
                 .callback_url(&callback_url)
                 .metadata_entry("internalOrderId", "8842"),
         )
@@ -251,7 +245,7 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
     let unanswered = client
         .calls()
         .initiate(
-            InitiateCall::new("+14155550001", &assistant)
+            InitiateCall::new("+14155550001".parse().unwrap(), &assistant)
                 .callback_url(&callback_url)
                 .metadata_entry("internalOrderId", "8843"),
         )

@@ -13,7 +13,7 @@
 //!
 //! let call = client
 //!     .calls()
-//!     .initiate(InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718"))
+//!     .initiate(InitiateCall::new("+15550100".parse().unwrap(), "6650f0c2a1b2c3d4e5f60718"))
 //!     .await?;
 //! println!("queued call {}", call.call_id);
 //!
@@ -41,6 +41,7 @@ pub mod error;
 pub mod executor;
 pub mod knowledge_base;
 pub mod operation;
+pub mod phone;
 pub mod redact;
 pub mod retry;
 pub mod secret;
@@ -59,8 +60,13 @@ pub use call_status::CallStatus;
 pub use client::Client;
 pub use config::{ClientBuilder, ClientConfig, Environment};
 pub use error::Error;
+/// One id type per resource the API names (`AssistantId`, `CallId`, `WorkspaceId`, ...): responses return them and
+/// methods take them, so an id of one kind cannot be passed for another. Generated from the spec's id parameters
+/// and fields.
+pub use mirai_voice_generated::ids;
 /// The request and response types of the API, generated from `swagger.yaml`.
 pub use mirai_voice_generated::types;
+pub use phone::PhoneNumber;
 
 /// The result type of every fallible operation in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -158,7 +158,7 @@ async fn initiate_keeps_a_status_added_later() {
     let call = full_client(&server.uri())
         .calls()
         .initiate(
-            InitiateCall::new("+15550100", OBJECT_ID)
+            InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
                 .custom_payload(json!({"orderId": "1001"}).as_object().unwrap().clone())
                 .priority(true),
         )
@@ -181,7 +181,7 @@ async fn an_undecodable_success_keeps_status_and_body() {
         .await;
     let error = full_client(&server.uri())
         .calls()
-        .initiate(InitiateCall::new("+15550100", OBJECT_ID))
+        .initiate(InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID))
         .await
         .unwrap_err();
     // The call was accepted (200): its result is unknown, which must not read as a failure to retry.

@@ -135,7 +135,7 @@ async fn a_missing_workspace_fails_before_sending() {
 
     let error = client
         .calls()
-        .initiate(InitiateCall::new("+15550100", OBJECT_ID))
+        .initiate(InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID))
         .await
         .unwrap_err();
     assert_eq!(

@@ -140,7 +140,7 @@ async fn initiate_whose_body_is_reset_is_an_unknown_outcome_sent_once() {
     let (base, received) = raw_server(AfterHeaders::Reset).await;
     let error = client(&base, Duration::from_secs(10))
         .calls()
-        .initiate(InitiateCall::new("+15550100", OBJECT_ID))
+        .initiate(InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID))
         .await
         .unwrap_err();
     let cause = expect_unknown_200(&error);
@@ -163,7 +163,7 @@ async fn initiate_whose_body_stalls_is_an_unknown_outcome_sent_once() {
     let (base, received) = raw_server(AfterHeaders::Stall).await;
     let error = client(&base, Duration::from_millis(500))
         .calls()
-        .initiate(InitiateCall::new("+15550100", OBJECT_ID))
+        .initiate(InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID))
         .await
         .unwrap_err();
     let cause = expect_unknown_200(&error);
@@ -284,7 +284,7 @@ async fn a_side_effecting_retry_without_enough_time_left_is_not_sent() {
         .unwrap();
     let error = client
         .calls()
-        .initiate(InitiateCall::new("+15550100", OBJECT_ID))
+        .initiate(InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID))
         .await
         .unwrap_err();
     let Error::Timeout(timeout) = &error else {

@@ -38,7 +38,7 @@ async fn formatted_clients_and_logs_show_no_key_material() {
     let error = other
         .calls()
         .initiate(
-            InitiateCall::new("+15550100", OBJECT_ID).custom_payload(
+            InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID).custom_payload(
                 serde_json::json!({"note": PRIVATE_KEY})
                     .as_object()
                     .unwrap()

@@ -408,7 +408,7 @@ pub mod types {
     )]
     pub struct AbortCallRequest {
         #[serde(rename = "callId")]
-        pub call_id: ::std::string::String,
+        pub call_id: crate::ids::CallId,
     }
     impl AbortCallRequest {
         pub fn builder() -> builder::AbortCallRequest {
@@ -535,7 +535,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct ActionEventDataCall {
-        pub id: ::std::string::String,
+        pub id: crate::ids::CallId,
     }
     impl ActionEventDataCall {
         pub fn builder() -> builder::ActionEventDataCall {
@@ -1375,7 +1375,7 @@ pub mod types {
             rename = "assistantId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub assistant_id: ::std::option::Option<::std::string::String>,
+        pub assistant_id: ::std::option::Option<crate::ids::AssistantId>,
     }
     impl AdminCreateAssistantResponseData {
         pub fn builder() -> builder::AdminCreateAssistantResponseData {
@@ -1525,7 +1525,7 @@ pub mod types {
             rename = "assistantId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub assistant_id: ::std::option::Option<::std::string::String>,
+        pub assistant_id: ::std::option::Option<crate::ids::AssistantId>,
     }
     impl AdminUpdateAssistantResponse {
         pub fn builder() -> builder::AdminUpdateAssistantResponse {
@@ -1624,7 +1624,7 @@ pub mod types {
     )]
     pub struct AgentTool {
         ///ObjectId of the integration the tools belong to (the `integration_id` from the tool response).
-        pub integration_id: ::std::string::String,
+        pub integration_id: crate::ids::IntegrationId,
         ///ObjectIds of the tools to enable (each is a tool `_id`, e.g. from `POST /v1/admin/tool/api`).
         pub tools: ::std::vec::Vec<::std::string::String>,
     }
@@ -1692,9 +1692,9 @@ pub mod types {
         )]
         pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::ToolId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub integration_id: ::std::option::Option<::std::string::String>,
+        pub integration_id: ::std::option::Option<crate::ids::IntegrationId>,
         #[serde(
             rename = "isActive",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1716,7 +1716,7 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub workspace: ::std::option::Option<::std::string::String>,
+        pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
     }
     impl ApiTool {
         pub fn builder() -> builder::ApiTool {
@@ -2053,7 +2053,7 @@ pub mod types {
         )]
         pub icp_context: ::std::option::Option<IcpContext>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::AssistantId>,
         #[serde(
             rename = "knowledgeBase",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2417,7 +2417,7 @@ pub mod types {
         )]
         pub ended_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::CallId>,
         ///Call audio recording URL
         #[serde(
             rename = "recordingUrl",
@@ -2728,7 +2728,7 @@ pub mod types {
             rename = "knowledgeBaseId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub knowledge_base_id: ::std::option::Option<::std::string::String>,
+        pub knowledge_base_id: ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
         #[serde(
             rename = "knowledgeBaseStatus",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2742,7 +2742,7 @@ pub mod types {
             rename = "sessionId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub session_id: ::std::option::Option<::std::string::String>,
+        pub session_id: ::std::option::Option<crate::ids::UploadSessionId>,
     }
     impl CompleteUploadResponse {
         pub fn builder() -> builder::CompleteUploadResponse {
@@ -4130,7 +4130,7 @@ pub mod types {
     )]
     pub struct InitiateCallRequest {
         ///Assistant ID
-        pub assistant: ::std::string::String,
+        pub assistant: crate::ids::AssistantId,
         ///HTTPS webhook URL
         #[serde(
             rename = "callbackUrl",
@@ -4318,7 +4318,7 @@ pub mod types {
             rename = "callId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub call_id: ::std::option::Option<::std::string::String>,
+        pub call_id: ::std::option::Option<crate::ids::CallId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<CallStatus>,
     }
@@ -4337,7 +4337,7 @@ pub mod types {
     )]
     pub struct InitiateWebCallRequest {
         ///Assistant ID
-        pub assistant: ::std::string::String,
+        pub assistant: crate::ids::AssistantId,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Payload structure depends on the assistant variant.
@@ -4538,7 +4538,7 @@ pub mod types {
         )]
         pub file_name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
         ///Indexing progress (0–100). Meaningful only when `status` is `processing`.
         #[serde(
             rename = "processingPercentage",
@@ -4555,7 +4555,7 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub workspace: ::std::option::Option<::std::string::String>,
+        pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
     }
     impl KnowledgeBaseFile {
         pub fn builder() -> builder::KnowledgeBaseFile {
@@ -5107,7 +5107,7 @@ pub mod types {
         pub status: ::std::option::Option<OnboardingResponseStatus>,
         ///The unique key for all future API calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub workspace: ::std::option::Option<::std::string::String>,
+        pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
     }
     impl OnboardingResponse {
         pub fn builder() -> builder::OnboardingResponse {
@@ -6083,7 +6083,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             rename = "callId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub call_id: ::std::option::Option<::std::string::String>,
+        pub call_id: ::std::option::Option<crate::ids::CallId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6345,7 +6345,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub highlight_moments: ::std::vec::Vec<ShowcaseHighlightMoment>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::ShowcaseCallId>,
         pub language: ShowcaseCallLanguage,
         #[serde(rename = "languageLabel")]
         pub language_label: ::std::string::String,
@@ -6527,7 +6527,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     )]
     pub struct ShowcaseFlow {
         ///ObjectId reference to the assistant used in this flow.
-        pub assistant_id: ::std::string::String,
+        pub assistant_id: crate::ids::AssistantId,
         #[serde(rename = "audioUrl")]
         pub audio_url: ::std::string::String,
         pub description: ::std::string::String,
@@ -6548,9 +6548,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub icon_color: ::std::option::Option<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::ShowcaseFlowId>,
         ///ObjectId reference to the organization this flow belongs to.
-        pub organization: ::std::string::String,
+        pub organization: crate::ids::OrganizationId,
         #[serde(rename = "sortOrder")]
         pub sort_order: i64,
         ///Short value prop shown on the card.
@@ -6569,7 +6569,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub what_to_notice: ::std::option::Option<::std::string::String>,
         ///ObjectId reference to the workspace this flow belongs to.
-        pub workspace: ::std::string::String,
+        pub workspace: crate::ids::WorkspaceId,
     }
     impl ShowcaseFlow {
         pub fn builder() -> builder::ShowcaseFlow {
@@ -6682,7 +6682,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             rename = "sessionId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub session_id: ::std::option::Option<::std::string::String>,
+        pub session_id: ::std::option::Option<crate::ids::UploadSessionId>,
     }
     impl StartKnowledgeBaseUploadResponse {
         pub fn builder() -> builder::StartKnowledgeBaseUploadResponse {
@@ -6830,7 +6830,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::NumberId>,
         #[serde(
             rename = "monthlyRateCents",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -6844,7 +6844,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub number_type: ::std::option::Option<TelephonyNumberNumberType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub organization: ::std::option::Option<::std::string::String>,
+        pub organization: ::std::option::Option<crate::ids::OrganizationId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub provider: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -6865,7 +6865,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub workspace: ::std::option::Option<::std::string::String>,
+        pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
     }
     impl TelephonyNumber {
         pub fn builder() -> builder::TelephonyNumber {
@@ -7731,7 +7731,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     pub struct VoiceGalleryItem {
         ///Unique identifier for the voice gallery item.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::VoiceId>,
         ///URL of the sample audio file.
         #[serde(
             rename = "sampleAudio",
@@ -7827,11 +7827,11 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub currency_code: ::std::option::Option<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::option::Option<crate::ids::WorkspaceId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub organization: ::std::option::Option<::std::string::String>,
+        pub organization: ::std::option::Option<crate::ids::OrganizationId>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -9253,7 +9253,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         }
         #[derive(Clone, Debug)]
         pub struct AbortCallRequest {
-            call_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            call_id: ::std::result::Result<crate::ids::CallId, ::std::string::String>,
         }
         impl ::std::default::Default for AbortCallRequest {
             fn default() -> Self {
@@ -9265,7 +9265,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl AbortCallRequest {
             pub fn call_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::CallId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_id = value
@@ -9438,7 +9438,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         }
         #[derive(Clone, Debug)]
         pub struct ActionEventDataCall {
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<crate::ids::CallId, ::std::string::String>,
         }
         impl ::std::default::Default for ActionEventDataCall {
             fn default() -> Self {
@@ -9450,7 +9450,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl ActionEventDataCall {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::CallId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -10815,7 +10815,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct AdminCreateAssistantResponseData {
             assistant_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::AssistantId>,
                 ::std::string::String,
             >,
         }
@@ -10829,7 +10829,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl AdminCreateAssistantResponseData {
             pub fn assistant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::AssistantId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant_id = value
@@ -11075,7 +11077,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct AdminUpdateAssistantResponse {
             assistant_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::AssistantId>,
                 ::std::string::String,
             >,
         }
@@ -11089,7 +11091,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl AdminUpdateAssistantResponse {
             pub fn assistant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::AssistantId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant_id = value
@@ -11207,7 +11211,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct AgentTool {
             integration_id: ::std::result::Result<
-                ::std::string::String,
+                crate::ids::IntegrationId,
                 ::std::string::String,
             >,
             tools: ::std::result::Result<
@@ -11228,7 +11232,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl AgentTool {
             pub fn integration_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::IntegrationId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.integration_id = value
@@ -11376,11 +11380,11 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ToolId>,
                 ::std::string::String,
             >,
             integration_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::IntegrationId>,
                 ::std::string::String,
             >,
             is_active: ::std::result::Result<
@@ -11404,7 +11408,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             workspace: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::WorkspaceId>,
                 ::std::string::String,
             >,
         }
@@ -11468,7 +11472,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ToolId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -11478,7 +11482,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn integration_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::IntegrationId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.integration_id = value
@@ -11556,7 +11562,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::WorkspaceId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
@@ -11977,7 +11985,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::AssistantId>,
                 ::std::string::String,
             >,
             knowledge_base: ::std::result::Result<
@@ -12100,7 +12108,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::AssistantId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -12854,7 +12864,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::CallId>,
                 ::std::string::String,
             >,
             recording_url: ::std::result::Result<
@@ -12926,7 +12936,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::CallId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -13428,7 +13438,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct CompleteUploadResponse {
             knowledge_base_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
                 ::std::string::String,
             >,
             knowledge_base_status: ::std::result::Result<
@@ -13440,7 +13450,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             session_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::UploadSessionId>,
                 ::std::string::String,
             >,
         }
@@ -13457,7 +13467,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl CompleteUploadResponse {
             pub fn knowledge_base_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_id = value
@@ -13501,7 +13513,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn session_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::UploadSessionId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_id = value
@@ -15247,7 +15261,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct InitiateCallRequest {
             assistant: ::std::result::Result<
-                ::std::string::String,
+                crate::ids::AssistantId,
                 ::std::string::String,
             >,
             callback_url: ::std::result::Result<
@@ -15286,7 +15300,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl InitiateCallRequest {
             pub fn assistant<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::AssistantId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant = value
@@ -15589,7 +15603,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct InitiateCallResponse {
             call_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::CallId>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -15608,7 +15622,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl InitiateCallResponse {
             pub fn call_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::CallId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_id = value
@@ -15654,7 +15668,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct InitiateWebCallRequest {
             assistant: ::std::result::Result<
-                ::std::string::String,
+                crate::ids::AssistantId,
                 ::std::string::String,
             >,
             metadata: ::std::result::Result<
@@ -15683,7 +15697,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl InitiateWebCallRequest {
             pub fn assistant<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::AssistantId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant = value
@@ -15970,7 +15984,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
                 ::std::string::String,
             >,
             processing_percentage: ::std::result::Result<
@@ -15990,7 +16004,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             workspace: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::WorkspaceId>,
                 ::std::string::String,
             >,
         }
@@ -16052,7 +16066,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -16114,7 +16130,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::WorkspaceId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
@@ -17373,7 +17391,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             workspace: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::WorkspaceId>,
                 ::std::string::String,
             >,
         }
@@ -17417,7 +17435,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::WorkspaceId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
@@ -18532,7 +18552,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct ShiprocketNdrWebhookResponse {
             call_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::CallId>,
                 ::std::string::String,
             >,
             reason: ::std::result::Result<
@@ -18556,7 +18576,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl ShiprocketNdrWebhookResponse {
             pub fn call_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::CallId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_id = value
@@ -19341,7 +19361,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ShowcaseCallId>,
                 ::std::string::String,
             >,
             language: ::std::result::Result<
@@ -19490,7 +19510,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::ShowcaseCallId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -19651,7 +19673,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct ShowcaseFlow {
             assistant_id: ::std::result::Result<
-                ::std::string::String,
+                crate::ids::AssistantId,
                 ::std::string::String,
             >,
             audio_url: ::std::result::Result<
@@ -19676,11 +19698,11 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::ShowcaseFlowId>,
                 ::std::string::String,
             >,
             organization: ::std::result::Result<
-                ::std::string::String,
+                crate::ids::OrganizationId,
                 ::std::string::String,
             >,
             sort_order: ::std::result::Result<i64, ::std::string::String>,
@@ -19699,7 +19721,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             workspace: ::std::result::Result<
-                ::std::string::String,
+                crate::ids::WorkspaceId,
                 ::std::string::String,
             >,
         }
@@ -19730,7 +19752,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl ShowcaseFlow {
             pub fn assistant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::AssistantId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant_id = value
@@ -19818,7 +19840,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::ShowcaseFlowId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -19828,7 +19852,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::OrganizationId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.organization = value
@@ -19914,7 +19938,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::ids::WorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
@@ -20039,7 +20063,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             session_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::UploadSessionId>,
                 ::std::string::String,
             >,
         }
@@ -20066,7 +20090,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn session_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::UploadSessionId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_id = value
@@ -20277,7 +20303,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::NumberId>,
                 ::std::string::String,
             >,
             monthly_rate_cents: ::std::result::Result<
@@ -20293,7 +20319,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             organization: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::OrganizationId>,
                 ::std::string::String,
             >,
             provider: ::std::result::Result<
@@ -20317,7 +20343,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             workspace: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::WorkspaceId>,
                 ::std::string::String,
             >,
         }
@@ -20369,7 +20395,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::NumberId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -20419,7 +20445,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::OrganizationId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.organization = value
@@ -20499,7 +20527,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::WorkspaceId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
@@ -22126,7 +22156,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         #[derive(Clone, Debug)]
         pub struct VoiceGalleryItem {
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::VoiceId>,
                 ::std::string::String,
             >,
             sample_audio: ::std::result::Result<
@@ -22150,7 +22180,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         impl VoiceGalleryItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::ids::VoiceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -22342,7 +22372,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::WorkspaceId>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -22350,7 +22380,7 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                 ::std::string::String,
             >,
             organization: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::ids::OrganizationId>,
                 ::std::string::String,
             >,
             slug: ::std::result::Result<
@@ -22414,7 +22444,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::WorkspaceId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -22436,7 +22468,9 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::ids::OrganizationId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.organization = value
@@ -24354,7 +24388,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AdminGetAssistant<'a> {
         client: &'a super::Client,
-        assistant_id: Result<::std::string::String, String>,
+        assistant_id: Result<crate::ids::AssistantId, String>,
     }
     impl<'a> AdminGetAssistant<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -24365,12 +24399,12 @@ pub mod builder {
         }
         pub fn assistant_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::AssistantId>,
         {
             self.assistant_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for assistant_id failed"
+                    "conversion to `crate :: ids :: AssistantId` for assistant_id failed"
                         .to_string()
                 });
             self
@@ -24581,7 +24615,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AdminUpdateAssistant<'a> {
         client: &'a super::Client,
-        assistant_id: Result<::std::string::String, String>,
+        assistant_id: Result<crate::ids::AssistantId, String>,
         body: Result<types::builder::AdminAssistantUpdateRequest, String>,
     }
     impl<'a> AdminUpdateAssistant<'a> {
@@ -24594,12 +24628,12 @@ pub mod builder {
         }
         pub fn assistant_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::AssistantId>,
         {
             self.assistant_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for assistant_id failed"
+                    "conversion to `crate :: ids :: AssistantId` for assistant_id failed"
                         .to_string()
                 });
             self
@@ -24934,7 +24968,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ReleaseNumber<'a> {
         client: &'a super::Client,
-        telephony_number_id: Result<::std::string::String, String>,
+        telephony_number_id: Result<crate::ids::NumberId, String>,
     }
     impl<'a> ReleaseNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -24947,12 +24981,12 @@ pub mod builder {
         }
         pub fn telephony_number_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::NumberId>,
         {
             self.telephony_number_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for telephony_number_id failed"
+                    "conversion to `crate :: ids :: NumberId` for telephony_number_id failed"
                         .to_string()
                 });
             self
@@ -25159,7 +25193,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateApiTool<'a> {
         client: &'a super::Client,
-        tool_id: Result<::std::string::String, String>,
+        tool_id: Result<crate::ids::ToolId, String>,
         body: Result<types::builder::UpdateApiToolRequest, String>,
     }
     impl<'a> UpdateApiTool<'a> {
@@ -25172,12 +25206,12 @@ pub mod builder {
         }
         pub fn tool_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::ToolId>,
         {
             self.tool_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tool_id failed"
+                    "conversion to `crate :: ids :: ToolId` for tool_id failed"
                         .to_string()
                 });
             self
@@ -25270,7 +25304,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteApiTool<'a> {
         client: &'a super::Client,
-        tool_id: Result<::std::string::String, String>,
+        tool_id: Result<crate::ids::ToolId, String>,
     }
     impl<'a> DeleteApiTool<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -25281,12 +25315,12 @@ pub mod builder {
         }
         pub fn tool_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::ToolId>,
         {
             self.tool_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for tool_id failed"
+                    "conversion to `crate :: ids :: ToolId` for tool_id failed"
                         .to_string()
                 });
             self
@@ -25402,7 +25436,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetKnowledgeBaseFile<'a> {
         client: &'a super::Client,
-        knowledge_base_id: Result<::std::string::String, String>,
+        knowledge_base_id: Result<crate::ids::KnowledgeBaseFileId, String>,
     }
     impl<'a> GetKnowledgeBaseFile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -25415,12 +25449,12 @@ pub mod builder {
         }
         pub fn knowledge_base_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::KnowledgeBaseFileId>,
         {
             self.knowledge_base_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for knowledge_base_id failed"
+                    "conversion to `crate :: ids :: KnowledgeBaseFileId` for knowledge_base_id failed"
                         .to_string()
                 });
             self
@@ -25578,7 +25612,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CompleteKnowledgeBaseUpload<'a> {
         client: &'a super::Client,
-        session_id: Result<::std::string::String, String>,
+        session_id: Result<crate::ids::UploadSessionId, String>,
     }
     impl<'a> CompleteKnowledgeBaseUpload<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -25589,12 +25623,12 @@ pub mod builder {
         }
         pub fn session_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::UploadSessionId>,
         {
             self.session_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for session_id failed"
+                    "conversion to `crate :: ids :: UploadSessionId` for session_id failed"
                         .to_string()
                 });
             self
@@ -25915,7 +25949,7 @@ pub mod builder {
     #[derive(Clone)]
     pub struct ShiprocketNdrWebhook<'a> {
         client: &'a super::Client,
-        assistant_id: Result<::std::string::String, String>,
+        assistant_id: Result<crate::ids::AssistantId, String>,
         x_api_key: Result<Option<::std::string::String>, String>,
         body: Result<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -25947,12 +25981,12 @@ pub mod builder {
         }
         pub fn assistant_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::AssistantId>,
         {
             self.assistant_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for assistant_id failed"
+                    "conversion to `crate :: ids :: AssistantId` for assistant_id failed"
                         .to_string()
                 });
             self
@@ -26149,7 +26183,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateCallPayload<'a> {
         client: &'a super::Client,
-        call_id: Result<::std::string::String, String>,
+        call_id: Result<crate::ids::CallId, String>,
         body: Result<types::builder::UpdateCallPayloadBody, String>,
     }
     impl<'a> UpdateCallPayload<'a> {
@@ -26162,12 +26196,12 @@ pub mod builder {
         }
         pub fn call_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<crate::ids::CallId>,
         {
             self.call_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for call_id failed"
+                    "conversion to `crate :: ids :: CallId` for call_id failed"
                         .to_string()
                 });
             self
@@ -27514,4 +27548,35 @@ pub mod operations {
             omitted_reason: None,
         },
     ];
+}
+/// One id type per resource the API names, so an id of one kind cannot be passed for another.
+pub mod ids {
+    pub use crate::id::BlankId;
+    crate::id::define_ids! {
+        #[doc =
+        "The id of a assistant resource, as the spec names it at AssistantDetailResponse._id, InitiateCallRequest.assistant, InitiateWebCallRequest.assistant, ShowcaseFlow.assistant_id, adminGetAssistant.assistantId, adminCreateAssistant.2XX.data.assistantId, adminUpdateAssistant.assistantId, adminUpdateAssistant.2XX.assistantId, shiprocketNdrWebhook.assistantId."]
+        AssistantId, #[doc =
+        "The id of a call resource, as the spec names it at InitiateCallResponse.callId, AbortCallRequest.callId, CallEventData.call.id, ActionEventData.call.id, shiprocketNdrWebhook.2XX.callId, updateCallPayload.callId."]
+        CallId, #[doc =
+        "The id of a integration resource, as the spec names it at AgentTool.integration_id, ApiTool.integration_id."]
+        IntegrationId, #[doc =
+        "The id of a knowledge base file resource, as the spec names it at KnowledgeBaseFile._id, CompleteUploadResponse.knowledgeBaseId, getKnowledgeBaseFile.knowledgeBaseId."]
+        KnowledgeBaseFileId, #[doc =
+        "The id of a number resource, as the spec names it at TelephonyNumber._id, releaseNumber.telephonyNumberId."]
+        NumberId, #[doc =
+        "The id of a organization resource, as the spec names it at Workspace.organization, TelephonyNumber.organization, ShowcaseFlow.organization."]
+        OrganizationId, #[doc =
+        "The id of a showcase call resource, as the spec names it at ShowcaseCall._id."]
+        ShowcaseCallId, #[doc =
+        "The id of a showcase flow resource, as the spec names it at ShowcaseFlow._id."]
+        ShowcaseFlowId, #[doc =
+        "The id of a tool resource, as the spec names it at ApiTool._id, updateApiTool.toolId, deleteApiTool.toolId."]
+        ToolId, #[doc =
+        "The id of a upload session resource, as the spec names it at CompleteUploadResponse.sessionId, startKnowledgeBaseUpload.2XX.sessionId, completeKnowledgeBaseUpload.sessionId."]
+        UploadSessionId, #[doc =
+        "The id of a voice resource, as the spec names it at VoiceGalleryItem._id."]
+        VoiceId, #[doc =
+        "The id of a workspace resource, as the spec names it at OnboardingResponse.workspace, Workspace._id, TelephonyNumber.workspace, ApiTool.workspace, KnowledgeBaseFile.workspace, ShowcaseFlow.workspace."]
+        WorkspaceId
+    }
 }

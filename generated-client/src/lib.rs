@@ -34,6 +34,7 @@
 mod context;
 mod credentials;
 mod hooks;
+pub mod id;
 mod operation;
 mod raw_error;
 

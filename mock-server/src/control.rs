@@ -324,7 +324,8 @@ impl Control {
     }
 
     /// A call's state and history.
-    pub fn call(&self, id: &str) -> Option<CallSnapshot> {
+    pub fn call(&self, id: impl AsRef<str>) -> Option<CallSnapshot> {
+        let id = id.as_ref();
         self.shared.with_world(|w| w.call_snapshot(id))
     }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use mirai_voice::api::InitiateCall;
 use mirai_voice::error::{ErrorKind, UnknownCause};
+use mirai_voice::ids::AssistantId;
 use mirai_voice::{Client, Error};
 use mirai_voice_generated::operations::OPERATIONS;
 use mirai_voice_mock::{FaultBody, FaultKind, FaultMatch, FaultRule, MockServer};
@@ -19,7 +20,7 @@ fn client(server: &MockServer, attempt_timeout: Duration) -> Client {
     sdk_support::emulator_client(server, &server.credentials(), attempt_timeout)
 }
 
-async fn assistant(client: &Client) -> String {
+async fn assistant(client: &Client) -> AssistantId {
     let request: mirai_voice::types::AdminAssistantRequest = serde_json::from_value(json!({
         "name": "Emulator tests", "variant": {"type": "custom"},
         "agent": {"identity": {"name": "Asha"}, "systemPrompt": "Confirm the order."}
@@ -30,7 +31,7 @@ async fn assistant(client: &Client) -> String {
         .create(request)
         .await
         .expect("assistant created");
-    created.data.and_then(|d| d.assistant_id).expect("an id")
+    created.id
 }
 
 /// Makes the next `count` requests of `operation_id` meet `fault`.
@@ -71,7 +72,7 @@ async fn every_operation_reaches_the_emulator_through_the_sdk() {
         .send()
         .await
         .expect("upload through the emulator");
-    assert!(!uploaded.knowledge_base_id.is_empty());
+    assert!(!uploaded.knowledge_base_id.as_str().is_empty());
 
     let seen: BTreeSet<String> = server
         .control()
@@ -138,7 +139,10 @@ async fn a_5xx_on_initiate_is_outcome_unknown_and_never_resent() {
     );
     let err = client
         .calls()
-        .initiate(InitiateCall::new("+14155550100", &assistant))
+        .initiate(InitiateCall::new(
+            "+14155550100".parse().unwrap(),
+            &assistant,
+        ))
         .await
         .expect_err("an ambiguous failure");
     let Error::OutcomeUnknown(unknown) = &err else {
@@ -189,7 +193,10 @@ async fn rate_limits_are_retried_honouring_retry_after() {
     let started = std::time::Instant::now();
     let placed = client
         .calls()
-        .initiate(InitiateCall::new("+14155550100", &assistant))
+        .initiate(InitiateCall::new(
+            "+14155550100".parse().unwrap(),
+            &assistant,
+        ))
         .await
         .expect("placed after the rate limit");
     assert!(
@@ -252,7 +259,10 @@ async fn latency_past_the_attempt_timeout() {
     );
     let err = client
         .calls()
-        .initiate(InitiateCall::new("+14155550100", &assistant))
+        .initiate(InitiateCall::new(
+            "+14155550100".parse().unwrap(),
+            &assistant,
+        ))
         .await
         .expect_err("timed out");
     let Error::OutcomeUnknown(unknown) = &err else {
@@ -282,7 +292,10 @@ async fn a_connection_reset_after_the_request_is_outcome_unknown() {
     );
     let err = client
         .calls()
-        .initiate(InitiateCall::new("+14155550100", &assistant))
+        .initiate(InitiateCall::new(
+            "+14155550100".parse().unwrap(),
+            &assistant,
+        ))
         .await
         .expect_err("connection reset");
     let Error::OutcomeUnknown(unknown) = &err else {

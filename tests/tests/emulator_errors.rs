@@ -121,14 +121,6 @@ fn object(value: Value) -> Map<String, Value> {
 }
 
 /// The `data._id` of a success response.
-fn data_id<T: serde::Serialize>(response: &T) -> String {
-    let value = serde_json::to_value(response).expect("serializable");
-    value["data"]["_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no data._id in {value}"))
-        .to_owned()
-}
-
 fn custom_workspace(name: &str) -> Value {
     json!({
         "name": name,
@@ -317,17 +309,14 @@ async fn archived_workspace(h: &Harness) -> (Client, String) {
         ))
         .await
         .expect("workspace onboarded");
-    let workspace = data_id(&onboarded);
+    let workspace = onboarded.id.to_string();
     let client = h.client.with_workspace(&workspace).expect("valid header");
     let created = client
         .assistants()
         .create(assistant_request("Closed desk"))
         .await
         .expect("assistant created");
-    let assistant = created
-        .data
-        .and_then(|d| d.assistant_id)
-        .expect("an assistant id");
+    let assistant = created.id.to_string();
     h.client
         .organizations()
         .archive(ArchiveTarget::workspace(&workspace))
@@ -405,10 +394,7 @@ async fn assistants(h: &Harness, archived: &(Client, String)) -> String {
         .create(assistant_request("Support"))
         .await
         .expect("assistant created");
-    let id = created
-        .data
-        .and_then(|d| d.assistant_id)
-        .expect("an assistant id");
+    let id = created.id;
     assistants
         .create(assistant_request("Sales"))
         .await
@@ -463,7 +449,7 @@ async fn assistants(h: &Harness, archived: &(Client, String)) -> String {
             .update(archived_assistant, rename("Reopened"))
             .await,
     );
-    id
+    id.to_string()
 }
 
 async fn numbers(h: &Harness) {
@@ -538,7 +524,7 @@ async fn tools(h: &Harness) {
         .create(tool_request("Check Order Status"))
         .await
         .expect("tool created");
-    let id = data_id(&created);
+    let id = created.id.to_string();
     tools
         .create(tool_request("Refund"))
         .await
@@ -687,7 +673,10 @@ async fn calls(h: &Harness, assistant: &str, archived: &(Client, String)) {
         404,
         "Assistant not found",
         calls
-            .initiate(InitiateCall::new("+14155550100", OBJECT_ID))
+            .initiate(InitiateCall::new(
+                "+14155550100".parse().unwrap(),
+                OBJECT_ID,
+            ))
             .await,
     );
     h.expect_error(
@@ -695,7 +684,10 @@ async fn calls(h: &Harness, assistant: &str, archived: &(Client, String)) {
         400,
         "Validation error",
         calls
-            .initiate(InitiateCall::new("+14155550100", assistant).callback_url("not a url"))
+            .initiate(
+                InitiateCall::new("+14155550100".parse().unwrap(), assistant)
+                    .callback_url("not a url"),
+            )
             .await,
     );
     assert!(h.server.control().calls().is_empty(), "nothing was queued");
@@ -718,7 +710,10 @@ async fn calls(h: &Harness, assistant: &str, archived: &(Client, String)) {
     );
 
     let placed = calls
-        .initiate(InitiateCall::new("+14155552671", assistant))
+        .initiate(InitiateCall::new(
+            "+14155552671".parse().unwrap(),
+            assistant,
+        ))
         .await
         .expect("call queued");
     let payload = object(json!({ "customerName": "Sam" }));
@@ -783,9 +778,7 @@ async fn calls(h: &Harness, assistant: &str, archived: &(Client, String)) {
         .create(ndr)
         .await
         .expect("NDR assistant created")
-        .data
-        .and_then(|d| d.assistant_id)
-        .expect("an assistant id");
+        .id;
     let event = || {
         object(json!({
             "awb": "190123456789", "courier_name": "Delhivery", "ndr_reason": "customer_unavailable",

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use mirai_voice::Client;
 use mirai_voice::api::InitiateCall;
+use mirai_voice::ids::AssistantId;
 use mirai_voice::types;
 use mirai_voice::webhook::Verifier;
 use mirai_voice_mock::MockServer;
@@ -21,14 +22,14 @@ fn client(server: &MockServer) -> Client {
     sdk_support::emulator_client(server, &server.credentials(), Duration::from_secs(10))
 }
 
-async fn custom_assistant(client: &Client) -> String {
+async fn custom_assistant(client: &Client) -> AssistantId {
     let request: types::AdminAssistantRequest = serde_json::from_value(json!({
         "name": "Extra keys", "variant": {"type": "custom"},
         "agent": {"identity": {"name": "Asha"}, "systemPrompt": "Confirm the order."}
     }))
     .unwrap();
     let created = client.assistants().create(request).await.expect("created");
-    created.data.and_then(|d| d.assistant_id).expect("an id")
+    created.id
 }
 
 fn object(value: Value) -> Map<String, Value> {
@@ -60,7 +61,7 @@ async fn extra_keys_reach_the_emulator_and_metadata_comes_back_on_every_event() 
     let custom = json!({"orderId": "1001"});
     let calls = [
         (
-            InitiateCall::new("+14155552671", &assistant)
+            InitiateCall::new("+14155552671".parse().unwrap(), &assistant)
                 .custom_payload(object(custom.clone()))
                 .metadata_entry("internalOrderId", "8842")
                 .metadata_entry("userId", "u_991"),
@@ -68,7 +69,7 @@ async fn extra_keys_reach_the_emulator_and_metadata_comes_back_on_every_event() 
             json!({"internalOrderId": "8842", "userId": "u_991"}),
         ),
         (
-            InitiateCall::new("+14155552672", &assistant)
+            InitiateCall::new("+14155552672".parse().unwrap(), &assistant)
                 .payload(
                     serde_json::from_value::<types::ShopifyOrderPayload>(shopify.clone()).unwrap(),
                 )
@@ -78,7 +79,7 @@ async fn extra_keys_reach_the_emulator_and_metadata_comes_back_on_every_event() 
             json!({"discount": {"code": "SAVE10"}, "internalOrderId": "8843"}),
         ),
         (
-            InitiateCall::new("+14155552673", &assistant)
+            InitiateCall::new("+14155552673".parse().unwrap(), &assistant)
                 .payload(serde_json::from_value::<types::NdrFollowupPayload>(ndr.clone()).unwrap())
                 .metadata_entries([
                     ("internalOrderId", json!("8844")),
@@ -116,7 +117,7 @@ async fn extra_keys_reach_the_emulator_and_metadata_comes_back_on_every_event() 
             .call_id()
             .expect("every event names its call")
             .to_owned();
-        let expected = &expected_metadata[&call_id];
+        let expected = &expected_metadata[call_id.as_str()];
         assert_eq!(
             &Value::Object(event.metadata.clone()),
             expected,

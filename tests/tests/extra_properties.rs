@@ -263,7 +263,7 @@ async fn the_users_keys_are_in_the_raw_request_body() {
         body(json!({"code": "SAVE10", "value": 10, "applyAs": "override"}));
     let cases: [(InitiateCall, Value); 3] = [
         (
-            InitiateCall::new("+15550100", OBJECT_ID)
+            InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
                 .discount(discount)
                 .metadata_entry("internalOrderId", "8842")
                 .metadata_entries([("userId", json!("u_991")), ("attempt", json!(2))])
@@ -271,13 +271,13 @@ async fn the_users_keys_are_in_the_raw_request_body() {
             json!({"orderId": "1001"}),
         ),
         (
-            InitiateCall::new("+15550100", OBJECT_ID)
+            InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
                 .metadata_entry("internalOrderId", "8842")
                 .payload(body::<types::ShopifyOrderPayload>(shopify_json())),
             shopify_json(),
         ),
         (
-            InitiateCall::new("+15550100", OBJECT_ID)
+            InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
                 .metadata_entry("internalOrderId", "8842")
                 .payload(body::<types::NdrFollowupPayload>(ndr_json())),
             ndr_json(),
@@ -312,12 +312,12 @@ async fn a_free_form_key_naming_a_typed_property_is_refused_before_sending() {
     shopify.extra.insert("name".into(), json!("#9999"));
     let cases = [
         (
-            InitiateCall::new("+15550100", OBJECT_ID)
+            InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
                 .metadata_entry("discount", json!({"code": "X"})),
             "metadata key `discount`",
         ),
         (
-            InitiateCall::new("+15550100", OBJECT_ID).payload(shopify),
+            InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID).payload(shopify),
             "payload key `name`",
         ),
     ];

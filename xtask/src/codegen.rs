@@ -8,6 +8,10 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 use serde_json::Value;
 
+use progenitor::TypeImpl;
+use schemars::schema::{InstanceType, SchemaObject};
+
+use crate::preprocess::typed_ids::{self, IdKinds};
 use crate::preprocess::{self, OperationRecord, Preprocessed, Report};
 
 /// The first lines of the generated file.
@@ -28,8 +32,21 @@ pub struct Generated {
     pub operations: Vec<OperationRecord>,
 }
 
-fn settings() -> GenerationSettings {
+fn settings(id_kinds: &IdKinds) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
+    // Each id schema the `typed-ids` rule marked becomes its resource's newtype (see `id_module`).
+    for kind in id_kinds.keys() {
+        let schema = SchemaObject {
+            instance_type: Some(InstanceType::String.into()),
+            format: Some(format!("{}{kind}", typed_ids::ID_FORMAT_PREFIX)),
+            ..Default::default()
+        };
+        settings.with_conversion(
+            schema,
+            format!("crate::ids::{}", typed_ids::type_name(kind)),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Separate)
@@ -43,13 +60,13 @@ fn settings() -> GenerationSettings {
 }
 
 /// Runs progenitor, turning its panics into errors.
-fn run_progenitor(document: &Value) -> Result<TokenStream, String> {
+fn run_progenitor(document: &Value, id_kinds: &IdKinds) -> Result<TokenStream, String> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(document.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(&settings()).generate_tokens(&spec)
+        Generator::new(&settings(id_kinds)).generate_tokens(&spec)
     }));
     panic::set_hook(previous_hook);
     match outcome {
@@ -81,11 +98,11 @@ fn with_single_operation(document: &Value, keep: &preprocess::doc::OperationLoca
 }
 
 /// When the whole document fails, names the operations that fail on their own.
-fn blame_operations(document: &Value, whole_error: &str) -> anyhow::Error {
+fn blame_operations(document: &Value, id_kinds: &IdKinds, whole_error: &str) -> anyhow::Error {
     let culprits: Vec<String> = preprocess::doc::operations(document)
         .iter()
         .filter_map(|loc| {
-            run_progenitor(&with_single_operation(document, loc))
+            run_progenitor(&with_single_operation(document, loc), id_kinds)
                 .err()
                 .map(|e| {
                     format!(
@@ -113,10 +130,13 @@ pub fn generate(document: Value) -> Result<Generated> {
         document,
         report,
         operations,
+        id_kinds,
     } = preprocess::preprocess(document).map_err(|e| anyhow!("{e}"))?;
-    let tokens = run_progenitor(&document).map_err(|e| blame_operations(&document, &e))?;
+    let tokens = run_progenitor(&document, &id_kinds)
+        .map_err(|e| blame_operations(&document, &id_kinds, &e))?;
     let table = operation_table(&operations);
-    let mut file: syn::File = syn::parse2(quote! { #tokens #table })
+    let ids = id_module(&id_kinds);
+    let mut file: syn::File = syn::parse2(quote! { #tokens #table #ids })
         .context("progenitor produced tokens that are not a Rust file")?;
     let mut report = report;
     let opened = crate::forward_compat::open_string_enums(&mut file);
@@ -166,6 +186,27 @@ pub fn generate(document: Value) -> Result<Generated> {
         report,
         operations,
     })
+}
+
+/// The id newtypes the `typed-ids` rule found, defined by the hand-written `define_ids!` beside the generated
+/// code (their methods and trait impls are written and tested once there).
+fn id_module(id_kinds: &IdKinds) -> TokenStream {
+    let types = id_kinds.iter().map(|(kind, places)| {
+        let name = syn::Ident::new(&typed_ids::type_name(kind), proc_macro2::Span::call_site());
+        let doc = format!(
+            "The id of a {} resource, as the spec names it at {}.",
+            heck::AsTitleCase(kind).to_string().to_lowercase(),
+            places.join(", ")
+        );
+        quote! { #[doc = #doc] #name }
+    });
+    quote! {
+        /// One id type per resource the API names, so an id of one kind cannot be passed for another.
+        pub mod ids {
+            pub use crate::id::BlankId;
+            crate::id::define_ids! { #(#types),* }
+        }
+    }
 }
 
 /// The recorded per-operation facts as Rust: the data the runtime attaches headers from.

@@ -1,12 +1,14 @@
-//! Assistants: create, list, get, update.
+//! Assistants: create (or find by name), list, get, update.
 
 use std::fmt::Display;
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 
-use super::require_id;
+use super::{GetOrCreate, Resource, missing_data, require_id};
 use crate::client::Client;
+use crate::error::{Error, ErrorKind, ValidationError};
+use crate::ids::AssistantId;
 
 /// The assistant operations; see [`Client::assistants`].
 ///
@@ -16,70 +18,125 @@ pub struct Assistants<'a> {
     client: &'a Client,
 }
 
+/// A created assistant: its id and what the API echoed.
+pub type CreatedAssistant = Resource<AssistantId, types::AdminCreateAssistantResponseData>;
+
+/// An assistant as listed or fetched, with its full configuration.
+pub type Assistant = Resource<AssistantId, types::AssistantDetailResponse>;
+
 impl<'a> Assistants<'a> {
     pub(crate) fn new(client: &'a Client) -> Self {
         Self { client }
     }
 
     /// Creates an assistant (`adminCreateAssistant`). Names are unique per workspace: a clash is a 409
-    /// ([`ErrorKind::Conflict`](crate::error::ErrorKind::Conflict)).
-    ///
-    /// ```no_run
-    /// use mirai_voice::types::AdminAssistantRequest;
-    ///
-    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
-    /// let request: AdminAssistantRequest = serde_json::from_value(serde_json::json!({
-    ///     "name": "Cart saver", "variant": {"type": "custom"}, "agent": {"identity": {"name": "Asha"}}
-    /// })).expect("a valid request");
-    /// let created = client.assistants().create(request).await?;
-    /// println!("{:?}", created.data);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn create<R>(&self, request: R) -> crate::Result<types::AdminCreateAssistantResponse>
+    /// ([`ErrorKind::Conflict`](crate::error::ErrorKind::Conflict)); [`get_or_create`](Self::get_or_create) turns
+    /// it into the existing assistant.
+    pub async fn create<R>(&self, request: R) -> crate::Result<CreatedAssistant>
     where
         R: TryInto<types::AdminAssistantRequest>,
         R::Error: Display,
     {
+        const OP: &str = "adminCreateAssistant";
         let response = self
             .client
-            .run("adminCreateAssistant", |c| {
-                c.admin_create_assistant().body(request).send()
-            })
+            .run(OP, |c| c.admin_create_assistant().body(request).send())
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        let data = response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))?;
+        Resource::identify(OP, status, "data.assistantId", data, |d| {
+            d.assistant_id.as_ref()
+        })
+    }
+
+    /// Creates the assistant, or, when the API answers 409 because the name exists, finds the assistant of that
+    /// name: two requests (`adminCreateAssistant`, then `adminListAssistants`) in that case.
+    ///
+    /// The existing assistant is returned as it is: its configuration is not compared with `request` nor
+    /// updated. When no listed assistant has the name (the clash was on something else), the 409 is returned.
+    pub async fn get_or_create<R>(
+        &self,
+        request: R,
+    ) -> crate::Result<
+        GetOrCreate<
+            AssistantId,
+            types::AdminCreateAssistantResponseData,
+            types::AssistantDetailResponse,
+        >,
+    >
+    where
+        R: TryInto<types::AdminAssistantRequest>,
+        R::Error: Display,
+    {
+        let request: types::AdminAssistantRequest =
+            request
+                .try_into()
+                .map_err(|e| ValidationError::InvalidRequest {
+                    operation_id: Some("adminCreateAssistant"),
+                    message: e.to_string(),
+                })?;
+        let name = request.name.to_string();
+        match self.create(request).await {
+            Ok(created) => Ok(GetOrCreate::Created(created)),
+            Err(Error::Api(conflict)) if conflict.kind() == ErrorKind::Conflict => {
+                let existing = self
+                    .list()
+                    .await?
+                    .into_iter()
+                    .find(|a| a.name.as_deref() == Some(name.as_str()));
+                match existing {
+                    Some(assistant) => Ok(GetOrCreate::Existing(assistant)),
+                    None => Err(Error::Api(conflict)),
+                }
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Lists the workspace's assistants (`adminListAssistants`).
-    pub async fn list(&self) -> crate::Result<Vec<types::AssistantDetailResponse>> {
+    pub async fn list(&self) -> crate::Result<Vec<Assistant>> {
+        const OP: &str = "adminListAssistants";
         let response = self
             .client
-            .run("adminListAssistants", |c| c.admin_list_assistants().send())
+            .run(OP, |c| c.admin_list_assistants().send())
             .await?;
-        Ok(response.into_inner().data)
+        let status = response.status();
+        response
+            .into_inner()
+            .data
+            .into_iter()
+            .map(|a| Resource::identify(OP, status, "data[]._id", a, |a| a.id.as_ref()))
+            .collect()
     }
 
     /// Fetches one assistant with its full configuration (`adminGetAssistant`).
-    pub async fn get(
-        &self,
-        assistant_id: impl AsRef<str>,
-    ) -> crate::Result<types::AssistantAdminGetResponse> {
+    pub async fn get(&self, assistant_id: impl Into<AssistantId>) -> crate::Result<Assistant> {
         const OP: &str = "adminGetAssistant";
-        let assistant_id = assistant_id.as_ref();
-        require_id(OP, "assistant_id", assistant_id)?;
+        let assistant_id = assistant_id.into();
+        require_id(OP, "assistant_id", assistant_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| {
-                c.admin_get_assistant().assistant_id(assistant_id).send()
+                c.admin_get_assistant().assistant_id(&assistant_id).send()
             })
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        let data = response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))?;
+        // The path named the assistant: a body without its own `_id` is still that assistant.
+        let id = data.id.clone().unwrap_or(assistant_id);
+        Ok(Resource::new(id, data))
     }
 
     /// Updates an assistant (`adminUpdateAssistant`); only the given fields change, the variant type cannot.
     pub async fn update<R>(
         &self,
-        assistant_id: impl AsRef<str>,
+        assistant_id: impl Into<AssistantId>,
         request: R,
     ) -> crate::Result<types::AdminUpdateAssistantResponse>
     where
@@ -87,13 +144,13 @@ impl<'a> Assistants<'a> {
         R::Error: Display,
     {
         const OP: &str = "adminUpdateAssistant";
-        let assistant_id = assistant_id.as_ref();
-        require_id(OP, "assistant_id", assistant_id)?;
+        let assistant_id = assistant_id.into();
+        require_id(OP, "assistant_id", assistant_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| {
                 c.admin_update_assistant()
-                    .assistant_id(assistant_id)
+                    .assistant_id(&assistant_id)
                     .body(request)
                     .send()
             })

@@ -10,6 +10,8 @@ use super::require_id;
 use crate::call_status::CallStatus;
 use crate::client::Client;
 use crate::error::{Error, ValidationError};
+use crate::ids::{AssistantId, CallId};
+use crate::phone::{InvalidPhoneNumber, PhoneNumber};
 use crate::redact::RedactedJson;
 
 /// The call operations; see [`Client::calls`].
@@ -30,27 +32,32 @@ pub struct Calls<'a> {
 /// before anything is sent: set the typed field instead.
 ///
 /// ```
+/// use mirai_voice::PhoneNumber;
 /// use mirai_voice::api::InitiateCall;
+/// use mirai_voice::ids::AssistantId;
 /// use serde_json::json;
 ///
-/// let call = InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718")
+/// let to: PhoneNumber = "+15550100".parse()?;
+/// let assistant = AssistantId::from("6650f0c2a1b2c3d4e5f60718");
+/// let call = InitiateCall::new(to.clone(), &assistant)
 ///     .custom_payload(json!({"orderId": "1001", "customerName": "Jane"}).as_object().unwrap().clone())
 ///     .callback_url("https://example.com/mirai/webhook")
 ///     .priority(true);
 /// assert_eq!(call.priority, Some(true));
 ///
-/// let tagged = InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718")
+/// let tagged = InitiateCall::new(to, &assistant)
 ///     .metadata_entry("internalOrderId", "8842")
 ///     .metadata_entry("userId", "u_991");
 /// assert_eq!(tagged.metadata.unwrap().extra["internalOrderId"], "8842");
+/// # Ok::<(), mirai_voice::phone::InvalidPhoneNumber>(())
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct InitiateCall {
-    /// The number to dial (E.164 recommended, e.g. `+15550100`).
-    pub phone_number: String,
-    /// The assistant's id.
-    pub assistant: String,
+    /// The number to dial, checked E.164.
+    pub phone_number: PhoneNumber,
+    /// The assistant that makes the call.
+    pub assistant: AssistantId,
     /// Per-call values for the assistant's prompt; see [`InitiateCall::custom_payload`] for free-form ones.
     pub payload: Option<types::InitiateCallRequestPayload>,
     /// The HTTPS URL that receives this call's webhook events.
@@ -64,11 +71,14 @@ pub struct InitiateCall {
 
 impl InitiateCall {
     /// A call to `phone_number` by the assistant `assistant`.
-    pub fn new(phone_number: impl Into<String>, assistant: impl Into<String>) -> Self {
+    pub fn new(phone_number: PhoneNumber, assistant: impl Into<AssistantId>) -> Self {
         Self {
-            phone_number: phone_number.into(),
+            phone_number,
             assistant: assistant.into(),
-            ..Self::default()
+            payload: None,
+            callback_url: None,
+            metadata: None,
+            priority: None,
         }
     }
 
@@ -153,23 +163,25 @@ impl std::fmt::Debug for InitiateCall {
     }
 }
 
-impl From<types::InitiateCallRequest> for InitiateCall {
-    fn from(request: types::InitiateCallRequest) -> Self {
-        Self {
-            phone_number: request.phone_number,
+/// A generated request becomes an [`InitiateCall`] once its phone number is checked.
+impl TryFrom<types::InitiateCallRequest> for InitiateCall {
+    type Error = InvalidPhoneNumber;
+    fn try_from(request: types::InitiateCallRequest) -> Result<Self, Self::Error> {
+        Ok(Self {
+            phone_number: PhoneNumber::parse(&request.phone_number)?,
             assistant: request.assistant,
             payload: request.payload,
             callback_url: request.callback_url,
             metadata: request.metadata,
             priority: request.priority,
-        }
+        })
     }
 }
 
 impl From<InitiateCall> for types::InitiateCallRequest {
     fn from(call: InitiateCall) -> Self {
         Self {
-            phone_number: call.phone_number,
+            phone_number: call.phone_number.into(),
             assistant: call.assistant,
             payload: call.payload,
             callback_url: call.callback_url,
@@ -234,7 +246,7 @@ pub(crate) fn extra_key_collisions(request: &types::InitiateCallRequest) -> Vec<
 pub struct InitiatedCall {
     /// The call's id: pass it to [`Calls::abort`] or [`Calls::update_payload`], and match it in webhook events.
     #[serde(rename = "callId")]
-    pub call_id: String,
+    pub call_id: CallId,
     /// The status reported at creation (usually `initiate`); statuses added to the API later are kept as
     /// [`CallStatus::Unknown`].
     #[serde(default)]
@@ -245,14 +257,16 @@ pub struct InitiatedCall {
 ///
 /// ```
 /// use mirai_voice::api::WebCall;
-/// let call = WebCall::new("6650f0c2a1b2c3d4e5f60718").system_prompt("Greet the visitor in Hindi.");
+/// use mirai_voice::ids::AssistantId;
+///
+/// let call = WebCall::new(AssistantId::from("6650f0c2a1b2c3d4e5f60718")).system_prompt("Greet the visitor in Hindi.");
 /// assert_eq!(call.assistant, "6650f0c2a1b2c3d4e5f60718");
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct WebCall {
-    /// The assistant's id.
-    pub assistant: String,
+    /// The assistant that takes the call.
+    pub assistant: AssistantId,
     /// Per-call values for the assistant's prompt.
     pub payload: Option<types::InitiateWebCallRequestPayload>,
     /// Metadata kept with the call.
@@ -263,10 +277,12 @@ pub struct WebCall {
 
 impl WebCall {
     /// A web call with the assistant `assistant`.
-    pub fn new(assistant: impl Into<String>) -> Self {
+    pub fn new(assistant: impl Into<AssistantId>) -> Self {
         Self {
             assistant: assistant.into(),
-            ..Self::default()
+            payload: None,
+            metadata: Map::new(),
+            system_prompt: None,
         }
     }
 
@@ -368,16 +384,16 @@ impl<'a> Calls<'a> {
     /// use mirai_voice::api::InitiateCall;
     ///
     /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
-    /// let call = client.calls().initiate(InitiateCall::new("+15550100", "6650f0c2a1b2c3d4e5f60718")).await?;
+    /// let to = "+15550100".parse()?;
+    /// let call = client.calls().initiate(InitiateCall::new(to, "6650f0c2a1b2c3d4e5f60718")).await?;
     /// println!("queued {} ({:?})", call.call_id, call.status);
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn initiate(&self, call: impl Into<InitiateCall>) -> crate::Result<InitiatedCall> {
+    pub async fn initiate(&self, call: InitiateCall) -> crate::Result<InitiatedCall> {
         const OP: &str = "initiateCall";
-        let request = types::InitiateCallRequest::from(call.into());
-        require_id(OP, "phone_number", &request.phone_number)?;
-        require_id(OP, "assistant", &request.assistant)?;
+        require_id(OP, "assistant", call.assistant.as_str())?;
+        let request = types::InitiateCallRequest::from(call);
         if let Some(message) = extra_key_collisions(&request).into_iter().next() {
             return Err(ValidationError::InvalidRequest {
                 operation_id: Some(OP),
@@ -397,7 +413,7 @@ impl<'a> Calls<'a> {
     ) -> crate::Result<types::InitiateWebCallResponse> {
         const OP: &str = "initiateWebCall";
         let request = types::InitiateWebCallRequest::from(call.into());
-        require_id(OP, "assistant", &request.assistant)?;
+        require_id(OP, "assistant", request.assistant.as_str())?;
         let response = self
             .client
             .run(OP, |c| c.initiate_web_call().body(request).send())
@@ -415,7 +431,8 @@ impl<'a> Calls<'a> {
     /// use mirai_voice::api::AbortOutcome;
     ///
     /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
-    /// match client.calls().abort("6650f0c2a1b2c3d4e5f60718").await? {
+    /// let call_id = mirai_voice::ids::CallId::from("6650f0c2a1b2c3d4e5f60718");
+    /// match client.calls().abort(&call_id).await? {
     ///     AbortOutcome::Aborted { .. } => println!("aborted"),
     ///     AbortOutcome::NotAbortable { state, message, .. } => println!("too late ({state:?}): {message}"),
     ///     AbortOutcome::NotFound { .. } => println!("no such call"),
@@ -424,13 +441,11 @@ impl<'a> Calls<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn abort(&self, call_id: impl AsRef<str>) -> crate::Result<AbortOutcome> {
+    pub async fn abort(&self, call_id: impl Into<CallId>) -> crate::Result<AbortOutcome> {
         const OP: &str = "abortCall";
-        let call_id = call_id.as_ref();
-        require_id(OP, "call_id", call_id)?;
-        let request = types::AbortCallRequest {
-            call_id: call_id.to_owned(),
-        };
+        let call_id = call_id.into();
+        require_id(OP, "call_id", call_id.as_str())?;
+        let request = types::AbortCallRequest { call_id };
         let result = self
             .client
             .run(OP, |c| c.abort_call().body(request).send())
@@ -453,17 +468,17 @@ impl<'a> Calls<'a> {
     /// replaced, not merged.
     pub async fn update_payload(
         &self,
-        call_id: impl AsRef<str>,
+        call_id: impl Into<CallId>,
         payload: Map<String, Value>,
     ) -> crate::Result<types::UpdateCallPayloadResponse> {
         const OP: &str = "updateCallPayload";
-        let call_id = call_id.as_ref();
-        require_id(OP, "call_id", call_id)?;
+        let call_id = call_id.into();
+        require_id(OP, "call_id", call_id.as_str())?;
         let body = types::UpdateCallPayloadBody { payload };
         let response = self
             .client
             .run(OP, |c| {
-                c.update_call_payload().call_id(call_id).body(body).send()
+                c.update_call_payload().call_id(&call_id).body(body).send()
             })
             .await?;
         Ok(response.into_inner())
@@ -725,7 +740,7 @@ mod tests {
 
     #[test]
     fn initiate_call_converts_both_ways() {
-        let call = InitiateCall::new("+15550100", "a1")
+        let call = InitiateCall::new("+15550100".parse().unwrap(), "a1")
             .callback_url("https://example.com/hook")
             .priority(false);
         let request = types::InitiateCallRequest::from(call);
@@ -737,8 +752,8 @@ mod tests {
                 "callbackUrl": "https://example.com/hook", "priority": false
             })
         );
-        let back = InitiateCall::from(request);
-        assert_eq!(back.phone_number, "+15550100");
+        let back = InitiateCall::try_from(request).unwrap();
+        assert_eq!(back.phone_number.as_str(), "+15550100");
         assert_eq!(
             back.callback_url.as_deref(),
             Some("https://example.com/hook")
@@ -748,7 +763,7 @@ mod tests {
     #[test]
     fn custom_payload_is_sent_verbatim() {
         let payload = serde_json::json!({"orderId": "1001", "nested": {"a": [1, 2]}});
-        let call = InitiateCall::new("+15550100", "a1")
+        let call = InitiateCall::new("+15550100".parse().unwrap(), "a1")
             .custom_payload(payload.as_object().unwrap().clone());
         let json = serde_json::to_value(types::InitiateCallRequest::from(call)).unwrap();
         assert_eq!(json["payload"], payload);

@@ -9,6 +9,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use super::{Envelope, ListEnvelope, missing_data, missing_field, require_id};
 use crate::client::Client;
 use crate::error::ValidationError;
+use crate::ids::{KnowledgeBaseFileId, UploadSessionId};
 use crate::knowledge_base::multipart::chunk_form;
 use crate::knowledge_base::{
     KnowledgeBaseFile, Upload, UploadCompleted, UploadPlan, UploadRequest,
@@ -48,15 +49,15 @@ impl<'a> KnowledgeBase<'a> {
     /// ```
     pub async fn get(
         &self,
-        knowledge_base_id: impl AsRef<str>,
+        knowledge_base_id: impl Into<KnowledgeBaseFileId>,
     ) -> crate::Result<KnowledgeBaseFile> {
         const OP: &str = "getKnowledgeBaseFile";
-        let id = knowledge_base_id.as_ref();
-        require_id(OP, "knowledge_base_id", id)?;
+        let id = knowledge_base_id.into();
+        require_id(OP, "knowledge_base_id", id.as_str())?;
         let (status, envelope): (_, Envelope<KnowledgeBaseFile>) = self
             .client
             .run_tolerant_status(OP, |c| {
-                c.get_knowledge_base_file().knowledge_base_id(id).send()
+                c.get_knowledge_base_file().knowledge_base_id(&id).send()
             })
             .await?;
         envelope.data.ok_or_else(|| missing_data(OP, status))
@@ -106,7 +107,7 @@ impl<'a> KnowledgeBase<'a> {
 
     /// Starts an upload session for `plan` (`startKnowledgeBaseUpload`) and returns its id. Most callers want
     /// [`upload`](Self::upload), which runs the whole sequence.
-    pub async fn start_upload(&self, plan: &UploadPlan) -> crate::Result<String> {
+    pub async fn start_upload(&self, plan: &UploadPlan) -> crate::Result<UploadSessionId> {
         const OP: &str = "startKnowledgeBaseUpload";
         let response = self
             .client
@@ -125,7 +126,7 @@ impl<'a> KnowledgeBase<'a> {
         response
             .into_inner()
             .session_id
-            .filter(|id| !id.is_empty())
+            .filter(|id| !id.as_str().is_empty())
             .ok_or_else(|| missing_field(OP, status, "sessionId"))
     }
 
@@ -136,13 +137,14 @@ impl<'a> KnowledgeBase<'a> {
     /// Retried like an idempotent request: the server files the chunk under its index, so a repeat replaces it.
     pub async fn upload_chunk(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl Into<UploadSessionId>,
         plan: &UploadPlan,
         index: u32,
         bytes: impl Into<Bytes>,
     ) -> crate::Result<()> {
         const OP: &str = "uploadKnowledgeBaseChunk";
-        let session_id = session_id.as_ref();
+        let session_id = session_id.into();
+        let session_id = session_id.as_str();
         require_id(OP, "session_id", session_id)?;
         let invalid = |message: String| ValidationError::InvalidRequest {
             operation_id: Some(OP),
@@ -183,22 +185,22 @@ impl<'a> KnowledgeBase<'a> {
     /// Completes an upload session (`completeKnowledgeBaseUpload`); processing starts.
     pub async fn complete_upload(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl Into<UploadSessionId>,
     ) -> crate::Result<UploadCompleted> {
         Ok(self.complete_upload_with_status(session_id).await?.1)
     }
 
     pub(crate) async fn complete_upload_with_status(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl Into<UploadSessionId>,
     ) -> crate::Result<(StatusCode, UploadCompleted)> {
         const OP: &str = "completeKnowledgeBaseUpload";
-        let session_id = session_id.as_ref();
-        require_id(OP, "session_id", session_id)?;
+        let session_id = session_id.into();
+        require_id(OP, "session_id", session_id.as_str())?;
         self.client
             .run_tolerant_status(OP, |c| {
                 c.complete_knowledge_base_upload()
-                    .session_id(session_id)
+                    .session_id(&session_id)
                     .send()
             })
             .await

@@ -35,19 +35,21 @@ mod knowledge_base;
 mod numbers;
 mod organizations;
 mod platform;
+mod resource;
 mod showcase;
 mod tools;
 mod voices;
 mod workspaces;
 
-pub use assistants::Assistants;
+pub use assistants::{Assistant, Assistants, CreatedAssistant};
 pub use calls::{AbortOutcome, Calls, InitiateCall, InitiatedCall, WebCall};
 pub use knowledge_base::KnowledgeBase;
-pub use numbers::{AvailableNumber, NumberSearch, Numbers, PhoneNumber};
+pub use numbers::{AvailableNumber, NumberSearch, Numbers, OwnedNumber};
 pub use organizations::{ArchiveTarget, Organizations};
 pub use platform::NdrWebhookOutcome;
+pub use resource::{GetOrCreate, Resource};
 pub use showcase::{Showcase, ShowcaseCallsQuery};
-pub use tools::{ToolHeader, Tools};
+pub use tools::{Tool, ToolHeader, Tools};
 pub use voices::Voices;
 pub use workspaces::Workspaces;
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{Envelope, ListEnvelope, missing_data, require_id};
 use crate::client::Client;
+use crate::ids::{NumberId, OrganizationId, WorkspaceId};
 
 /// The number-pool operations; see [`Client::numbers`]. The client needs an organization
 /// ([`ClientBuilder::organization`](crate::ClientBuilder::organization) or [`Client::with_organization`]).
@@ -23,7 +24,9 @@ pub struct Numbers<'a> {
 ///
 /// ```
 /// use mirai_voice::api::NumberSearch;
-/// let search = NumberSearch::new("US").number_type("local").pattern("555").limit(10);
+/// use mirai_voice::types::SearchAvailableNumbersNumberType as NumberType;
+///
+/// let search = NumberSearch::new("US").number_type(NumberType::Local).pattern("555").limit(10);
 /// assert_eq!(search.country_code, "US");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,8 +34,8 @@ pub struct Numbers<'a> {
 pub struct NumberSearch {
     /// ISO 3166-1 alpha-2 country code (two letters).
     pub country_code: String,
-    /// The kind of number (the API documents `local`).
-    pub number_type: Option<String>,
+    /// The kind of number (the spec lists `local`; kinds added later are sent as `Unknown`).
+    pub number_type: Option<types::SearchAvailableNumbersNumberType>,
     /// Digits the number should contain.
     pub pattern: Option<String>,
     /// How many numbers to return (1 to 50; the API's default is 20).
@@ -51,8 +54,8 @@ impl NumberSearch {
     }
 
     /// Restricts the kind of number.
-    pub fn number_type(mut self, number_type: impl Into<String>) -> Self {
-        self.number_type = Some(number_type.into());
+    pub fn number_type(mut self, number_type: types::SearchAvailableNumbersNumberType) -> Self {
+        self.number_type = Some(number_type);
         self
     }
 
@@ -96,10 +99,10 @@ pub struct AvailableNumber {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct PhoneNumber {
+pub struct OwnedNumber {
     /// The number's id: pass it to [`Numbers::release`].
     #[serde(rename = "_id")]
-    pub id: Option<String>,
+    pub id: Option<NumberId>,
     /// The number (E.164).
     pub number: Option<String>,
     /// ISO country code.
@@ -113,9 +116,9 @@ pub struct PhoneNumber {
     /// The provider's id for the number.
     pub provider_number_id: Option<String>,
     /// The owning organization.
-    pub organization: Option<String>,
+    pub organization: Option<OrganizationId>,
     /// The workspace the number is assigned to.
-    pub workspace: Option<String>,
+    pub workspace: Option<WorkspaceId>,
     /// Recurring monthly rate, in cents.
     pub monthly_rate_cents: Option<i64>,
     /// One-time setup fee, in cents.
@@ -126,7 +129,7 @@ pub struct PhoneNumber {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-impl PhoneNumber {
+impl OwnedNumber {
     /// Whether the number is active (not released).
     pub fn is_active(&self) -> bool {
         self.status.as_deref() == Some("active")
@@ -179,7 +182,7 @@ impl<'a> Numbers<'a> {
 
     /// Purchases a number (`purchaseNumber`). Insufficient credit is a 402
     /// ([`ErrorKind::PaymentRequired`](crate::error::ErrorKind::PaymentRequired)).
-    pub async fn purchase<R>(&self, request: R) -> crate::Result<PhoneNumber>
+    pub async fn purchase<R>(&self, request: R) -> crate::Result<OwnedNumber>
     where
         R: TryInto<types::PurchaseNumberRequest>,
         R::Error: Display,
@@ -192,12 +195,12 @@ impl<'a> Numbers<'a> {
     /// Releases a number (`releaseNumber`); releasing it again is a 409.
     pub async fn release(
         &self,
-        telephony_number_id: impl AsRef<str>,
-    ) -> crate::Result<PhoneNumber> {
+        telephony_number_id: impl Into<NumberId>,
+    ) -> crate::Result<OwnedNumber> {
         const OP: &str = "releaseNumber";
-        let id = telephony_number_id.as_ref();
-        require_id(OP, "telephony_number_id", id)?;
-        self.phone_number(OP, |c| c.release_number().telephony_number_id(id).send())
+        let id = telephony_number_id.into();
+        require_id(OP, "telephony_number_id", id.as_str())?;
+        self.phone_number(OP, |c| c.release_number().telephony_number_id(&id).send())
             .await
     }
 
@@ -205,14 +208,14 @@ impl<'a> Numbers<'a> {
         &'c self,
         operation_id: &'static str,
         call: impl FnOnce(&'c crate::client::GenClient) -> F,
-    ) -> crate::Result<PhoneNumber>
+    ) -> crate::Result<OwnedNumber>
     where
         G: serde::Serialize,
         F: Future<
             Output = Result<mirai_voice_generated::ResponseValue<G>, crate::client::GenError>,
         >,
     {
-        let (status, envelope): (_, Envelope<PhoneNumber>) =
+        let (status, envelope): (_, Envelope<OwnedNumber>) =
             self.client.run_tolerant_status(operation_id, call).await?;
         envelope
             .data
@@ -226,11 +229,11 @@ mod tests {
 
     #[test]
     fn unknown_kinds_and_statuses_are_kept() {
-        let number: PhoneNumber = serde_json::from_str(
+        let number: OwnedNumber = serde_json::from_str(
             r#"{"_id":"n1","number":"+15550123","numberType":"toll-free","status":"suspended","createdAt":"2025-01-02T03:04:05Z"}"#,
         )
         .unwrap();
-        assert_eq!(number.id.as_deref(), Some("n1"));
+        assert_eq!(number.id.as_ref().map(|id| id.as_str()), Some("n1"));
         assert_eq!(number.number_type.as_deref(), Some("toll-free"));
         assert_eq!(number.status.as_deref(), Some("suspended"));
         assert!(!number.is_active());

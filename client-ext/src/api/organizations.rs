@@ -5,6 +5,7 @@ use mirai_voice_generated::types;
 
 use super::require_id;
 use crate::client::Client;
+use crate::ids::{OrganizationId, WorkspaceId};
 
 /// What to archive or unarchive.
 ///
@@ -16,26 +17,27 @@ use crate::client::Client;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ArchiveTarget {
     /// An organization with this id; archiving cascades to its workspaces, assistants and campaigns.
-    Organization(String),
+    Organization(OrganizationId),
     /// A workspace with this id; archiving cascades to its assistants and campaigns.
-    Workspace(String),
+    Workspace(WorkspaceId),
 }
 
 impl ArchiveTarget {
     /// The organization with id `id`.
-    pub fn organization(id: impl Into<String>) -> Self {
+    pub fn organization(id: impl Into<OrganizationId>) -> Self {
         Self::Organization(id.into())
     }
 
     /// The workspace with id `id`.
-    pub fn workspace(id: impl Into<String>) -> Self {
+    pub fn workspace(id: impl Into<WorkspaceId>) -> Self {
         Self::Workspace(id.into())
     }
 
     /// The target's id.
     pub fn id(&self) -> &str {
         match self {
-            Self::Organization(id) | Self::Workspace(id) => id,
+            Self::Organization(id) => id.as_str(),
+            Self::Workspace(id) => id.as_str(),
         }
     }
 

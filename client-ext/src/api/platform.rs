@@ -17,7 +17,7 @@ pub struct NdrWebhookOutcome {
     pub status: Option<String>,
     /// The queued call's id.
     #[serde(rename = "callId")]
-    pub call_id: Option<String>,
+    pub call_id: Option<crate::ids::CallId>,
     /// Why the event was skipped.
     pub reason: Option<String>,
 }
@@ -69,17 +69,17 @@ impl Client {
     /// ```
     pub async fn shiprocket_ndr_webhook(
         &self,
-        assistant_id: impl AsRef<str>,
+        assistant_id: impl Into<crate::ids::AssistantId>,
         event: Map<String, Value>,
         webhook_token: Option<&SecretString>,
     ) -> crate::Result<NdrWebhookOutcome> {
         const OP: &str = "shiprocketNdrWebhook";
-        let assistant_id = assistant_id.as_ref();
-        require_id(OP, "assistant_id", assistant_id)?;
+        let assistant_id = assistant_id.into();
+        require_id(OP, "assistant_id", assistant_id.as_str())?;
         self.run_tolerant(OP, |c| {
             let mut request = c
                 .shiprocket_ndr_webhook()
-                .assistant_id(assistant_id)
+                .assistant_id(&assistant_id)
                 .body(event);
             if let Some(token) = webhook_token {
                 request = request.x_api_key(token.expose_secret());

@@ -3,8 +3,9 @@
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 
-use super::require_id;
+use super::{Resource, missing_data, require_id};
 use crate::client::Client;
+use crate::ids::{ShowcaseCallId, ShowcaseFlowId};
 
 /// The showcase operations; see [`Client::showcase`].
 #[derive(Clone, Copy, Debug)]
@@ -16,28 +17,30 @@ pub struct Showcase<'a> {
 ///
 /// ```
 /// use mirai_voice::api::ShowcaseCallsQuery;
-/// let query = ShowcaseCallsQuery::default().category("abandoned_cart").language("hi");
-/// assert_eq!(query.language.as_deref(), Some("hi"));
+/// use mirai_voice::types::{ListShowcaseCallsCategory as Category, ListShowcaseCallsLang as Lang};
+///
+/// let query = ShowcaseCallsQuery::default().category(Category::AbandonedCart).language(Lang::Hi);
+/// assert_eq!(query.language, Some(Lang::Hi));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShowcaseCallsQuery {
-    /// A category such as `abandoned_cart` or `cod_confirmation` (`all` by default).
-    pub category: Option<String>,
-    /// A language code such as `hi` or `en` (`all` by default).
-    pub language: Option<String>,
+    /// One category (the server's default is `all`).
+    pub category: Option<types::ListShowcaseCallsCategory>,
+    /// One language (the server's default is `all`).
+    pub language: Option<types::ListShowcaseCallsLang>,
 }
 
 impl ShowcaseCallsQuery {
     /// Restricts to one category.
-    pub fn category(mut self, category: impl Into<String>) -> Self {
-        self.category = Some(category.into());
+    pub fn category(mut self, category: types::ListShowcaseCallsCategory) -> Self {
+        self.category = Some(category);
         self
     }
 
     /// Restricts to one language.
-    pub fn language(mut self, language: impl Into<String>) -> Self {
-        self.language = Some(language.into());
+    pub fn language(mut self, language: types::ListShowcaseCallsLang) -> Self {
+        self.language = Some(language);
         self
     }
 }
@@ -47,25 +50,26 @@ impl<'a> Showcase<'a> {
         Self { client }
     }
 
-    /// Lists showcase calls (`listShowcaseCalls`). A category or language the spec does not list is rejected
-    /// before sending.
+    /// Lists showcase calls (`listShowcaseCalls`): the calls and the total the API counts.
     ///
     /// ```no_run
     /// use mirai_voice::api::ShowcaseCallsQuery;
+    /// use mirai_voice::types::ListShowcaseCallsLang;
     ///
     /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
-    /// let calls = client.showcase().list_calls(ShowcaseCallsQuery::default().language("en")).await?;
-    /// println!("{:?}", calls.data.map(|d| d.total));
+    /// let page = client.showcase().list_calls(ShowcaseCallsQuery::default().language(ListShowcaseCallsLang::En)).await?;
+    /// println!("{} of {:?}", page.calls.len(), page.total);
     /// # Ok(())
     /// # }
     /// ```
     pub async fn list_calls(
         &self,
         query: ShowcaseCallsQuery,
-    ) -> crate::Result<types::ListShowcaseCallsResponse> {
+    ) -> crate::Result<types::ListShowcaseCallsResponseData> {
+        const OP: &str = "listShowcaseCalls";
         let response = self
             .client
-            .run("listShowcaseCalls", |c| {
+            .run(OP, |c| {
                 let mut request = c.list_showcase_calls();
                 if let Some(category) = query.category {
                     request = request.category(category);
@@ -76,45 +80,72 @@ impl<'a> Showcase<'a> {
                 request.send()
             })
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))
     }
 
-    /// Fetches one showcase call (`getShowcaseCall`); the id is a 24-digit hex id.
+    /// Fetches one showcase call (`getShowcaseCall`). An id that is not 24 hexadecimal digits (the spec's
+    /// pattern) is refused before sending.
     pub async fn get_call(
         &self,
-        call_id: impl AsRef<str>,
-    ) -> crate::Result<types::GetShowcaseCallResponse> {
+        call_id: impl Into<ShowcaseCallId>,
+    ) -> crate::Result<Resource<ShowcaseCallId, types::ShowcaseCall>> {
         const OP: &str = "getShowcaseCall";
-        let call_id = call_id.as_ref();
-        require_id(OP, "call_id", call_id)?;
+        let call_id = call_id.into();
+        require_id(OP, "call_id", call_id.as_str())?;
         let response = self
             .client
-            .run(OP, |c| c.get_showcase_call().call_id(call_id).send())
+            .run(OP, |c| {
+                c.get_showcase_call().call_id(call_id.as_str()).send()
+            })
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        let data = response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))?;
+        let id = data.id.clone().unwrap_or(call_id);
+        Ok(Resource::new(id, data))
     }
 
     /// Lists showcase flows (`listShowcaseFlows`).
-    pub async fn list_flows(&self) -> crate::Result<types::ListShowcaseFlowsResponse> {
+    pub async fn list_flows(&self) -> crate::Result<types::ListShowcaseFlowsResponseData> {
+        const OP: &str = "listShowcaseFlows";
         let response = self
             .client
-            .run("listShowcaseFlows", |c| c.list_showcase_flows().send())
+            .run(OP, |c| c.list_showcase_flows().send())
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))
     }
 
-    /// Fetches one showcase flow (`getShowcaseFlow`); the id is a 24-digit hex id.
+    /// Fetches one showcase flow (`getShowcaseFlow`). An id that is not 24 hexadecimal digits (the spec's
+    /// pattern) is refused before sending.
     pub async fn get_flow(
         &self,
-        flow_id: impl AsRef<str>,
-    ) -> crate::Result<types::GetShowcaseFlowResponse> {
+        flow_id: impl Into<ShowcaseFlowId>,
+    ) -> crate::Result<Resource<ShowcaseFlowId, types::ShowcaseFlow>> {
         const OP: &str = "getShowcaseFlow";
-        let flow_id = flow_id.as_ref();
-        require_id(OP, "flow_id", flow_id)?;
+        let flow_id = flow_id.into();
+        require_id(OP, "flow_id", flow_id.as_str())?;
         let response = self
             .client
-            .run(OP, |c| c.get_showcase_flow().flow_id(flow_id).send())
+            .run(OP, |c| {
+                c.get_showcase_flow().flow_id(flow_id.as_str()).send()
+            })
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        let data = response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))?;
+        let id = data.id.clone().unwrap_or(flow_id);
+        Ok(Resource::new(id, data))
     }
 }

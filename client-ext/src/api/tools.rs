@@ -10,9 +10,14 @@ use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::require_id;
+use super::{GetOrCreate, Resource, missing_data, require_id};
 use crate::client::Client;
+use crate::error::{Error, ErrorKind, ValidationError};
+use crate::ids::ToolId;
 use crate::secret::REDACTED;
+
+/// An API tool as listed, created or updated.
+pub type Tool = Resource<ToolId, types::ApiTool>;
 
 /// One HTTP header an API tool sends, its value held as a secret.
 ///
@@ -107,86 +112,110 @@ impl<'a> Tools<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn list(&self) -> crate::Result<Vec<types::ApiTool>> {
-        let response = self
-            .client
-            .run("listApiTools", |c| c.list_api_tools().send())
-            .await?;
-        Ok(response.into_inner().data)
+    pub async fn list(&self) -> crate::Result<Vec<Tool>> {
+        const OP: &str = "listApiTools";
+        let response = self.client.run(OP, |c| c.list_api_tools().send()).await?;
+        let status = response.status();
+        response
+            .into_inner()
+            .data
+            .into_iter()
+            .map(|t| Resource::identify(OP, status, "data[]._id", t, |t| t.id.as_ref()))
+            .collect()
     }
 
-    /// Creates an API tool (`createApiTool`); a name too close to an existing one is a 409.
-    ///
-    /// The request can be given as the generated builder; a value it rejects is an
-    /// [`Error::Validation`](crate::Error::Validation), found before sending. Header values can be given as
-    /// [`ToolHeader`]s. The request is logged (at `TRACE`) and echoed in errors with header values, the `url`'s
-    /// query values and other credentials [redacted](crate::redact).
-    ///
-    /// ```no_run
-    /// use mirai_voice::types::{CreateApiToolRequest, CreateApiToolRequestMethod};
-    ///
-    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
-    /// let created = client
-    ///     .tools()
-    ///     .create(
-    ///         CreateApiToolRequest::builder()
-    ///             .name("order_lookup")
-    ///             .description("Looks up an order by its number")
-    ///             .url("https://example.com/orders")
-    ///             .method(CreateApiToolRequestMethod::Get),
-    ///     )
-    ///     .await?;
-    /// println!("{:?}", created.data.and_then(|tool| tool.id));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn create<R>(&self, request: R) -> crate::Result<types::CreateApiToolResponse>
+    /// Creates an API tool (`createApiTool`). Names are unique per workspace: a clash is a 409
+    /// ([`ErrorKind::Conflict`](crate::error::ErrorKind::Conflict)); [`get_or_create`](Self::get_or_create) turns
+    /// it into the existing tool.
+    pub async fn create<R>(&self, request: R) -> crate::Result<Tool>
     where
         R: TryInto<types::CreateApiToolRequest>,
         R::Error: Display,
     {
+        const OP: &str = "createApiTool";
         let response = self
             .client
-            .run("createApiTool", |c| {
-                c.create_api_tool().body(request).send()
-            })
+            .run(OP, |c| c.create_api_tool().body(request).send())
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        let data = response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))?;
+        Resource::identify(OP, status, "data._id", data, |t| t.id.as_ref())
+    }
+
+    /// Creates the tool, or, when the API answers 409 because the name exists, finds the tool of that name: two
+    /// requests (`createApiTool`, then `listApiTools`) in that case. The existing tool is returned as it is (not
+    /// compared with `request` nor updated); when no listed tool has the name, the 409 is returned.
+    pub async fn get_or_create<R>(
+        &self,
+        request: R,
+    ) -> crate::Result<GetOrCreate<ToolId, types::ApiTool, types::ApiTool>>
+    where
+        R: TryInto<types::CreateApiToolRequest>,
+        R::Error: Display,
+    {
+        let request: types::CreateApiToolRequest =
+            request
+                .try_into()
+                .map_err(|e| ValidationError::InvalidRequest {
+                    operation_id: Some("createApiTool"),
+                    message: e.to_string(),
+                })?;
+        let name = request.name.to_string();
+        match self.create(request).await {
+            Ok(created) => Ok(GetOrCreate::Created(created)),
+            Err(Error::Api(conflict)) if conflict.kind() == ErrorKind::Conflict => {
+                let existing = self
+                    .list()
+                    .await?
+                    .into_iter()
+                    .find(|t| t.name.as_deref() == Some(name.as_str()));
+                match existing {
+                    Some(tool) => Ok(GetOrCreate::Existing(tool)),
+                    None => Err(Error::Api(conflict)),
+                }
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Updates an API tool (`updateApiTool`).
-    pub async fn update<R>(
-        &self,
-        tool_id: impl AsRef<str>,
-        request: R,
-    ) -> crate::Result<types::UpdateApiToolResponse>
+    pub async fn update<R>(&self, tool_id: impl Into<ToolId>, request: R) -> crate::Result<Tool>
     where
         R: TryInto<types::UpdateApiToolRequest>,
         R::Error: Display,
     {
         const OP: &str = "updateApiTool";
-        let tool_id = tool_id.as_ref();
-        require_id(OP, "tool_id", tool_id)?;
+        let tool_id = tool_id.into();
+        require_id(OP, "tool_id", tool_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| {
-                c.update_api_tool().tool_id(tool_id).body(request).send()
+                c.update_api_tool().tool_id(&tool_id).body(request).send()
             })
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        let data = response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))?;
+        let id = data.id.clone().unwrap_or(tool_id);
+        Ok(Resource::new(id, data))
     }
 
     /// Deletes an API tool (`deleteApiTool`).
     pub async fn delete(
         &self,
-        tool_id: impl AsRef<str>,
+        tool_id: impl Into<ToolId>,
     ) -> crate::Result<types::DeleteApiToolResponse> {
         const OP: &str = "deleteApiTool";
-        let tool_id = tool_id.as_ref();
-        require_id(OP, "tool_id", tool_id)?;
+        let tool_id = tool_id.into();
+        require_id(OP, "tool_id", tool_id.as_str())?;
         let response = self
             .client
-            .run(OP, |c| c.delete_api_tool().tool_id(tool_id).send())
+            .run(OP, |c| c.delete_api_tool().tool_id(&tool_id).send())
             .await?;
         Ok(response.into_inner())
     }

@@ -5,7 +5,9 @@ use std::fmt::Display;
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 
+use super::{Resource, missing_data};
 use crate::client::Client;
+use crate::ids::WorkspaceId;
 
 /// The onboarding operations; see [`Client::workspaces`]. The organization is the one the keys belong to.
 #[derive(Clone, Copy, Debug)]
@@ -38,32 +40,41 @@ impl<'a> Workspaces<'a> {
     pub async fn onboard_custom<R>(
         &self,
         request: R,
-    ) -> crate::Result<types::OnboardCustomWorkspaceResponse>
+    ) -> crate::Result<Resource<WorkspaceId, types::Workspace>>
     where
         R: TryInto<types::CustomOnboardingRequest>,
         R::Error: Display,
     {
+        const OP: &str = "onboardCustomWorkspace";
         let response = self
             .client
-            .run("onboardCustomWorkspace", |c| {
-                c.onboard_custom_workspace().body(request).send()
-            })
+            .run(OP, |c| c.onboard_custom_workspace().body(request).send())
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        let data = response
+            .into_inner()
+            .data
+            .ok_or_else(|| missing_data(OP, status))?;
+        Resource::identify(OP, status, "data._id", data, |w| w.id.as_ref())
     }
 
     /// Onboards a Shopify store (`initializeWorkspace`): creates the workspace and its billing configuration.
-    pub async fn onboard_shopify<R>(&self, request: R) -> crate::Result<types::OnboardingResponse>
+    pub async fn onboard_shopify<R>(
+        &self,
+        request: R,
+    ) -> crate::Result<Resource<WorkspaceId, types::OnboardingResponse>>
     where
         R: TryInto<types::OnboardingRequest>,
         R::Error: Display,
     {
+        const OP: &str = "initializeWorkspace";
         let response = self
             .client
-            .run("initializeWorkspace", |c| {
-                c.initialize_workspace().body(request).send()
-            })
+            .run(OP, |c| c.initialize_workspace().body(request).send())
             .await?;
-        Ok(response.into_inner())
+        let status = response.status();
+        Resource::identify(OP, status, "workspace", response.into_inner(), |r| {
+            r.workspace.as_ref()
+        })
     }
 }

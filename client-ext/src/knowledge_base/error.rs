@@ -25,7 +25,7 @@ pub enum KnowledgeBaseError {
     )]
     ProcessingFailed {
         /// The file's id.
-        knowledge_base_id: String,
+        knowledge_base_id: crate::ids::KnowledgeBaseFileId,
     },
     /// The file was still not ready when the wait ended.
     #[error(
@@ -34,7 +34,7 @@ pub enum KnowledgeBaseError {
     )]
     NotReady {
         /// The file's id.
-        knowledge_base_id: String,
+        knowledge_base_id: crate::ids::KnowledgeBaseFileId,
         /// How long the client waited.
         waited: Duration,
         /// The last status seen.

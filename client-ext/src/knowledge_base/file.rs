@@ -81,7 +81,7 @@ impl<'de> Deserialize<'de> for KnowledgeBaseStatus {
 pub struct KnowledgeBaseFile {
     /// The file's id (`knowledgeBaseId` elsewhere).
     #[serde(rename = "_id")]
-    pub id: Option<String>,
+    pub id: Option<crate::ids::KnowledgeBaseFileId>,
     /// The original file name.
     pub file_name: Option<String>,
     /// The collection the search engine indexes it in.
@@ -96,7 +96,7 @@ pub struct KnowledgeBaseFile {
     #[serde(rename = "type")]
     pub mime_type: Option<String>,
     /// The workspace it belongs to.
-    pub workspace: Option<String>,
+    pub workspace: Option<crate::ids::WorkspaceId>,
     /// When it was uploaded.
     pub created_at: Option<DateTime<Utc>>,
 }
@@ -107,11 +107,11 @@ pub struct KnowledgeBaseFile {
 #[non_exhaustive]
 pub struct UploadCompleted {
     /// The new file's id: poll it with [`KnowledgeBase::get`](crate::api::KnowledgeBase::get).
-    pub knowledge_base_id: Option<String>,
+    pub knowledge_base_id: Option<crate::ids::KnowledgeBaseFileId>,
     /// Its status at completion (usually `processing`).
     pub knowledge_base_status: Option<KnowledgeBaseStatus>,
     /// The session that was completed.
-    pub session_id: Option<String>,
+    pub session_id: Option<crate::ids::UploadSessionId>,
     /// The API's message.
     pub message: Option<String>,
 }
@@ -144,7 +144,7 @@ mod tests {
             r#"{"_id":"k1","fileName":"faq.pdf","status":"indexing","processingPercentage":40,"type":"application/pdf"}"#,
         )
         .unwrap();
-        assert_eq!(file.id.as_deref(), Some("k1"));
+        assert_eq!(file.id.as_ref().map(|id| id.as_str()), Some("k1"));
         assert_eq!(
             file.status,
             Some(KnowledgeBaseStatus::Unknown("indexing".into()))

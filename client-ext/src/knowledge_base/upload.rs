@@ -105,9 +105,9 @@ impl UploadProgress {
 #[non_exhaustive]
 pub struct UploadedFile {
     /// The upload session's id.
-    pub session_id: String,
+    pub session_id: crate::ids::UploadSessionId,
     /// The new file's id.
-    pub knowledge_base_id: String,
+    pub knowledge_base_id: crate::ids::KnowledgeBaseFileId,
     /// The last status seen: from completion, or from the last poll when waiting.
     pub status: Option<KnowledgeBaseStatus>,
     /// The file as last fetched, when [`wait_until_ready`](UploadRequest::wait_until_ready) was used.
@@ -217,7 +217,7 @@ impl<'a> UploadRequest<'a> {
         let (status, completed) = kb.complete_upload_with_status(&session_id).await?;
         let knowledge_base_id = completed
             .knowledge_base_id
-            .filter(|id| !id.is_empty())
+            .filter(|id| !id.as_str().is_empty())
             .ok_or_else(|| {
                 missing_field("completeKnowledgeBaseUpload", status, "knowledgeBaseId")
             })?;
@@ -251,7 +251,7 @@ impl fmt::Debug for UploadRequest<'_> {
     }
 }
 
-fn processing_failed(knowledge_base_id: &str) -> Error {
+fn processing_failed(knowledge_base_id: &crate::ids::KnowledgeBaseFileId) -> Error {
     KnowledgeBaseError::ProcessingFailed {
         knowledge_base_id: knowledge_base_id.to_owned(),
     }
@@ -261,7 +261,7 @@ fn processing_failed(knowledge_base_id: &str) -> Error {
 /// Polls the file until it is `ready`; at least one poll is made.
 async fn wait_until_ready(
     kb: &KnowledgeBase<'_>,
-    knowledge_base_id: &str,
+    knowledge_base_id: &crate::ids::KnowledgeBaseFileId,
     poll_interval: Duration,
     timeout: Duration,
 ) -> crate::Result<KnowledgeBaseFile> {

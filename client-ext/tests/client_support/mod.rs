@@ -219,7 +219,9 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, mirai_v
     );
     call!(
         "calls.initiate",
-        client.calls().initiate(InitiateCall::new("+15550100", id))
+        client
+            .calls()
+            .initiate(InitiateCall::new("+15550100".parse().unwrap(), id))
     );
     call!("calls.web", client.calls().web(WebCall::new(id)));
     call!(

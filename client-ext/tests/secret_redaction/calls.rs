@@ -25,12 +25,12 @@ pub async fn exercise(h: &Harness) {
     web_call(h, &assistant_id).await;
 }
 
-async fn initiate_call(h: &Harness, assistant_id: &str) {
+async fn initiate_call(h: &Harness, assistant_id: &mirai_voice::ids::AssistantId) {
     let call_token = h.secret("calltoken-8e2a6c4f19");
     let nested_token = h.secret("callvartoken-1d5f9b3e72");
     let callback_key = h.secret("callbackkey-4b8e2d6a03");
     let call = |callback_url: &str| {
-        InitiateCall::new("+15550100", assistant_id)
+        InitiateCall::new("+15550100".parse().unwrap(), assistant_id)
             .custom_payload(
                 json!({
                     "customerName": "Jane",
@@ -120,7 +120,7 @@ async fn initiate_call(h: &Harness, assistant_id: &str) {
     assert!(display.contains("token=[redacted]"), "{display}");
 }
 
-async fn web_call(h: &Harness, assistant_id: &str) {
+async fn web_call(h: &Harness, assistant_id: &mirai_voice::ids::AssistantId) {
     // A success: the answer's token is a credential (the emulator makes it up, so it is registered as it comes).
     let answer = h
         .client

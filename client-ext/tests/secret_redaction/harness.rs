@@ -107,7 +107,10 @@ impl Harness {
     }
 
     /// Creates the assistant `request` describes (as JSON) and returns its id.
-    pub async fn create_assistant(&self, request: serde_json::Value) -> String {
+    pub async fn create_assistant(
+        &self,
+        request: serde_json::Value,
+    ) -> mirai_voice::ids::AssistantId {
         let request: mirai_voice::types::AdminAssistantRequest =
             serde_json::from_value(request).expect("a valid assistant");
         self.client
@@ -115,9 +118,7 @@ impl Harness {
             .create(request)
             .await
             .expect("assistant created")
-            .data
-            .and_then(|d| d.assistant_id)
-            .expect("an assistant id")
+            .id
     }
 
     /// Arms a one-shot fault on `operation_id`.

@@ -48,10 +48,7 @@ pub async fn exercise(h: &Harness) {
         .create(tool_request("order_lookup", vec![auth.clone()], &tool_url))
         .await
         .expect("tool created");
-    let tool_id = created
-        .data
-        .and_then(|tool| tool.id)
-        .expect("the created tool has an id");
+    let tool_id = created.id.clone();
     tools
         .create(tool_request(
             "stock_lookup",

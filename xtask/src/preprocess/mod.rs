@@ -10,6 +10,7 @@ pub mod inbound;
 pub mod operation_ids;
 pub mod request_bodies;
 pub mod responses;
+pub mod typed_ids;
 pub mod unions;
 pub mod version;
 
@@ -116,6 +117,8 @@ pub struct Preprocessed {
     pub report: Report,
     /// One record per operation of the input (generated or not), in document order.
     pub operations: Vec<OperationRecord>,
+    /// The id kinds the `typed-ids` rule marked, with where each was found.
+    pub id_kinds: typed_ids::IdKinds,
 }
 
 /// A document preprocessing cannot make generatable.
@@ -161,6 +164,7 @@ pub fn preprocess(mut document: Value) -> Result<Preprocessed, PreprocessError> 
     extra_properties::keep_additional_properties(&mut document, &mut report)?;
     unions::object_any_of_to_one_of(&mut document, &mut report);
     descriptions::tag_untagged_code_fences(&mut document, &mut report);
+    let id_kinds = typed_ids::mark_id_schemas(&mut document, &mut report);
 
     let operations = credential_needs
         .into_iter()
@@ -181,5 +185,6 @@ pub fn preprocess(mut document: Value) -> Result<Preprocessed, PreprocessError> 
         document,
         report,
         operations,
+        id_kinds,
     })
 }
