@@ -62,7 +62,10 @@ async fn the_outcome_of_an_answered_call_arrives_through_the_receiver() {
     // Every delivery the handler saw was recorded, and only those.
     assert_eq!(outcome.events_seen, replica.handled());
     assert_eq!(
-        server.control().deliveries(Some(&call.call_id)).len(),
+        server
+            .control()
+            .deliveries(Some(call.call_id.as_str()))
+            .len(),
         replica.handled()
     );
 }
@@ -95,7 +98,7 @@ async fn a_call_still_in_progress_times_out_with_what_was_seen() {
     assert_eq!(partial.attempts.len(), 1);
     assert_eq!(partial.attempts[0].status, Some(CallStatus::InProgress));
     assert_eq!(partial.status(), Some(&CallStatus::InProgress));
-    assert!(error.to_string().contains(&call.call_id));
+    assert!(error.to_string().contains(call.call_id.as_str()));
 
     // Once the call ends, a new wait gets the whole outcome.
     server.control().run_until_idle().await;
@@ -117,7 +120,7 @@ async fn with_re_attempts_the_outcome_is_the_final_one() {
     server
         .control()
         .set_call_outcomes(
-            &call.call_id,
+            call.call_id.as_str(),
             vec![Outcome::NoAnswer, Outcome::Rescheduled, Outcome::Answered],
         )
         .unwrap();

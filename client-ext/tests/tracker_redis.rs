@@ -78,7 +78,10 @@ async fn the_replica_that_awaits_gets_the_outcome_of_webhooks_landing_on_another
     .await;
     server
         .control()
-        .set_call_outcomes(&call.call_id, vec![Outcome::NoAnswer, Outcome::Answered])
+        .set_call_outcomes(
+            call.call_id.as_str(),
+            vec![Outcome::NoAnswer, Outcome::Answered],
+        )
         .unwrap();
 
     // Replica B placed the call and waits for it.
@@ -99,7 +102,7 @@ async fn the_replica_that_awaits_gets_the_outcome_of_webhooks_landing_on_another
     assert_eq!(replica_b.handled(), 0);
 
     // A redelivery recorded through replica B is not recorded twice.
-    let deliveries = server.control().deliveries(Some(&call.call_id));
+    let deliveries = server.control().deliveries(Some(call.call_id.as_str()));
     let first = WebhookEvent::from_slice(deliveries[0].body.as_bytes()).unwrap();
     assert_eq!(
         tracker_b.record(&first).await.unwrap(),

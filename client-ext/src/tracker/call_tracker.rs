@@ -8,6 +8,7 @@ use futures::StreamExt;
 use super::memory::MemoryTracker;
 use super::outcome::CallOutcome;
 use super::{EventStream, RecordOutcome, TrackError, TrackerStore};
+use crate::ids::CallId;
 use crate::webhook::dedupe::DedupeKey;
 use crate::webhook::event::WebhookEvent;
 
@@ -16,8 +17,9 @@ use crate::webhook::event::WebhookEvent;
 ///
 /// Cheap to clone: clones share the store. Feed it by giving it to the
 /// webhook receiver ([`WebhookReceiver::with_tracker`](crate::webhook::WebhookReceiver::with_tracker)),
-/// or call [`CallTracker::record`] yourself. Call ids are plain strings
-/// (anything `AsRef<str>`, such as the `call_id` of an initiated call).
+/// or call [`CallTracker::record`] yourself. Calls are named by their
+/// [`CallId`] (`&placed.call_id` of an initiated call, or a `&str` read
+/// elsewhere).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -32,7 +34,7 @@ use crate::webhook::event::WebhookEvent;
 ///     .with_tracker(tracker.clone());
 /// # drop(receiver);
 ///
-/// let call = InitiateCall::new("+14155550100", "6650f0c2a1b2c3d4e5f60718")
+/// let call = InitiateCall::new("+14155550100".parse()?, "6650f0c2a1b2c3d4e5f60718")
 ///     .callback_url("https://example.com/webhooks/call-events");
 /// let placed = client.calls().initiate(call).await?;
 /// match tracker.outcome(&placed.call_id, Duration::from_secs(3600)).await {
@@ -112,8 +114,8 @@ impl CallTracker {
     /// # Ok::<(), mirai_voice::tracker::TrackError>(())
     /// # }).unwrap();
     /// ```
-    pub fn watch(&self, call_id: impl AsRef<str>) -> EventStream {
-        self.store.watch(call_id.as_ref())
+    pub fn watch(&self, call_id: impl Into<CallId>) -> EventStream {
+        self.store.watch(call_id.into().as_str())
     }
 
     /// Waits until `call.lifecycle-ended` of `call_id` was recorded, at most
@@ -132,12 +134,12 @@ impl CallTracker {
     /// the partial outcome folded so far.
     pub async fn outcome(
         &self,
-        call_id: impl AsRef<str>,
+        call_id: impl Into<CallId>,
         timeout: Duration,
     ) -> Result<CallOutcome, OutcomeError> {
-        let call_id = call_id.as_ref();
+        let call_id = call_id.into();
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut events = self.watch(call_id);
+        let mut events = self.store.watch(call_id.as_str());
         let mut outcome = CallOutcome::new(call_id);
         loop {
             let next = match tokio::time::timeout_at(deadline, events.next()).await {

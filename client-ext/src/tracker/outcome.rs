@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::call_status::CallStatus;
+use crate::ids::CallId;
 use crate::webhook::event::{
     ActionEvent, Analysis, CallEvent, CallEventType, CallInfo, Credits, Event, Report, WebhookEvent,
 };
@@ -103,11 +104,11 @@ fn ends_attempt(kind: CallEventType) -> bool {
 /// assert_eq!(outcome.final_status, Some(CallStatus::Completed));
 /// assert!(outcome.analysis.is_some());
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CallOutcome {
     /// The call.
-    pub call_id: String,
+    pub call_id: CallId,
     /// The metadata given when the call was initiated, from its first event.
     pub metadata: Map<String, Value>,
     /// Every attempt, in arrival order.
@@ -134,10 +135,19 @@ pub struct CallOutcome {
 
 impl CallOutcome {
     /// Nothing seen yet about `call_id`.
-    pub fn new(call_id: impl Into<String>) -> Self {
+    pub fn new(call_id: impl Into<CallId>) -> Self {
         CallOutcome {
             call_id: call_id.into(),
-            ..CallOutcome::default()
+            metadata: Map::new(),
+            attempts: Vec::new(),
+            analysis: None,
+            credits: None,
+            report: None,
+            final_status: None,
+            actions: Vec::new(),
+            aborted: false,
+            lifecycle_ended: false,
+            events_seen: 0,
         }
     }
 

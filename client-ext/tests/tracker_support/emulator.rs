@@ -12,6 +12,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use mirai_voice::Client;
 use mirai_voice::api::{InitiateCall, InitiatedCall};
+use mirai_voice::ids::AssistantId;
 use mirai_voice::retry::RetryConfig;
 use mirai_voice::tracker::CallTracker;
 use mirai_voice::types;
@@ -85,8 +86,8 @@ pub fn client(server: &MockServer) -> Client {
 
 /// Creates a custom assistant with the default retry protocol (two
 /// re-attempts after no pickup, one reschedule) and returns its id.
-pub async fn assistant(client: &Client) -> String {
-    let request: types::AdminAssistantRequest = types::AdminAssistantRequest::builder()
+pub async fn assistant(client: &Client) -> AssistantId {
+    let request = types::AdminAssistantRequest::builder()
         .name("Tracker tests")
         .variant(
             types::AdminAssistantRequestVariant::builder()
@@ -96,31 +97,26 @@ pub async fn assistant(client: &Client) -> String {
             types::AdminAssistantRequestAgent::builder()
                 .identity(types::AgentIdentity::builder().name("Asha".to_owned()))
                 .system_prompt("Confirm the order.".to_owned()),
-        )
-        .try_into()
-        .expect("a valid assistant");
+        );
     let created = client
         .assistants()
         .create(request)
         .await
         .expect("assistant created");
-    created
-        .data
-        .and_then(|d| d.assistant_id)
-        .expect("an assistant id")
+    created.id
 }
 
 /// Places a call to `number` whose events go to `callback_url`.
 pub async fn place_call(
     client: &Client,
-    assistant: &str,
+    assistant: &AssistantId,
     number: &str,
     callback_url: &str,
 ) -> InitiatedCall {
     client
         .calls()
         .initiate(
-            InitiateCall::new(number, assistant)
+            InitiateCall::new(number.parse().expect("a valid number"), assistant)
                 .callback_url(callback_url)
                 .metadata_entry("orderId", "8842"),
         )
