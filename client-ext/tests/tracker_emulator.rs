@@ -5,11 +5,14 @@
 
 mod tracker_support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mirai_voice::CallStatus;
-use mirai_voice::tracker::{CallTracker, OutcomeError};
-use mirai_voice::webhook::CallEventType;
+use mirai_voice::tracker::{
+    CallTracker, EventStream, MemoryTracker, OutcomeError, RecordFuture, TrackError, TrackerStore,
+};
+use mirai_voice::webhook::{CallEventType, WebhookEvent};
 use mirai_voice_mock::{MockServer, Outcome};
 use tracker_support::PROMPTLY;
 use tracker_support::emulator::{Replica, assistant, client, place_call, receiver};
@@ -159,4 +162,61 @@ async fn with_re_attempts_the_outcome_is_the_final_one() {
     );
     assert!(outcome.analysis.is_some());
     assert_eq!(outcome.events_seen, replica.handled());
+}
+
+/// A store whose first `failures` records fail, as a Redis blip would.
+#[derive(Debug)]
+struct FlakyStore {
+    inner: MemoryTracker,
+    failures: AtomicUsize,
+}
+
+impl TrackerStore for FlakyStore {
+    fn record<'a>(
+        &'a self,
+        call_id: &'a str,
+        key: &'a str,
+        event: &'a WebhookEvent,
+    ) -> RecordFuture<'a> {
+        let failing = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if failing {
+            return Box::pin(async { Err(TrackError::store("store briefly down")) });
+        }
+        self.inner.record(call_id, key, event)
+    }
+
+    fn watch(&self, call_id: &str) -> EventStream {
+        self.inner.watch(call_id)
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_that_could_not_be_recorded_is_refused_retried_and_then_recorded() {
+    let server = MockServer::start().await;
+    let tracker = CallTracker::new(FlakyStore {
+        inner: MemoryTracker::default(),
+        failures: AtomicUsize::new(2),
+    });
+    let replica = Replica::start(receiver(&server, &tracker)).await;
+    let client = client(&server);
+    let assistant = assistant(&client).await;
+    let call = place_call(&client, &assistant, ANSWERS, &replica.callback_url()).await;
+
+    assert!(server.control().run_until_idle().await.deliveries_settled);
+    let outcome = tracker.outcome(&call.call_id, PROMPTLY).await.unwrap();
+    assert_eq!(outcome.final_status, Some(CallStatus::Completed));
+
+    // The first event was refused twice (the handler never saw those
+    // attempts), then recorded and handled once.
+    let deliveries = server.control().deliveries(Some(call.call_id.as_str()));
+    let first: Vec<Option<u16>> = deliveries[0].attempts.iter().map(|a| a.status).collect();
+    assert_eq!(first, [Some(503), Some(503), Some(200)]);
+    assert_eq!(outcome.attempts[0].events[0], CallEventType::Initiate);
+    assert_eq!(outcome.events_seen, deliveries.len());
+    assert_eq!(replica.handled(), deliveries.len());
 }
