@@ -6,9 +6,10 @@
 //!
 //! With no `MIRAI_*` credentials set it runs on the built-in emulator (`mirai-voice-mock`,
 //! started in-process on a free loopback port): onboard a workspace, create an assistant, start
-//! a local webhook receiver, place calls, print the verified events as the calls progress, abort
-//! a call that waits for a re-attempt, show the answer to aborting a completed call and a typed
-//! API error, and upload a small knowledge-base file with progress.
+//! a local webhook receiver that records every verified event in a call tracker, place calls,
+//! stream one call's events and await its outcome, abort a call that waits for a re-attempt and
+//! await that outcome too, show the answer to aborting a completed call and a typed API error,
+//! and upload a small knowledge-base file with progress.
 //!
 //! With `MIRAI_PUBLIC_KEY`/`MIRAI_PRIVATE_KEY` set it talks to the real API and does only what
 //! the flags ask: by default it checks the platform's health and lists the workspace's
@@ -22,16 +23,18 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use clap::Parser;
+use futures::StreamExt;
 use mirai_voice::api::{AbortOutcome, AgentIdentity, CallPayload, CreateAssistant, InitiateCall};
 use mirai_voice::knowledge_base::Upload;
+use mirai_voice::tracker::{CallOutcome, CallTracker};
 use mirai_voice::types;
 use mirai_voice::webhook::axum::{Webhook, middleware};
 use mirai_voice::webhook::{
-    Event, MemoryDeduper, SingleSecret, VerifiedEvent, Verifier, WebhookReceiver, WebhookSecret,
+    CallEventType, Event, MemoryDeduper, SingleSecret, Verifier, WebhookEvent, WebhookReceiver,
+    WebhookSecret,
 };
 use mirai_voice::{Client, Error};
 use mirai_voice_mock::MockServer;
-use tokio::sync::mpsc;
 
 /// Run the SDK's story on the emulator, or a chosen step against the real API.
 #[derive(Debug, Parser)]
@@ -92,108 +95,82 @@ async fn real_api(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A local receiver: verifies, de-duplicates and forwards every event to the story.
+/// A local receiver: verifies, de-duplicates and records every event in `tracker`, where the code
+/// that placed a call awaits it (with several replicas, `CallTracker::redis` shares it).
 async fn start_receiver(
     private_key: &str,
-) -> Result<(SocketAddr, mpsc::UnboundedReceiver<VerifiedEvent>), Box<dyn std::error::Error>> {
+    tracker: &CallTracker,
+) -> Result<SocketAddr, Box<dyn std::error::Error>> {
     let receiver = WebhookReceiver::new(Verifier::new(SingleSecret::new(WebhookSecret::new(
         private_key,
     ))))
-    .with_deduper(MemoryDeduper::default());
-    let (events, inbox) = mpsc::unbounded_channel();
+    .with_deduper(MemoryDeduper::default())
+    .with_tracker(tracker.clone());
     let app = Router::new()
         .route(
             "/webhooks/call-events",
-            post(move |Webhook(delivery): Webhook| {
-                let events = events.clone();
-                async move {
-                    let _ = events.send(delivery);
-                    StatusCode::OK
-                }
-            }),
+            // Your own handling goes here (e.g. act on `action` events); the tracker has the event already.
+            post(|Webhook(_delivery): Webhook| async { StatusCode::OK }),
         )
-        // Claims each delivery and commits it when the handler answers 2xx.
+        // Claims and records each delivery, and commits it when the handler answers 2xx.
         .route_layer(from_fn_with_state(receiver, middleware));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((addr, inbox))
+    Ok(addr)
 }
 
-fn describe(delivery: &VerifiedEvent) -> String {
-    let event = &delivery.event;
-    let call = event.call_id().unwrap_or("?");
+/// One line per event of a call, as the tracker streams them.
+fn describe(event: &WebhookEvent) -> String {
     // The metadata given at initiation comes back on every event: match events to your own orders with it.
-    let call = match event
+    let order = event
         .metadata
         .get("internalOrderId")
         .and_then(|v| v.as_str())
-    {
-        Some(order) => format!("{call} (order {order})"),
-        None => call.to_string(),
-    };
+        .unwrap_or("?");
     match &event.event {
-        Event::Call(call_event) => {
-            let mut line = format!("{:<22} call {call}", call_event.kind.as_str());
-            if let Some(status) = call_event.status() {
-                line.push_str(&format!(" status={status}"));
-            }
-            if let Some(analysis) = &call_event.data.analysis {
-                line.push_str(&format!(
-                    " success={} summary={:?}",
-                    analysis.success.unwrap_or(false),
-                    analysis.summary.as_deref().unwrap_or("")
-                ));
-            }
-            if let Some(credits) = &call_event.data.credits {
-                line.push_str(&format!(" credits used={}", credits.used.unwrap_or(0.0)));
-            }
-            if let Some(report) = call_event
-                .data
-                .report
-                .as_ref()
-                .filter(|r| r.final_status.is_some())
-            {
-                line.push_str(&format!(
-                    " re-attempts={} final={}",
-                    report.re_attempt_count.unwrap_or(0),
-                    report
-                        .final_status
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
-                ));
-            }
-            line
-        }
-        Event::Action(action) => format!(
-            "{:<22} call {call} action={}",
-            "action",
-            action.action.name()
+        Event::Call(call) => format!(
+            "{:<22} order {order} status={}",
+            call.kind.as_str(),
+            call.status().map(ToString::to_string).unwrap_or_default()
         ),
-        other => format!(
-            "{:<22} call {call} (not known to this SDK version)",
-            other.event_type()
-        ),
+        Event::Action(action) => format!("{:<22} order {order} {}", "action", action.action.name()),
+        other => format!("{:<22} (not known to this SDK version)", other.event_type()),
     }
 }
 
-/// Moves the emulator's clock and prints the verified events that arrive.
-async fn advance(
-    server: &MockServer,
-    inbox: &mut mpsc::UnboundedReceiver<VerifiedEvent>,
-    seconds: u64,
-) {
-    server.control().advance(seconds).await;
-    server
-        .control()
-        .wait_for_deliveries(Duration::from_secs(5))
-        .await;
-    // Deliveries are acknowledged before the handler's channel send is observed here.
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    while let Ok(delivery) = inbox.try_recv() {
-        println!("  webhook  {}", describe(&delivery));
+/// The outcome of a call, as awaited from the tracker.
+fn summarize(outcome: &CallOutcome) -> String {
+    let attempts: Vec<String> = outcome
+        .attempts
+        .iter()
+        .map(|a| {
+            a.status
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut line = format!(
+        "final status {} after attempts [{}]",
+        outcome
+            .final_status
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        attempts.join(", ")
+    );
+    if let Some(analysis) = &outcome.analysis {
+        line.push_str(&format!(
+            "; success={} summary={:?}",
+            analysis.success.unwrap_or(false),
+            analysis.summary.as_deref().unwrap_or("")
+        ));
     }
+    if let Some(credits) = &outcome.credits {
+        line.push_str(&format!("; credits used={}", credits.used.unwrap_or(0.0)));
+    }
+    line
 }
 
 async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
@@ -202,7 +179,8 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
     let seeded = server.credentials();
     println!("1. emulator listening on {}", server.base_url());
 
-    let (receiver_addr, mut inbox) = start_receiver(&seeded.private_key).await?;
+    let tracker = CallTracker::memory();
+    let receiver_addr = start_receiver(&seeded.private_key, &tracker).await?;
     let callback_url = format!("http://{receiver_addr}/webhooks/call-events");
     println!("2. webhook receiver on {callback_url}");
 
@@ -280,10 +258,31 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
         answered.call_id, unanswered.call_id
     );
 
-    println!("6. the calls progress (virtual clock):");
+    println!(
+        "6. the calls progress (virtual clock); events of {} as they come:",
+        answered.call_id
+    );
+    // Stream one call's events (those recorded already first, then live) until its lifecycle ends.
+    let mut events = tracker.watch(&answered.call_id);
+    let printer = tokio::spawn(async move {
+        while let Some(Ok(event)) = events.next().await {
+            println!("  webhook  {}", describe(&event));
+            if event.event_type() == CallEventType::LifecycleEnded.as_str() {
+                break;
+            }
+        }
+    });
+    // Await the outcome: every attempt, the final status after re-attempts, the analysis.
+    let outcome = {
+        let tracker = tracker.clone();
+        let call_id = answered.call_id.clone();
+        tokio::spawn(async move { tracker.outcome(call_id, Duration::from_secs(60)).await })
+    };
     for _ in 0..4 {
-        advance(&server, &mut inbox, 20).await;
+        server.control().advance(20).await;
     }
+    printer.await?;
+    println!("   outcome: {}", summarize(&outcome.await??));
 
     println!(
         "7. abort {} while it waits for its re-attempt:",
@@ -295,7 +294,11 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
         }
         other => return Err(format!("expected the call to be abortable, got {other:?}").into()),
     }
-    advance(&server, &mut inbox, 1).await;
+    server.control().advance(1).await;
+    let aborted = tracker
+        .outcome(&unanswered.call_id, Duration::from_secs(60))
+        .await?;
+    println!("   outcome: {}", summarize(&aborted));
 
     println!("8. abort {}, which has completed:", answered.call_id);
     match client.calls().abort(&answered.call_id).await? {

@@ -46,6 +46,7 @@ pub mod phone;
 pub mod redact;
 pub mod retry;
 pub mod secret;
+pub mod tracker;
 pub mod webhook;
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 //! | another attempt of it is being handled | `503` with `Retry-After`, handler not called |
 //! | handled successfully before (within the TTL) | `200`, handler not called |
 //! | de-duplication store down | `503` |
+//! | call tracker ([`WebhookReceiver::with_tracker`](super::WebhookReceiver::with_tracker)) could not record it | `503`, claim released, handler not called |
 //! | [`Webhook`] used without the middleware | `500`, nothing claimed |
 //!
 //! ```no_run
@@ -128,7 +129,7 @@ impl IntoResponse for WebhookRejection {
                     WebhookError::Verify(VerifyError::BodyTooLarge { .. }) => "payload too large",
                     WebhookError::Verify(_) => "invalid signature",
                     WebhookError::Parse(_) => "invalid event payload",
-                    WebhookError::Dedupe(_) => "temporarily unavailable",
+                    WebhookError::Dedupe(_) | WebhookError::Track(_) => "temporarily unavailable",
                 };
                 (status, message).into_response()
             }

@@ -3,6 +3,7 @@
 use super::dedupe::DedupeError;
 use super::event::ParseError;
 use super::verify::VerifyError;
+use crate::tracker::TrackError;
 
 /// Why a delivery was not accepted.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,10 @@ pub enum WebhookError {
     /// The de-duplication store could not be reached.
     #[error(transparent)]
     Dedupe(#[from] DedupeError),
+    /// The call tracker could not record the delivery
+    /// ([`WebhookReceiver::with_tracker`](super::WebhookReceiver::with_tracker)).
+    #[error(transparent)]
+    Track(#[from] TrackError),
 }
 
 impl WebhookError {
@@ -28,13 +33,14 @@ impl WebhookError {
     /// * `400` for a verified body that is not an event, matching the
     ///   documented `400 Invalid event payload`;
     /// * `503` when the de-duplication store is down, so the delivery is retried
-    ///   later instead of being processed twice or lost.
+    ///   later instead of being processed twice or lost, and when the call
+    ///   tracker could not record it, so that no waiter misses it.
     pub fn http_status(&self) -> u16 {
         match self {
             WebhookError::Verify(VerifyError::BodyTooLarge { .. }) => 413,
             WebhookError::Verify(_) => 401,
             WebhookError::Parse(_) => 400,
-            WebhookError::Dedupe(_) => 503,
+            WebhookError::Dedupe(_) | WebhookError::Track(_) => 503,
         }
     }
 }

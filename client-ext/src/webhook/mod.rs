@@ -28,6 +28,9 @@
 //!   several replicas; see [`dedupe`] for the states;
 //! * [`WebhookReceiver::receive`] returns a [`Claim`] guard to commit or
 //!   release (dropping it releases);
+//! * [`WebhookReceiver::with_tracker`] records every claimed delivery in a
+//!   [`CallTracker`](crate::tracker::CallTracker), where the code that placed
+//!   a call awaits its outcome (see [`tracker`](crate::tracker));
 //! * the `axum` module (feature `axum`) provides a middleware that settles the
 //!   claim from the handler's response status, and an extractor for the event;
 //! * [`testing`] signs bodies and builds realistic events, for unit tests of

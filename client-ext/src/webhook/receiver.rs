@@ -16,6 +16,7 @@ use super::dedupe::{
 use super::error::WebhookError;
 use super::event::WebhookEvent;
 use super::verify::{PUBLIC_KEY_HEADER, Verifier};
+use crate::tracker::CallTracker;
 
 /// A delivery that passed verification and parsing.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,6 +232,7 @@ impl Drop for Claim {
 pub struct WebhookReceiver {
     verifier: Verifier,
     deduper: Option<Arc<dyn Deduper>>,
+    tracker: Option<CallTracker>,
     lease: Duration,
     ttl: Duration,
 }
@@ -241,6 +243,7 @@ impl WebhookReceiver {
         WebhookReceiver {
             verifier,
             deduper: Some(Arc::new(MemoryDeduper::default())),
+            tracker: None,
             lease: DEFAULT_LEASE,
             ttl: DEFAULT_TTL,
         }
@@ -250,6 +253,24 @@ impl WebhookReceiver {
     pub fn with_deduper(mut self, deduper: impl Deduper + 'static) -> Self {
         self.deduper = Some(Arc::new(deduper));
         self
+    }
+
+    /// Records every claimed delivery in `tracker`, so that code waiting on
+    /// a call ([`CallTracker::outcome`], [`CallTracker::watch`]) sees it.
+    ///
+    /// Recording is part of receiving: it happens after the claim and before
+    /// the handler, and a delivery that cannot be recorded is refused
+    /// ([`WebhookError::Track`], answered `503`) with its claim released, so
+    /// that the sender retries it. A retried delivery recorded already is not
+    /// recorded twice.
+    pub fn with_tracker(mut self, tracker: CallTracker) -> Self {
+        self.tracker = Some(tracker);
+        self
+    }
+
+    /// The call tracker deliveries are recorded in, if any.
+    pub fn tracker(&self) -> Option<&CallTracker> {
+        self.tracker.as_ref()
     }
 
     /// Turns de-duplication off: every verified delivery is handed on.
@@ -288,7 +309,8 @@ impl WebhookReceiver {
         self.ttl
     }
 
-    /// Verifies, parses and claims one delivery.
+    /// Verifies, parses and claims one delivery, and records it in the call
+    /// tracker if one is set ([`WebhookReceiver::with_tracker`]).
     ///
     /// Verification failures are logged at `warn` (as the API documentation
     /// recommends, for security monitoring) without the signature or body.
@@ -332,13 +354,22 @@ impl WebhookReceiver {
                 }
             },
         };
-        Ok(Received::New(Claim {
+        let claim = Claim {
             event: VerifiedEvent {
                 event,
                 public_key,
                 dedupe_key,
             },
             lease,
-        }))
+        };
+        if let Some(tracker) = &self.tracker
+            && let Err(error) = tracker.record(&claim.event.event).await
+        {
+            tracing::error!(%error, key = %claim.key(), "could not record a webhook delivery in the call tracker; refusing it so that it is retried");
+            // A release error is logged by `release`; the lease expires anyway.
+            let _ = claim.release().await;
+            return Err(error.into());
+        }
+        Ok(Received::New(claim))
     }
 }
