@@ -260,5 +260,20 @@ impl From<crate::knowledge_base::PlanError> for Error {
     }
 }
 
+/// A phone number that failed its E.164 check, so `"+15550100".parse()?` works in a function returning
+/// [`crate::Result`].
+impl From<crate::phone::InvalidPhoneNumber> for Error {
+    fn from(error: crate::phone::InvalidPhoneNumber) -> Self {
+        Self::Validation(ValidationError::PhoneNumber(error))
+    }
+}
+
+/// An amount that failed its check, so `Money::new("…")?` works in a function returning [`crate::Result`].
+impl From<crate::api::payload::MoneyError> for Error {
+    fn from(error: crate::api::payload::MoneyError) -> Self {
+        Self::Validation(ValidationError::Money(error))
+    }
+}
+
 #[cfg(test)]
 mod tests;

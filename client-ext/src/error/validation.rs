@@ -46,6 +46,12 @@ pub enum ValidationError {
     /// A knowledge-base upload would break the documented limits.
     #[error("knowledge-base upload: {0}")]
     KnowledgeBase(#[from] PlanError),
+    /// A phone number that is not E.164.
+    #[error(transparent)]
+    PhoneNumber(#[from] crate::phone::InvalidPhoneNumber),
+    /// An amount of money that is not a plain non-negative decimal.
+    #[error(transparent)]
+    Money(#[from] crate::api::payload::MoneyError),
 }
 
 impl fmt::Debug for ValidationError {
@@ -71,6 +77,8 @@ impl fmt::Debug for ValidationError {
                 )
                 .finish(),
             Self::KnowledgeBase(error) => f.debug_tuple("KnowledgeBase").field(error).finish(),
+            Self::PhoneNumber(error) => f.debug_tuple("PhoneNumber").field(error).finish(),
+            Self::Money(error) => f.debug_tuple("Money").field(error).finish(),
         }
     }
 }

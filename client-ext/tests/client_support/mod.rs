@@ -108,6 +108,24 @@ impl Respond for EveryOperation {
                 json!({"knowledgeBaseId": OBJECT_ID, "knowledgeBaseStatus": "processing"})
             }
             "abortCall" => json!({"message": "Call aborted"}),
+            // Resources come back with their ids (the SDK returns them typed, never optional).
+            "onboardCustomWorkspace" | "adminGetAssistant" | "createApiTool" | "updateApiTool" => {
+                json!({"data": {"_id": OBJECT_ID}})
+            }
+            "getShowcaseCall" => json!({"data": {
+                "_id": OBJECT_ID, "title": "Cart recovery", "language": "en", "languageLabel": "English",
+                "category": "abandoned_cart", "brandName": "Acme", "description": "A recovered cart",
+                "durationSecs": 60, "audioUrl": "https://example.com/a.mp3", "sortOrder": 1
+            }}),
+            "getShowcaseFlow" => json!({"data": {
+                "_id": OBJECT_ID, "flowType": "abandoned_cart", "title": "Cart recovery", "tagline": "Recover",
+                "description": "A flow", "durationSecs": 60, "audioUrl": "https://example.com/a.mp3",
+                "sortOrder": 1, "workspace": OBJECT_ID, "organization": OBJECT_ID, "assistant_id": OBJECT_ID
+            }}),
+            "initializeWorkspace" => json!({"workspace": OBJECT_ID}),
+            "adminCreateAssistant" => json!({"data": {"assistantId": OBJECT_ID}}),
+            "listShowcaseCalls" => json!({"data": {"calls": [], "total": 0}}),
+            "listShowcaseFlows" => json!({"data": {"flows": []}}),
             _ => json!({}),
         };
         // The statuses the spec documents for each success.
