@@ -24,7 +24,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use clap::Parser;
 use futures::StreamExt;
-use mirai_voice::api::{AbortOutcome, InitiateCall};
+use mirai_voice::api::{AbortOutcome, AgentIdentity, CallPayload, CreateAssistant, InitiateCall};
 use mirai_voice::knowledge_base::Upload;
 use mirai_voice::tracker::{CallOutcome, CallTracker};
 use mirai_voice::types;
@@ -35,8 +35,6 @@ use mirai_voice::webhook::{
 };
 use mirai_voice::{Client, Error};
 use mirai_voice_mock::MockServer;
-use serde::de::DeserializeOwned;
-use serde_json::json;
 
 /// Run the SDK's story on the emulator, or a chosen step against the real API.
 #[derive(Debug, Parser)]
@@ -95,10 +93,6 @@ async fn real_api(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         _ => {}
     }
     Ok(())
-}
-
-fn from_json<T: DeserializeOwned>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).expect("the example's request matches the spec")
 }
 
 /// A local receiver: verifies, de-duplicates and records every event in `tracker`, where the code
@@ -198,37 +192,44 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
 
     let onboarded = client
         .workspaces()
-        .onboard_custom(from_json::<types::CustomOnboardingRequest>(json!({
-            "name": "Acme Outdoor",
-            "currencyCode": "USD",
-            "timezone": "America/New_York",
-            "supportContacts": {"phoneNumber": "+14155550199", "email": "help@acme.example"},
-            "trustSignals": {"valuePropositionOneLiner": "Gear that lasts"}
-        })))
+        .onboard_custom(
+            types::CustomOnboardingRequest::builder()
+                .name("Acme Outdoor")
+                .currency_code("USD")
+                .timezone("America/New_York")
+                .support_contacts(types::CustomOnboardingRequestSupportContacts {
+                    phone_number: "+14155550199".into(),
+                    email: Some("help@acme.example".into()),
+                })
+                .trust_signals(types::CustomOnboardingRequestTrustSignals {
+                    value_proposition_one_liner: "Gear that lasts".into(),
+                }),
+        )
         .await?;
     let workspace = onboarded.id;
     println!("3. onboarded workspace {workspace}");
     // Same connection pool and retry budget, another workspace header.
     let client = client.with_workspace(&workspace)?;
 
-    let assistant_request = json!({
-        "name": "Order confirmation",
-        "variant": {"type": "custom"},
-        "agent": {
-            "identity": {"name": "Asha", "gender": "female"},
-            "systemPrompt": "Confirm order {{orderId}} with the customer.",
-            "firstMessage": "Hi, this is Asha from Acme Outdoor."
-        },
-        "callSettings": {
-            "slots": [{"startTime": "00:00", "endTime": "23:59"}],
-            "retryProtocol": {"maxAttemptsNoPickup": 2, "reAttemptPeriod": 300}
-        }
+    let assistant_request = CreateAssistant::custom(
+        "Order confirmation",
+        AgentIdentity::new("Asha").gender(types::AgentIdentityGender::Female),
+        "Confirm order {{orderId}} with the customer.",
+    )
+    .first_message("Hi, this is Asha from Acme Outdoor.")
+    .call_settings(types::CallSettings {
+        slots: vec![types::CallSettingsSlotsItem {
+            start_time: Some("00:00".into()),
+            end_time: Some("23:59".into()),
+        }],
+        // The server's defaults: two re-attempts after no pickup, 300 s apart.
+        retry_protocol: types::RetryProtocol::default(),
+        concurrent_call_count: None,
+        max_call_duration: None,
     });
     let created = client
         .assistants()
-        .create(from_json::<types::AdminAssistantRequest>(
-            assistant_request.clone(),
-        ))
+        .create(assistant_request.clone())
         .await?;
     let assistant = created.id;
     println!("4. created assistant {assistant}");
@@ -237,7 +238,8 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
     let answered = client
         .calls()
         .initiate(
-            InitiateCall::new("+14155550100".parse().unwrap(), &assistant)
+            InitiateCall::new("+14155550100".parse()?, &assistant)
+                .payload(CallPayload::custom_entries([("orderId", "8842")]))
                 .callback_url(&callback_url)
                 .metadata_entry("internalOrderId", "8842"),
         )
@@ -245,7 +247,8 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
     let unanswered = client
         .calls()
         .initiate(
-            InitiateCall::new("+14155550001".parse().unwrap(), &assistant)
+            InitiateCall::new("+14155550001".parse()?, &assistant)
+                .payload(CallPayload::custom_entries([("orderId", "8843")]))
                 .callback_url(&callback_url)
                 .metadata_entry("internalOrderId", "8843"),
         )
@@ -308,11 +311,7 @@ async fn emulator_story() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("9. a typed API error: creating the same assistant again");
-    match client
-        .assistants()
-        .create(from_json::<types::AdminAssistantRequest>(assistant_request))
-        .await
-    {
+    match client.assistants().create(assistant_request).await {
         Err(Error::Api(api)) => println!(
             "   {:?} (status {}, code {:?}): {}",
             api.kind(),

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use mirai_voice_generated::{
-    ByteStream, ClientContext, ClientInfo, Credentials, InvalidCredential, OperationSpec,
-    RequestExecutor, ResponseValue,
+    ByteStream, ClientContext, ClientInfo, Credentials, InvalidCredential, Operation,
+    OperationSpec, RequestExecutor, ResponseValue,
 };
 use reqwest::StatusCode;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -209,23 +209,74 @@ impl Client {
         )
     }
 
-    /// The generated client underneath, for anything this crate does not wrap. Its methods attach the same
-    /// credentials and use the same executor, but return `progenitor_client` errors; map them with
-    /// [`Error::from_progenitor`].
+    /// The generated client underneath, for anything this crate does not wrap. Build an operation with it and
+    /// hand the builder to [`send`](Self::send), which returns this crate's [`Error`]. Its builders' own `send`
+    /// attaches the same credentials and uses the same executor, but returns `progenitor_client` errors.
     ///
     /// ```no_run
-    /// use mirai_voice_generated::prelude::*;
+    /// use mirai_voice::generated::prelude::*;
     ///
-    /// # async fn example(client: mirai_voice::Client) {
-    /// let response = client.raw().list_api_tools().send().await;
-    /// # let _ = response;
+    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// let tools = client.send(client.raw().list_api_tools()).await?;
+    /// println!("{} tools", tools.data.len());
+    /// # Ok(())
     /// # }
     /// ```
     pub fn raw(&self) -> &mirai_voice_generated::Client {
         &self.shared.generated
     }
 
-    /// The executor sending every request of this client (and of clients derived from it).
+    /// Sends any generated operation through the same path as this crate's own methods: the credentials check
+    /// from the operation table (a missing workspace fails before anything is sent), the [`Executor`] with the
+    /// operation's [`RetryClass`](crate::retry::RetryClass) (a `GET` is retried after a `503`, a side-effecting
+    /// `POST` is never repeated after an ambiguous failure), tracing, and [`Error`] with what the attempts
+    /// showed. Build `operation` with [`raw`](Self::raw) (bring the generated traits into scope with
+    /// `use mirai_voice::generated::prelude::*`); every generated operation builder implements
+    /// [`Operation`](crate::generated::Operation), including operations added to the spec after this crate
+    /// was written, once `cargo xtask codegen` has run.
+    ///
+    /// Opening an [`AttemptLog`] scope around the call gives its [`AttemptReport`] (attempts, statuses, retry
+    /// decisions), on success as on failure.
+    ///
+    /// Fails with [`ValidationError::InvalidRequest`] when `operation` was built from another client's
+    /// [`raw`](Self::raw) (e.g. one from [`with_workspace`](Self::with_workspace)): its request would carry
+    /// that client's credentials, not the ones checked here.
+    ///
+    /// ```no_run
+    /// use mirai_voice::error::{Error, ErrorKind};
+    /// use mirai_voice::executor::AttemptLog;
+    /// use mirai_voice::generated::prelude::*;
+    ///
+    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// let log = AttemptLog::new();
+    /// let operation = client.raw().admin_get_assistant().assistant_id("6650f0c2a1b2c3d4e5f60718");
+    /// match log.scope(client.send(operation)).await {
+    ///     Ok(assistant) => println!("{:?} ({})", assistant.data, assistant.status()),
+    ///     Err(Error::Api(api)) if api.kind() == ErrorKind::NotFound => println!("no such assistant"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// println!("{} attempt(s)", log.report().attempt_count());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send<O: Operation>(
+        &self,
+        operation: O,
+    ) -> crate::Result<ResponseValue<O::Response>> {
+        if !std::ptr::eq(operation.client(), self.raw()) {
+            return Err(ValidationError::InvalidRequest {
+                operation_id: Some(O::OPERATION_ID),
+                message: "the operation was built from another client's raw(); build it from the raw() of the \
+                          client that sends it"
+                    .into(),
+            }
+            .into());
+        }
+        self.run(O::OPERATION_ID, |_| operation.send()).await
+    }
+
+    /// The executor sending every request of this client (and of clients derived from it). To send a generated
+    /// operation through it with this crate's [`Error`], use [`send`](Self::send).
     pub fn executor(&self) -> &Executor {
         &self.shared.executor
     }
@@ -402,7 +453,13 @@ impl Client {
         self.credentials().check(spec)?;
         let log = AttemptLog::new();
         let result = log.scope(call(&self.shared.generated)).await;
-        Ok((OperationContext::from(spec), result, log.report()))
+        let report = log.report();
+        // A fresh log per call, so a request that never reached the executor cannot borrow an older report; the
+        // caller's scope, if any, then sees this call's report.
+        if let Some(outer) = AttemptLog::current() {
+            outer.store(&report);
+        }
+        Ok((OperationContext::from(spec), result, report))
     }
 
     /// Sends a request the generated client cannot build (multipart, undeclared bodies) with the credentials the

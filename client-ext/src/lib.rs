@@ -30,8 +30,9 @@
 //! Every operation returns [`Error`]: match [`Error::Api`] for the API's answers (with
 //! [`ErrorKind`](error::ErrorKind), `code` and `message`), and treat [`Error::OutcomeUnknown`] as "check before
 //! trying again": operations with side effects (placing a call, purchasing a number, ...) are never repeated
-//! after an ambiguous failure. The operations are grouped by area in [`api`]; [`Client::raw`] reaches the
-//! generated client underneath.
+//! after an ambiguous failure. The operations are grouped by area in [`api`]; any other generated operation is
+//! built with [`Client::raw`] and sent with [`Client::send`], through the same credentials check, retries and
+//! errors.
 
 pub mod api;
 pub mod call_status;
@@ -51,6 +52,10 @@ pub mod webhook;
 #[cfg(test)]
 mod test_support;
 
+/// Compile-fail checks: swapped ids, swapped arguments and missing required fields do not compile.
+#[cfg(doctest)]
+pub mod compile_checks;
+
 /// The workspace README's Rust examples, compiled as doctests so they cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
@@ -67,6 +72,11 @@ pub use mirai_voice_generated::ids;
 /// The request and response types of the API, generated from `swagger.yaml`.
 pub use mirai_voice_generated::types;
 pub use phone::PhoneNumber;
+
+/// The generated client underneath ([`Client::raw`]): its operation builders (bring them into scope with
+/// `use mirai_voice::generated::prelude::*`), the [`Operation`](generated::Operation) trait they implement, which
+/// [`Client::send`] takes, and `ResponseValue`.
+pub use mirai_voice_generated as generated;
 
 /// The result type of every fallible operation in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -70,6 +70,104 @@ pub mod types {
         pub total_price_set: AbandonedCartPayloadTotalPriceSet,
     }
     impl AbandonedCartPayload {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `customer`, `totalLineItemsPriceSet`, `lineItems`, `subtotalPriceSet`, `totalDiscountSet`, `totalPriceSet`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            customer: impl ::std::convert::Into<AbandonedCartPayloadCustomer>,
+            total_line_items_price_set: impl ::std::convert::Into<
+                AbandonedCartPayloadTotalLineItemsPriceSet,
+            >,
+            line_items: impl ::std::convert::Into<
+                ::std::vec::Vec<AbandonedCartPayloadLineItemsItem>,
+            >,
+            subtotal_price_set: impl ::std::convert::Into<
+                AbandonedCartPayloadSubtotalPriceSet,
+            >,
+            total_discount_set: impl ::std::convert::Into<
+                AbandonedCartPayloadTotalDiscountSet,
+            >,
+            total_price_set: impl ::std::convert::Into<AbandonedCartPayloadTotalPriceSet>,
+        ) -> Self {
+            Self {
+                abandoned_checkout_url: ::std::option::Option::None,
+                billing_address: ::std::option::Option::None,
+                customer: customer.into(),
+                discount_codes: ::std::default::Default::default(),
+                id: ::std::option::Option::None,
+                line_items: line_items.into(),
+                shipping_address: ::std::option::Option::None,
+                subtotal_price_set: subtotal_price_set.into(),
+                tax_lines: ::std::default::Default::default(),
+                taxes_included: ::std::option::Option::None,
+                total_discount_set: total_discount_set.into(),
+                total_line_items_price_set: total_line_items_price_set.into(),
+                total_price_set: total_price_set.into(),
+            }
+        }
+        ///Sets `abandonedCheckoutUrl`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Recovery URL for the abandoned checkout
+        pub fn abandoned_checkout_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.abandoned_checkout_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `billingAddress`. Unset (the default), it is not sent and the server's default applies.
+        pub fn billing_address(
+            mut self,
+            value: impl ::std::convert::Into<AbandonedCartPayloadBillingAddress>,
+        ) -> Self {
+            self.billing_address = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `discountCodes`. Starts empty (not sent while empty).
+        ///
+        ///Array of discount codes applied to the cart
+        pub fn discount_codes(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.discount_codes = value.into();
+            self
+        }
+        ///Sets `id`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Shopify abandoned checkout ID (e.g., gid://shopify/AbandonedCheckout/...)
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `shippingAddress`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shipping_address(
+            mut self,
+            value: impl ::std::convert::Into<AbandonedCartPayloadShippingAddress>,
+        ) -> Self {
+            self.shipping_address = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `taxLines`. Starts empty (not sent while empty).
+        pub fn tax_lines(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<AbandonedCartPayloadTaxLinesItem>,
+            >,
+        ) -> Self {
+            self.tax_lines = value.into();
+            self
+        }
+        ///Sets `taxesIncluded`. Unset (the default), it is not sent and the server's default applies.
+        pub fn taxes_included(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.taxes_included = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayload {
         pub fn builder() -> builder::AbandonedCartPayload {
             Default::default()
         }
@@ -89,6 +187,33 @@ pub mod types {
         pub country: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+    }
+    impl AbandonedCartPayloadBillingAddress {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                country: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+            }
+        }
+        ///Sets `country`. Unset (the default), it is not sent and the server's default applies.
+        pub fn country(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.country = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AbandonedCartPayloadBillingAddress {
         pub fn builder() -> builder::AbandonedCartPayloadBillingAddress {
@@ -118,6 +243,38 @@ pub mod types {
         pub phone: ::std::string::String,
     }
     impl AbandonedCartPayloadCustomer {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `firstName`, `phone`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            first_name: impl ::std::convert::Into<::std::string::String>,
+            phone: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                email: ::std::option::Option::None,
+                first_name: first_name.into(),
+                last_name: ::std::option::Option::None,
+                phone: phone.into(),
+            }
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `lastName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn last_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.last_name = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadCustomer {
         pub fn builder() -> builder::AbandonedCartPayloadCustomer {
             Default::default()
         }
@@ -138,6 +295,29 @@ pub mod types {
         pub variant: ::std::option::Option<AbandonedCartPayloadLineItemsItemVariant>,
     }
     impl AbandonedCartPayloadLineItemsItem {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `title`, `quantity`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            title: impl ::std::convert::Into<::std::string::String>,
+            quantity: impl ::std::convert::Into<::std::num::NonZeroU64>,
+        ) -> Self {
+            Self {
+                quantity: quantity.into(),
+                title: title.into(),
+                variant: ::std::option::Option::None,
+            }
+        }
+        ///Sets `variant`. Unset (the default), it is not sent and the server's default applies.
+        pub fn variant(
+            mut self,
+            value: impl ::std::convert::Into<AbandonedCartPayloadLineItemsItemVariant>,
+        ) -> Self {
+            self.variant = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadLineItemsItem {
         pub fn builder() -> builder::AbandonedCartPayloadLineItemsItem {
             Default::default()
         }
@@ -154,6 +334,18 @@ pub mod types {
     pub struct AbandonedCartPayloadLineItemsItemVariant {
         pub id: ::std::string::String,
         pub title: ::std::string::String,
+    }
+    impl AbandonedCartPayloadLineItemsItemVariant {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `id`, `title`.
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            title: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                id: id.into(),
+                title: title.into(),
+            }
+        }
     }
     impl AbandonedCartPayloadLineItemsItemVariant {
         pub fn builder() -> builder::AbandonedCartPayloadLineItemsItemVariant {
@@ -192,6 +384,87 @@ pub mod types {
         pub zip: ::std::option::Option<::std::string::String>,
     }
     impl AbandonedCartPayloadShippingAddress {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                address1: ::std::option::Option::None,
+                address2: ::std::option::Option::None,
+                city: ::std::option::Option::None,
+                country: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+                province: ::std::option::Option::None,
+                province_code: ::std::option::Option::None,
+                zip: ::std::option::Option::None,
+            }
+        }
+        ///Sets `address1`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address1(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address1 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `address2`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address2(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address2 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `city`. Unset (the default), it is not sent and the server's default applies.
+        pub fn city(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.city = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `country`. Unset (the default), it is not sent and the server's default applies.
+        pub fn country(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.country = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `province`. Unset (the default), it is not sent and the server's default applies.
+        pub fn province(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.province = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `provinceCode`. Unset (the default), it is not sent and the server's default applies.
+        pub fn province_code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.province_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `zip`. Unset (the default), it is not sent and the server's default applies.
+        pub fn zip(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.zip = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadShippingAddress {
         pub fn builder() -> builder::AbandonedCartPayloadShippingAddress {
             Default::default()
         }
@@ -216,6 +489,26 @@ pub mod types {
         >,
     }
     impl AbandonedCartPayloadSubtotalPriceSet {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                shop_money: ::std::option::Option::None,
+            }
+        }
+        ///Sets `shopMoney`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shop_money(
+            mut self,
+            value: impl ::std::convert::Into<
+                AbandonedCartPayloadSubtotalPriceSetShopMoney,
+            >,
+        ) -> Self {
+            self.shop_money = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadSubtotalPriceSet {
         pub fn builder() -> builder::AbandonedCartPayloadSubtotalPriceSet {
             Default::default()
         }
@@ -233,6 +526,24 @@ pub mod types {
     pub struct AbandonedCartPayloadSubtotalPriceSetShopMoney {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<::std::string::String>,
+    }
+    impl AbandonedCartPayloadSubtotalPriceSetShopMoney {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                amount: ::std::option::Option::None,
+            }
+        }
+        ///Sets `amount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn amount(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.amount = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AbandonedCartPayloadSubtotalPriceSetShopMoney {
         pub fn builder() -> builder::AbandonedCartPayloadSubtotalPriceSetShopMoney {
@@ -265,6 +576,54 @@ pub mod types {
         pub title: ::std::option::Option<::std::string::String>,
     }
     impl AbandonedCartPayloadTaxLinesItem {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                price: ::std::option::Option::None,
+                rate: ::std::option::Option::None,
+                rate_percentage: ::std::option::Option::None,
+                source: ::std::option::Option::None,
+                title: ::std::option::Option::None,
+            }
+        }
+        ///Sets `price`. Unset (the default), it is not sent and the server's default applies.
+        pub fn price(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.price = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `rate`. Unset (the default), it is not sent and the server's default applies.
+        pub fn rate(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.rate = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `ratePercentage`. Unset (the default), it is not sent and the server's default applies.
+        pub fn rate_percentage(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.rate_percentage = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `source`. Unset (the default), it is not sent and the server's default applies.
+        pub fn source(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.source = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `title`. Unset (the default), it is not sent and the server's default applies.
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.title = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadTaxLinesItem {
         pub fn builder() -> builder::AbandonedCartPayloadTaxLinesItem {
             Default::default()
         }
@@ -289,6 +648,26 @@ pub mod types {
         >,
     }
     impl AbandonedCartPayloadTotalDiscountSet {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                shop_money: ::std::option::Option::None,
+            }
+        }
+        ///Sets `shopMoney`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shop_money(
+            mut self,
+            value: impl ::std::convert::Into<
+                AbandonedCartPayloadTotalDiscountSetShopMoney,
+            >,
+        ) -> Self {
+            self.shop_money = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadTotalDiscountSet {
         pub fn builder() -> builder::AbandonedCartPayloadTotalDiscountSet {
             Default::default()
         }
@@ -306,6 +685,24 @@ pub mod types {
     pub struct AbandonedCartPayloadTotalDiscountSetShopMoney {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<::std::string::String>,
+    }
+    impl AbandonedCartPayloadTotalDiscountSetShopMoney {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                amount: ::std::option::Option::None,
+            }
+        }
+        ///Sets `amount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn amount(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.amount = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AbandonedCartPayloadTotalDiscountSetShopMoney {
         pub fn builder() -> builder::AbandonedCartPayloadTotalDiscountSetShopMoney {
@@ -332,6 +729,26 @@ pub mod types {
         >,
     }
     impl AbandonedCartPayloadTotalLineItemsPriceSet {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                shop_money: ::std::option::Option::None,
+            }
+        }
+        ///Sets `shopMoney`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shop_money(
+            mut self,
+            value: impl ::std::convert::Into<
+                AbandonedCartPayloadTotalLineItemsPriceSetShopMoney,
+            >,
+        ) -> Self {
+            self.shop_money = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadTotalLineItemsPriceSet {
         pub fn builder() -> builder::AbandonedCartPayloadTotalLineItemsPriceSet {
             Default::default()
         }
@@ -349,6 +766,24 @@ pub mod types {
     pub struct AbandonedCartPayloadTotalLineItemsPriceSetShopMoney {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<::std::string::String>,
+    }
+    impl AbandonedCartPayloadTotalLineItemsPriceSetShopMoney {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                amount: ::std::option::Option::None,
+            }
+        }
+        ///Sets `amount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn amount(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.amount = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AbandonedCartPayloadTotalLineItemsPriceSetShopMoney {
         pub fn builder() -> builder::AbandonedCartPayloadTotalLineItemsPriceSetShopMoney {
@@ -375,6 +810,24 @@ pub mod types {
         >,
     }
     impl AbandonedCartPayloadTotalPriceSet {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                shop_money: ::std::option::Option::None,
+            }
+        }
+        ///Sets `shopMoney`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shop_money(
+            mut self,
+            value: impl ::std::convert::Into<AbandonedCartPayloadTotalPriceSetShopMoney>,
+        ) -> Self {
+            self.shop_money = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadTotalPriceSet {
         pub fn builder() -> builder::AbandonedCartPayloadTotalPriceSet {
             Default::default()
         }
@@ -394,6 +847,24 @@ pub mod types {
         pub amount: ::std::option::Option<::std::string::String>,
     }
     impl AbandonedCartPayloadTotalPriceSetShopMoney {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                amount: ::std::option::Option::None,
+            }
+        }
+        ///Sets `amount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn amount(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.amount = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AbandonedCartPayloadTotalPriceSetShopMoney {
         pub fn builder() -> builder::AbandonedCartPayloadTotalPriceSetShopMoney {
             Default::default()
         }
@@ -409,6 +880,12 @@ pub mod types {
     pub struct AbortCallRequest {
         #[serde(rename = "callId")]
         pub call_id: crate::ids::CallId,
+    }
+    impl AbortCallRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `callId`.
+        pub fn new(call_id: impl ::std::convert::Into<crate::ids::CallId>) -> Self {
+            Self { call_id: call_id.into() }
+        }
     }
     impl AbortCallRequest {
         pub fn builder() -> builder::AbortCallRequest {
@@ -427,6 +904,24 @@ pub mod types {
     pub struct AbortCallResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl AbortCallResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AbortCallResponse {
         pub fn builder() -> builder::AbortCallResponse {
@@ -449,6 +944,40 @@ pub mod types {
         pub payload: ::std::option::Option<ActionEventDataPayload>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<ActionReason>,
+    }
+    impl ActionEventData {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `action`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(action: impl ::std::convert::Into<ActionEventDataAction>) -> Self {
+            Self {
+                action: action.into(),
+                call: ::std::option::Option::None,
+                payload: ::std::option::Option::None,
+                reason: ::std::option::Option::None,
+            }
+        }
+        ///Sets `call`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call(
+            mut self,
+            value: impl ::std::convert::Into<ActionEventDataCall>,
+        ) -> Self {
+            self.call = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `payload`. Unset (the default), it is not sent and the server's default applies.
+        pub fn payload(
+            mut self,
+            value: impl ::std::convert::Into<ActionEventDataPayload>,
+        ) -> Self {
+            self.payload = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `reason`. Unset (the default), it is not sent and the server's default applies.
+        pub fn reason(mut self, value: impl ::std::convert::Into<ActionReason>) -> Self {
+            self.reason = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ActionEventData {
         pub fn builder() -> builder::ActionEventData {
@@ -536,6 +1065,12 @@ pub mod types {
     )]
     pub struct ActionEventDataCall {
         pub id: crate::ids::CallId,
+    }
+    impl ActionEventDataCall {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `id`.
+        pub fn new(id: impl ::std::convert::Into<crate::ids::CallId>) -> Self {
+            Self { id: id.into() }
+        }
     }
     impl ActionEventDataCall {
         pub fn builder() -> builder::ActionEventDataCall {
@@ -647,6 +1182,40 @@ pub mod types {
         pub name: ::std::string::String,
         #[serde(rename = "type", default = "defaults::additional_field_type")]
         pub type_: AdditionalFieldType,
+    }
+    impl AdditionalField {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `name`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                fields: ::std::default::Default::default(),
+                is_required: ::std::option::Option::None,
+                name: name.into(),
+                type_: defaults::additional_field_type(),
+            }
+        }
+        ///Sets `fields`. Starts empty (not sent while empty).
+        pub fn fields(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<AdditionalField>>,
+        ) -> Self {
+            self.fields = value.into();
+            self
+        }
+        ///Sets `isRequired`. Unset (the default), it is not sent and the server's default applies.
+        pub fn is_required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.is_required = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `type`. Starts at the spec's default, `AdditionalFieldType::String`, which is sent unless changed.
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<AdditionalFieldType>,
+        ) -> Self {
+            self.type_ = value.into();
+            self
+        }
     }
     impl AdditionalField {
         pub fn builder() -> builder::AdditionalField {
@@ -772,6 +1341,78 @@ pub mod types {
         pub variant: AdminAssistantRequestVariant,
     }
     impl AdminAssistantRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `name`, `variant`, `agent`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        ///
+        ///`name` must meet the spec's constraints, so the argument is the checked type: make it with `"…".parse()` or `try_from`, which return an error for a value the spec does not allow.
+        pub fn new(
+            name: impl ::std::convert::Into<AdminAssistantRequestName>,
+            variant: impl ::std::convert::Into<AdminAssistantRequestVariant>,
+            agent: impl ::std::convert::Into<AdminAssistantRequestAgent>,
+        ) -> Self {
+            Self {
+                agent: agent.into(),
+                analysis_plan: ::std::option::Option::None,
+                call_settings: ::std::option::Option::None,
+                icp_context: ::std::option::Option::None,
+                knowledge_base: ::std::option::Option::None,
+                name: name.into(),
+                pre_call: ::std::option::Option::None,
+                telephony: ::std::option::Option::None,
+                variant: variant.into(),
+            }
+        }
+        ///Sets `analysisPlan`. Unset (the default), it is not sent and the server's default applies.
+        pub fn analysis_plan(
+            mut self,
+            value: impl ::std::convert::Into<AnalysisPlan>,
+        ) -> Self {
+            self.analysis_plan = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `callSettings`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call_settings(
+            mut self,
+            value: impl ::std::convert::Into<CallSettings>,
+        ) -> Self {
+            self.call_settings = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `icpContext`. Unset (the default), it is not sent and the server's default applies.
+        pub fn icp_context(
+            mut self,
+            value: impl ::std::convert::Into<IcpContext>,
+        ) -> Self {
+            self.icp_context = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `knowledgeBase`. Unset (the default), it is not sent and the server's default applies.
+        pub fn knowledge_base(
+            mut self,
+            value: impl ::std::convert::Into<AdminKnowledgeBase>,
+        ) -> Self {
+            self.knowledge_base = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `preCall`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**Configure pre-call enrichment during assistant creation. Supports templated `apiPlan.headers` and `apiPlan.body` values from per-call `variableValues`.
+*/
+        pub fn pre_call(mut self, value: impl ::std::convert::Into<PreCall>) -> Self {
+            self.pre_call = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `telephony`. Unset (the default), it is not sent and the server's default applies.
+        pub fn telephony(
+            mut self,
+            value: impl ::std::convert::Into<AssistantTelephony>,
+        ) -> Self {
+            self.telephony = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AdminAssistantRequest {
         pub fn builder() -> builder::AdminAssistantRequest {
             Default::default()
         }
@@ -811,6 +1452,64 @@ pub mod types {
 */
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tools: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AdminAssistantRequestAgent {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `identity`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(identity: impl ::std::convert::Into<AgentIdentity>) -> Self {
+            Self {
+                end_message: ::std::option::Option::None,
+                first_message: ::std::option::Option::None,
+                identity: identity.into(),
+                system_prompt: ::std::option::Option::None,
+                tools: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `endMessage`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**The message the assistant speaks just before ending the call.
+*/
+        pub fn end_message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.end_message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `firstMessage`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**The first message the assistant speaks when the call connects. If left empty, a default greeting is generated based on the assistant identity and ICP language.
+*/
+        pub fn first_message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.first_message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `systemPrompt`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**The assistant's instructions. For the `custom` variant, embed dynamic values using the `{{variableName}}` placeholder syntax (nested values via dot-paths, e.g. `{{customer.firstName}}`). Each variable should be declared in `variant.config.inputSchema`; its value is supplied per call via `variableValues` when initiating the call. Unmatched placeholders are left as-is.
+*/
+        pub fn system_prompt(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.system_prompt = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `tools`. Starts empty (not sent while empty).
+        ///
+        /**Tool `_id` values the assistant may call. Get them from the tools APIs; the server determines and stores each tool's integration automatically.
+*/
+        pub fn tools(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.tools = value.into();
+            self
+        }
     }
     impl AdminAssistantRequestAgent {
         pub fn builder() -> builder::AdminAssistantRequestAgent {
@@ -896,6 +1595,27 @@ pub mod types {
 */
         #[serde(rename = "type")]
         pub type_: AdminAssistantRequestVariantType,
+    }
+    impl AdminAssistantRequestVariant {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `type`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            type_: impl ::std::convert::Into<AdminAssistantRequestVariantType>,
+        ) -> Self {
+            Self {
+                config: ::std::option::Option::None,
+                type_: type_.into(),
+            }
+        }
+        ///Sets `config`. Unset (the default), it is not sent and the server's default applies.
+        pub fn config(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigs>,
+        ) -> Self {
+            self.config = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AdminAssistantRequestVariant {
         pub fn builder() -> builder::AdminAssistantRequestVariant {
@@ -1028,6 +1748,96 @@ pub mod types {
         pub variant: ::std::option::Option<AdminAssistantUpdateRequestVariant>,
     }
     impl AdminAssistantUpdateRequest {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                agent: ::std::option::Option::None,
+                analysis_plan: ::std::option::Option::None,
+                call_settings: ::std::option::Option::None,
+                icp_context: ::std::option::Option::None,
+                knowledge_base: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                pre_call: ::std::option::Option::None,
+                telephony: ::std::option::Option::None,
+                variant: ::std::option::Option::None,
+            }
+        }
+        ///Sets `agent`. Unset (the default), it is not sent and the server's default applies.
+        pub fn agent(
+            mut self,
+            value: impl ::std::convert::Into<AdminAssistantUpdateRequestAgent>,
+        ) -> Self {
+            self.agent = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `analysisPlan`. Unset (the default), it is not sent and the server's default applies.
+        pub fn analysis_plan(
+            mut self,
+            value: impl ::std::convert::Into<AnalysisPlan>,
+        ) -> Self {
+            self.analysis_plan = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `callSettings`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call_settings(
+            mut self,
+            value: impl ::std::convert::Into<AdminAssistantUpdateRequestCallSettings>,
+        ) -> Self {
+            self.call_settings = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `icpContext`. Unset (the default), it is not sent and the server's default applies.
+        pub fn icp_context(
+            mut self,
+            value: impl ::std::convert::Into<IcpContext>,
+        ) -> Self {
+            self.icp_context = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `knowledgeBase`. Unset (the default), it is not sent and the server's default applies.
+        pub fn knowledge_base(
+            mut self,
+            value: impl ::std::convert::Into<AdminKnowledgeBase>,
+        ) -> Self {
+            self.knowledge_base = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<AdminAssistantUpdateRequestName>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `preCall`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**Configure or replace pre-call enrichment during assistant update. Supports templated `apiPlan.headers` and `apiPlan.body` values from per-call `variableValues`.
+*/
+        pub fn pre_call(mut self, value: impl ::std::convert::Into<PreCall>) -> Self {
+            self.pre_call = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `telephony`. Unset (the default), it is not sent and the server's default applies.
+        pub fn telephony(
+            mut self,
+            value: impl ::std::convert::Into<AssistantTelephony>,
+        ) -> Self {
+            self.telephony = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `variant`. Unset (the default), it is not sent and the server's default applies.
+        pub fn variant(
+            mut self,
+            value: impl ::std::convert::Into<AdminAssistantUpdateRequestVariant>,
+        ) -> Self {
+            self.variant = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AdminAssistantUpdateRequest {
         pub fn builder() -> builder::AdminAssistantUpdateRequest {
             Default::default()
         }
@@ -1071,6 +1881,72 @@ pub mod types {
         pub tools: ::std::vec::Vec<::std::string::String>,
     }
     impl AdminAssistantUpdateRequestAgent {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                end_message: ::std::option::Option::None,
+                first_message: ::std::option::Option::None,
+                identity: ::std::option::Option::None,
+                system_prompt: ::std::option::Option::None,
+                tools: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `endMessage`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**The message the assistant speaks just before ending the call.
+*/
+        pub fn end_message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.end_message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `firstMessage`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**The first message the assistant speaks when the call connects. If left empty, a default greeting is generated based on the assistant identity and ICP language.
+*/
+        pub fn first_message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.first_message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `identity`. Unset (the default), it is not sent and the server's default applies.
+        pub fn identity(
+            mut self,
+            value: impl ::std::convert::Into<AdminAssistantUpdateRequestAgentIdentity>,
+        ) -> Self {
+            self.identity = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `systemPrompt`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**For the `custom` variant, use `{{variableName}}` placeholders (declared in `variant.config.inputSchema`, filled per call via `variableValues`).
+*/
+        pub fn system_prompt(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.system_prompt = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `tools`. Starts empty (not sent while empty).
+        ///
+        /**Replaces the assistant's tool list using tool `_id` values. The server determines and stores each tool's integration automatically.
+*/
+        pub fn tools(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.tools = value.into();
+            self
+        }
+    }
+    impl AdminAssistantUpdateRequestAgent {
         pub fn builder() -> builder::AdminAssistantUpdateRequestAgent {
             Default::default()
         }
@@ -1093,6 +1969,44 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice: ::std::option::Option<::std::string::String>,
+    }
+    impl AdminAssistantUpdateRequestAgentIdentity {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                gender: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                voice: ::std::option::Option::None,
+            }
+        }
+        ///Sets `gender`. Unset (the default), it is not sent and the server's default applies.
+        pub fn gender(
+            mut self,
+            value: impl ::std::convert::Into<
+                AdminAssistantUpdateRequestAgentIdentityGender,
+            >,
+        ) -> Self {
+            self.gender = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `voice`. Unset (the default), it is not sent and the server's default applies.
+        pub fn voice(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.voice = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AdminAssistantUpdateRequestAgentIdentity {
         pub fn builder() -> builder::AdminAssistantUpdateRequestAgentIdentity {
@@ -1191,6 +2105,55 @@ pub mod types {
         pub slots: ::std::vec::Vec<AdminAssistantUpdateRequestCallSettingsSlotsItem>,
     }
     impl AdminAssistantUpdateRequestCallSettings {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                concurrent_call_count: ::std::option::Option::None,
+                max_call_duration: ::std::option::Option::None,
+                retry_protocol: ::std::option::Option::None,
+                slots: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `concurrentCallCount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn concurrent_call_count(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.concurrent_call_count = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `maxCallDuration`. Unset (the default), it is not sent and the server's default applies.
+        pub fn max_call_duration(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.max_call_duration = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `retryProtocol`. Unset (the default), it is not sent and the server's default applies.
+        pub fn retry_protocol(
+            mut self,
+            value: impl ::std::convert::Into<
+                AdminAssistantUpdateRequestCallSettingsRetryProtocol,
+            >,
+        ) -> Self {
+            self.retry_protocol = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `slots`. Starts empty (not sent while empty).
+        pub fn slots(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<AdminAssistantUpdateRequestCallSettingsSlotsItem>,
+            >,
+        ) -> Self {
+            self.slots = value.into();
+            self
+        }
+    }
+    impl AdminAssistantUpdateRequestCallSettings {
         pub fn builder() -> builder::AdminAssistantUpdateRequestCallSettings {
             Default::default()
         }
@@ -1227,6 +2190,51 @@ pub mod types {
         pub re_attempt_period: ::std::option::Option<f64>,
     }
     impl AdminAssistantUpdateRequestCallSettingsRetryProtocol {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                max_attempts_low_engagement: ::std::option::Option::None,
+                max_attempts_no_pickup: ::std::option::Option::None,
+                max_reschedule_count: ::std::option::Option::None,
+                re_attempt_period: ::std::option::Option::None,
+            }
+        }
+        ///Sets `maxAttemptsLowEngagement`. Unset (the default), it is not sent and the server's default applies.
+        pub fn max_attempts_low_engagement(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.max_attempts_low_engagement = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `maxAttemptsNoPickup`. Unset (the default), it is not sent and the server's default applies.
+        pub fn max_attempts_no_pickup(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.max_attempts_no_pickup = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `maxRescheduleCount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn max_reschedule_count(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.max_reschedule_count = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `reAttemptPeriod`. Unset (the default), it is not sent and the server's default applies.
+        pub fn re_attempt_period(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.re_attempt_period = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AdminAssistantUpdateRequestCallSettingsRetryProtocol {
         pub fn builder() -> builder::AdminAssistantUpdateRequestCallSettingsRetryProtocol {
             Default::default()
         }
@@ -1251,6 +2259,33 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub start_time: ::std::option::Option<::std::string::String>,
+    }
+    impl AdminAssistantUpdateRequestCallSettingsSlotsItem {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                end_time: ::std::option::Option::None,
+                start_time: ::std::option::Option::None,
+            }
+        }
+        ///Sets `endTime`. Unset (the default), it is not sent and the server's default applies.
+        pub fn end_time(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.end_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `startTime`. Unset (the default), it is not sent and the server's default applies.
+        pub fn start_time(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.start_time = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AdminAssistantUpdateRequestCallSettingsSlotsItem {
         pub fn builder() -> builder::AdminAssistantUpdateRequestCallSettingsSlotsItem {
@@ -1337,6 +2372,24 @@ pub mod types {
         pub config: ::std::option::Option<VariantConfigs>,
     }
     impl AdminAssistantUpdateRequestVariant {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                config: ::std::option::Option::None,
+            }
+        }
+        ///Sets `config`. Unset (the default), it is not sent and the server's default applies.
+        pub fn config(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigs>,
+        ) -> Self {
+            self.config = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AdminAssistantUpdateRequestVariant {
         pub fn builder() -> builder::AdminAssistantUpdateRequestVariant {
             Default::default()
         }
@@ -1355,6 +2408,33 @@ pub mod types {
         pub data: ::std::option::Option<AdminCreateAssistantResponseData>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl AdminCreateAssistantResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<AdminCreateAssistantResponseData>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AdminCreateAssistantResponse {
         pub fn builder() -> builder::AdminCreateAssistantResponse {
@@ -1376,6 +2456,24 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub assistant_id: ::std::option::Option<crate::ids::AssistantId>,
+    }
+    impl AdminCreateAssistantResponseData {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                assistant_id: ::std::option::Option::None,
+            }
+        }
+        ///Sets `assistantId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn assistant_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::AssistantId>,
+        ) -> Self {
+            self.assistant_id = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AdminCreateAssistantResponseData {
         pub fn builder() -> builder::AdminCreateAssistantResponseData {
@@ -1400,6 +2498,39 @@ pub mod types {
         pub faq: ::std::vec::Vec<Faq>,
     }
     impl AdminKnowledgeBase {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                documents: ::std::default::Default::default(),
+                faq: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `documents`. Starts empty (not sent while empty).
+        ///
+        ///List of documents for deep knowledge retrieval.
+        pub fn documents(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<AdminKnowledgeBaseDocumentsItem>,
+            >,
+        ) -> Self {
+            self.documents = value.into();
+            self
+        }
+        ///Sets `faq`. Starts empty (not sent while empty).
+        ///
+        ///List of Question-Answer pairs.
+        pub fn faq(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<Faq>>,
+        ) -> Self {
+            self.faq = value.into();
+            self
+        }
+    }
+    impl AdminKnowledgeBase {
         pub fn builder() -> builder::AdminKnowledgeBase {
             Default::default()
         }
@@ -1417,6 +2548,20 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: AdminKnowledgeBaseDocumentsItemType,
         pub url: ::std::string::String,
+    }
+    impl AdminKnowledgeBaseDocumentsItem {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `url`, `title`, `type`.
+        pub fn new(
+            url: impl ::std::convert::Into<::std::string::String>,
+            title: impl ::std::convert::Into<::std::string::String>,
+            type_: impl ::std::convert::Into<AdminKnowledgeBaseDocumentsItemType>,
+        ) -> Self {
+            Self {
+                title: title.into(),
+                type_: type_.into(),
+                url: url.into(),
+            }
+        }
     }
     impl AdminKnowledgeBaseDocumentsItem {
         pub fn builder() -> builder::AdminKnowledgeBaseDocumentsItem {
@@ -1507,6 +2652,33 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl AdminListAssistantsResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::default::Default::default(),
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Starts empty (not sent while empty).
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<AssistantDetailResponse>>,
+        ) -> Self {
+            self.data = value.into();
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AdminListAssistantsResponse {
         pub fn builder() -> builder::AdminListAssistantsResponse {
             Default::default()
         }
@@ -1526,6 +2698,24 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub assistant_id: ::std::option::Option<crate::ids::AssistantId>,
+    }
+    impl AdminUpdateAssistantResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                assistant_id: ::std::option::Option::None,
+            }
+        }
+        ///Sets `assistantId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn assistant_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::AssistantId>,
+        ) -> Self {
+            self.assistant_id = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AdminUpdateAssistantResponse {
         pub fn builder() -> builder::AdminUpdateAssistantResponse {
@@ -1548,6 +2738,42 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voice: ::std::option::Option<::std::string::String>,
+    }
+    impl AgentIdentity {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                gender: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                voice: ::std::option::Option::None,
+            }
+        }
+        ///Sets `gender`. Unset (the default), it is not sent and the server's default applies.
+        pub fn gender(
+            mut self,
+            value: impl ::std::convert::Into<AgentIdentityGender>,
+        ) -> Self {
+            self.gender = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `voice`. Unset (the default), it is not sent and the server's default applies.
+        pub fn voice(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.voice = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AgentIdentity {
         pub fn builder() -> builder::AgentIdentity {
@@ -1629,6 +2855,18 @@ pub mod types {
         pub tools: ::std::vec::Vec<::std::string::String>,
     }
     impl AgentTool {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `integration_id`, `tools`.
+        pub fn new(
+            integration_id: impl ::std::convert::Into<crate::ids::IntegrationId>,
+            tools: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                integration_id: integration_id.into(),
+                tools: tools.into(),
+            }
+        }
+    }
+    impl AgentTool {
         pub fn builder() -> builder::AgentTool {
             Default::default()
         }
@@ -1663,6 +2901,48 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub summary_plan: ::std::option::Option<::std::string::String>,
+    }
+    impl AnalysisPlan {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                call_insight_plan: ::std::option::Option::None,
+                success_criteria_plan: ::std::option::Option::None,
+                summary_plan: ::std::option::Option::None,
+            }
+        }
+        ///Sets `callInsightPlan`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call_insight_plan(
+            mut self,
+            value: impl ::std::convert::Into<CallInsightPlan>,
+        ) -> Self {
+            self.call_insight_plan = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `successCriteriaPlan`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**A prompt instructing the AI to return `true` or `false` based on whether the call objective was achieved. Write it as a precise instruction with explicit conditions. The AI evaluates the call recording and returns only `true` or `false`.
+*/
+        pub fn success_criteria_plan(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.success_criteria_plan = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `summaryPlan`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**A prompt instructing the AI to produce a plain-English summary of the call. Tell it what aspects to cover (e.g. issue, resolution, sentiment, next steps).
+*/
+        pub fn summary_plan(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.summary_plan = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AnalysisPlan {
         pub fn builder() -> builder::AnalysisPlan {
@@ -1719,6 +2999,113 @@ pub mod types {
         pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
     }
     impl ApiTool {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                config: ::std::option::Option::None,
+                created_at: ::std::option::Option::None,
+                deleted_at: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                integration_id: ::std::option::Option::None,
+                is_active: ::std::option::Option::None,
+                is_payload_pass: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                slug: ::std::option::Option::None,
+                updated_at: ::std::option::Option::None,
+                workspace: ::std::option::Option::None,
+            }
+        }
+        ///Sets `config`. Unset (the default), it is not sent and the server's default applies.
+        pub fn config(
+            mut self,
+            value: impl ::std::convert::Into<ApiToolConfig>,
+        ) -> Self {
+            self.config = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `createdAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn created_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.created_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `deletedAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn deleted_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.deleted_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::ToolId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `integration_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn integration_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::IntegrationId>,
+        ) -> Self {
+            self.integration_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `isActive`. Unset (the default), it is not sent and the server's default applies.
+        pub fn is_active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.is_active = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `isPayloadPass`. Unset (the default), it is not sent and the server's default applies.
+        pub fn is_payload_pass(
+            mut self,
+            value: impl ::std::convert::Into<bool>,
+        ) -> Self {
+            self.is_payload_pass = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `slug`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Auto-generated from the name; unique per workspace.
+        pub fn slug(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.slug = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `updatedAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn updated_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.updated_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `workspace`. Unset (the default), it is not sent and the server's default applies.
+        pub fn workspace(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::WorkspaceId>,
+        ) -> Self {
+            self.workspace = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ApiTool {
         pub fn builder() -> builder::ApiTool {
             Default::default()
         }
@@ -1743,6 +3130,57 @@ pub mod types {
         pub method: ::std::option::Option<ApiToolConfigMethod>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl ApiToolConfig {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                body: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                headers: ::std::default::Default::default(),
+                method: ::std::option::Option::None,
+                url: ::std::option::Option::None,
+            }
+        }
+        ///Sets `body`. Unset (the default), it is not sent and the server's default applies.
+        pub fn body(mut self, value: impl ::std::convert::Into<ToolParameters>) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `description`. Unset (the default), it is not sent and the server's default applies.
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `headers`. Starts empty (not sent while empty).
+        pub fn headers(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ToolHeader>>,
+        ) -> Self {
+            self.headers = value.into();
+            self
+        }
+        ///Sets `method`. Unset (the default), it is not sent and the server's default applies.
+        pub fn method(
+            mut self,
+            value: impl ::std::convert::Into<ApiToolConfigMethod>,
+        ) -> Self {
+            self.method = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `url`. Unset (the default), it is not sent and the server's default applies.
+        pub fn url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.url = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ApiToolConfig {
         pub fn builder() -> builder::ApiToolConfig {
@@ -1835,6 +3273,20 @@ pub mod types {
 */
         #[serde(rename = "type")]
         pub type_: ArchiveUnarchiveRequestType,
+    }
+    impl ArchiveUnarchiveRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `type`, `id`.
+        ///
+        ///`id` must meet the spec's constraints, so the argument is the checked type: make it with `"…".parse()` or `try_from`, which return an error for a value the spec does not allow.
+        pub fn new(
+            type_: impl ::std::convert::Into<ArchiveUnarchiveRequestType>,
+            id: impl ::std::convert::Into<ArchiveUnarchiveRequestId>,
+        ) -> Self {
+            Self {
+                id: id.into(),
+                type_: type_.into(),
+            }
+        }
     }
     impl ArchiveUnarchiveRequest {
         pub fn builder() -> builder::ArchiveUnarchiveRequest {
@@ -1989,6 +3441,44 @@ pub mod types {
         pub status_code: ::std::option::Option<i64>,
     }
     impl ArchiveUnarchiveResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+                status_code: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**For archive operations and organization unarchive, this is null. For workspace unarchive, this contains the workspace document.
+*/
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status_code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status_code(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.status_code = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ArchiveUnarchiveResponse {
         pub fn builder() -> builder::ArchiveUnarchiveResponse {
             Default::default()
         }
@@ -2007,6 +3497,33 @@ pub mod types {
         pub data: ::std::option::Option<AssistantDetailResponse>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl AssistantAdminGetResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<AssistantDetailResponse>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AssistantAdminGetResponse {
         pub fn builder() -> builder::AssistantAdminGetResponse {
@@ -2069,6 +3586,123 @@ pub mod types {
         pub variant: ::std::option::Option<AssistantDetailResponseVariant>,
     }
     impl AssistantDetailResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                agent: ::std::option::Option::None,
+                analysis_plan: ::std::option::Option::None,
+                archived_at: ::std::option::Option::None,
+                call_settings: ::std::option::Option::None,
+                created_at: ::std::option::Option::None,
+                icp_context: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                knowledge_base: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                telephony: ::std::option::Option::None,
+                timezone: ::std::option::Option::None,
+                variant: ::std::option::Option::None,
+            }
+        }
+        ///Sets `agent`. Unset (the default), it is not sent and the server's default applies.
+        pub fn agent(
+            mut self,
+            value: impl ::std::convert::Into<AssistantDetailResponseAgent>,
+        ) -> Self {
+            self.agent = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `analysisPlan`. Unset (the default), it is not sent and the server's default applies.
+        pub fn analysis_plan(
+            mut self,
+            value: impl ::std::convert::Into<AnalysisPlan>,
+        ) -> Self {
+            self.analysis_plan = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `archivedAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn archived_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.archived_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `callSettings`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call_settings(
+            mut self,
+            value: impl ::std::convert::Into<CallSettings>,
+        ) -> Self {
+            self.call_settings = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `createdAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn created_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.created_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `icpContext`. Unset (the default), it is not sent and the server's default applies.
+        pub fn icp_context(
+            mut self,
+            value: impl ::std::convert::Into<IcpContext>,
+        ) -> Self {
+            self.icp_context = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::AssistantId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `knowledgeBase`. Unset (the default), it is not sent and the server's default applies.
+        pub fn knowledge_base(
+            mut self,
+            value: impl ::std::convert::Into<AdminKnowledgeBase>,
+        ) -> Self {
+            self.knowledge_base = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `telephony`. Unset (the default), it is not sent and the server's default applies.
+        pub fn telephony(
+            mut self,
+            value: impl ::std::convert::Into<AssistantTelephony>,
+        ) -> Self {
+            self.telephony = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `timezone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn timezone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.timezone = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `variant`. Unset (the default), it is not sent and the server's default applies.
+        pub fn variant(
+            mut self,
+            value: impl ::std::convert::Into<AssistantDetailResponseVariant>,
+        ) -> Self {
+            self.variant = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AssistantDetailResponse {
         pub fn builder() -> builder::AssistantDetailResponse {
             Default::default()
         }
@@ -2106,6 +3740,64 @@ pub mod types {
         pub tools: ::std::vec::Vec<AgentTool>,
     }
     impl AssistantDetailResponseAgent {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                end_message: ::std::option::Option::None,
+                first_message: ::std::option::Option::None,
+                identity: ::std::option::Option::None,
+                system_prompt: ::std::option::Option::None,
+                tools: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `endMessage`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///The message the assistant speaks just before ending the call.
+        pub fn end_message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.end_message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `firstMessage`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///The first message the assistant speaks when the call connects.
+        pub fn first_message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.first_message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `identity`. Unset (the default), it is not sent and the server's default applies.
+        pub fn identity(
+            mut self,
+            value: impl ::std::convert::Into<AgentIdentity>,
+        ) -> Self {
+            self.identity = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `systemPrompt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn system_prompt(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.system_prompt = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `tools`. Starts empty (not sent while empty).
+        pub fn tools(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<AgentTool>>,
+        ) -> Self {
+            self.tools = value.into();
+            self
+        }
+    }
+    impl AssistantDetailResponseAgent {
         pub fn builder() -> builder::AssistantDetailResponseAgent {
             Default::default()
         }
@@ -2124,6 +3816,33 @@ pub mod types {
         pub config: ::std::option::Option<VariantConfigs>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<AssistantDetailResponseVariantType>,
+    }
+    impl AssistantDetailResponseVariant {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                config: ::std::option::Option::None,
+                type_: ::std::option::Option::None,
+            }
+        }
+        ///Sets `config`. Unset (the default), it is not sent and the server's default applies.
+        pub fn config(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigs>,
+        ) -> Self {
+            self.config = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `type`. Unset (the default), it is not sent and the server's default applies.
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<AssistantDetailResponseVariantType>,
+        ) -> Self {
+            self.type_ = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AssistantDetailResponseVariant {
         pub fn builder() -> builder::AssistantDetailResponseVariant {
@@ -2234,6 +3953,39 @@ pub mod types {
         pub outbound: ::std::option::Option<::std::string::String>,
     }
     impl AssistantTelephony {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                inbound: ::std::option::Option::None,
+                outbound: ::std::option::Option::None,
+            }
+        }
+        ///Sets `inbound`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**`_id` of the telephony number used for inbound (incoming) calls. Customers dial this number to reach the assistant.
+*/
+        pub fn inbound(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.inbound = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `outbound`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**`_id` of the telephony number used as caller ID for outbound (outgoing) calls.
+*/
+        pub fn outbound(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.outbound = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl AssistantTelephony {
         pub fn builder() -> builder::AssistantTelephony {
             Default::default()
         }
@@ -2272,6 +4024,61 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub setup_fee_cents: ::std::option::Option<i64>,
+    }
+    impl AvailableNumber {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                country_code: ::std::option::Option::None,
+                monthly_rate_cents: ::std::option::Option::None,
+                number: ::std::option::Option::None,
+                number_type: ::std::option::Option::None,
+                setup_fee_cents: ::std::option::Option::None,
+            }
+        }
+        ///Sets `countryCode`. Unset (the default), it is not sent and the server's default applies.
+        pub fn country_code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.country_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `monthlyRateCents`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Recurring monthly rate in cents.
+        pub fn monthly_rate_cents(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.monthly_rate_cents = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `number`. Unset (the default), it is not sent and the server's default applies.
+        pub fn number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.number = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `numberType`. Unset (the default), it is not sent and the server's default applies.
+        pub fn number_type(
+            mut self,
+            value: impl ::std::convert::Into<AvailableNumberNumberType>,
+        ) -> Self {
+            self.number_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `setupFeeCents`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///One-time setup fee in cents.
+        pub fn setup_fee_cents(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.setup_fee_cents = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl AvailableNumber {
         pub fn builder() -> builder::AvailableNumber {
@@ -2353,6 +4160,51 @@ pub mod types {
         pub report: ::std::option::Option<CallEventDataReport>,
     }
     impl CallEventData {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                analysis: ::std::option::Option::None,
+                call: ::std::option::Option::None,
+                credits: ::std::option::Option::None,
+                report: ::std::option::Option::None,
+            }
+        }
+        ///Sets `analysis`. Unset (the default), it is not sent and the server's default applies.
+        pub fn analysis(
+            mut self,
+            value: impl ::std::convert::Into<CallEventDataAnalysis>,
+        ) -> Self {
+            self.analysis = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `call`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call(
+            mut self,
+            value: impl ::std::convert::Into<CallEventDataCall>,
+        ) -> Self {
+            self.call = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `credits`. Unset (the default), it is not sent and the server's default applies.
+        pub fn credits(
+            mut self,
+            value: impl ::std::convert::Into<CallEventDataCredits>,
+        ) -> Self {
+            self.credits = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `report`. Unset (the default), it is not sent and the server's default applies.
+        pub fn report(
+            mut self,
+            value: impl ::std::convert::Into<CallEventDataReport>,
+        ) -> Self {
+            self.report = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CallEventData {
         pub fn builder() -> builder::CallEventData {
             Default::default()
         }
@@ -2383,6 +4235,65 @@ pub mod types {
         pub success: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub summary: ::std::option::Option<::std::string::String>,
+    }
+    impl CallEventDataAnalysis {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                insights: ::std::default::Default::default(),
+                outcome: ::std::default::Default::default(),
+                required_actions: ::std::default::Default::default(),
+                success: ::std::option::Option::None,
+                summary: ::std::option::Option::None,
+            }
+        }
+        ///Sets `insights`. Starts empty.
+        pub fn insights(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.insights = value.into();
+            self
+        }
+        ///Sets `outcome`. Starts empty.
+        ///
+        ///Variant-specific extraction result. Shape is defined by the assistant variant outcome schema. Empty object when the variant has none.
+        pub fn outcome(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.outcome = value.into();
+            self
+        }
+        ///Sets `requiredActions`. Starts empty (not sent while empty).
+        ///
+        ///Actions required after call eg. ['create-order', 'send-whatsapp', 'send-email']
+        pub fn required_actions(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.required_actions = value.into();
+            self
+        }
+        ///Sets `success`. Unset (the default), it is not sent and the server's default applies.
+        pub fn success(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.success = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `summary`. Unset (the default), it is not sent and the server's default applies.
+        pub fn summary(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.summary = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CallEventDataAnalysis {
         pub fn builder() -> builder::CallEventDataAnalysis {
@@ -2433,6 +4344,81 @@ pub mod types {
         pub status: ::std::option::Option<CallStatus>,
     }
     impl CallEventDataCall {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                detail_url: ::std::option::Option::None,
+                duration_seconds: ::std::option::Option::None,
+                ended_at: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                recording_url: ::std::option::Option::None,
+                started_at: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+            }
+        }
+        ///Sets `detailUrl`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Call details page URL
+        pub fn detail_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.detail_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `durationSeconds`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Call duration in seconds
+        pub fn duration_seconds(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.duration_seconds = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `endedAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn ended_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.ended_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::CallId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `recordingUrl`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Call audio recording URL
+        pub fn recording_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.recording_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `startedAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn started_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.started_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status(mut self, value: impl ::std::convert::Into<CallStatus>) -> Self {
+            self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CallEventDataCall {
         pub fn builder() -> builder::CallEventDataCall {
             Default::default()
         }
@@ -2451,6 +4437,27 @@ pub mod types {
         pub available: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub used: ::std::option::Option<f64>,
+    }
+    impl CallEventDataCredits {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                available: ::std::option::Option::None,
+                used: ::std::option::Option::None,
+            }
+        }
+        ///Sets `available`. Unset (the default), it is not sent and the server's default applies.
+        pub fn available(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.available = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `used`. Unset (the default), it is not sent and the server's default applies.
+        pub fn used(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.used = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CallEventDataCredits {
         pub fn builder() -> builder::CallEventDataCredits {
@@ -2477,6 +4484,33 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub rescheduled_count: ::std::option::Option<f64>,
+    }
+    impl CallEventDataReport {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                re_attempt_count: ::std::option::Option::None,
+                rescheduled_count: ::std::option::Option::None,
+            }
+        }
+        ///Sets `reAttemptCount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn re_attempt_count(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.re_attempt_count = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `rescheduledCount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn rescheduled_count(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.rescheduled_count = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CallEventDataReport {
         pub fn builder() -> builder::CallEventDataReport {
@@ -2543,6 +4577,38 @@ pub mod types {
         pub slots: ::std::vec::Vec<CallSettingsSlotsItem>,
     }
     impl CallSettings {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `slots`, `retryProtocol`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            slots: impl ::std::convert::Into<::std::vec::Vec<CallSettingsSlotsItem>>,
+            retry_protocol: impl ::std::convert::Into<RetryProtocol>,
+        ) -> Self {
+            Self {
+                concurrent_call_count: ::std::option::Option::None,
+                max_call_duration: ::std::option::Option::None,
+                retry_protocol: retry_protocol.into(),
+                slots: slots.into(),
+            }
+        }
+        ///Sets `concurrentCallCount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn concurrent_call_count(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.concurrent_call_count = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `maxCallDuration`. Unset (the default), it is not sent and the server's default applies.
+        pub fn max_call_duration(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.max_call_duration = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CallSettings {
         pub fn builder() -> builder::CallSettings {
             Default::default()
         }
@@ -2567,6 +4633,33 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub start_time: ::std::option::Option<::std::string::String>,
+    }
+    impl CallSettingsSlotsItem {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                end_time: ::std::option::Option::None,
+                start_time: ::std::option::Option::None,
+            }
+        }
+        ///Sets `endTime`. Unset (the default), it is not sent and the server's default applies.
+        pub fn end_time(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.end_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `startTime`. Unset (the default), it is not sent and the server's default applies.
+        pub fn start_time(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.start_time = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CallSettingsSlotsItem {
         pub fn builder() -> builder::CallSettingsSlotsItem {
@@ -2691,6 +4784,30 @@ pub mod types {
         pub enabled: ::std::option::Option<bool>,
     }
     impl CodPolicy {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                additional_fee: ::std::option::Option::None,
+                enabled: ::std::option::Option::None,
+            }
+        }
+        ///Sets `additionalFee`. Unset (the default), it is not sent and the server's default applies.
+        pub fn additional_fee(
+            mut self,
+            value: impl ::std::convert::Into<CodPolicyAdditionalFee>,
+        ) -> Self {
+            self.additional_fee = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `enabled`. Unset (the default), it is not sent and the server's default applies.
+        pub fn enabled(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.enabled = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CodPolicy {
         pub fn builder() -> builder::CodPolicy {
             Default::default()
         }
@@ -2707,6 +4824,21 @@ pub mod types {
     pub struct CodPolicyAdditionalFee {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<f64>,
+    }
+    impl CodPolicyAdditionalFee {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                amount: ::std::option::Option::None,
+            }
+        }
+        ///Sets `amount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn amount(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.amount = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CodPolicyAdditionalFee {
         pub fn builder() -> builder::CodPolicyAdditionalFee {
@@ -2743,6 +4875,53 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub session_id: ::std::option::Option<crate::ids::UploadSessionId>,
+    }
+    impl CompleteUploadResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                knowledge_base_id: ::std::option::Option::None,
+                knowledge_base_status: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+                session_id: ::std::option::Option::None,
+            }
+        }
+        ///Sets `knowledgeBaseId`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///ID to use when polling `GET /v1/knowledge-base/files/{knowledgeBaseId}` for status.
+        pub fn knowledge_base_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::KnowledgeBaseFileId>,
+        ) -> Self {
+            self.knowledge_base_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `knowledgeBaseStatus`. Unset (the default), it is not sent and the server's default applies.
+        pub fn knowledge_base_status(
+            mut self,
+            value: impl ::std::convert::Into<CompleteUploadResponseKnowledgeBaseStatus>,
+        ) -> Self {
+            self.knowledge_base_status = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `sessionId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn session_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::UploadSessionId>,
+        ) -> Self {
+            self.session_id = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CompleteUploadResponse {
         pub fn builder() -> builder::CompleteUploadResponse {
@@ -2833,6 +5012,50 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parameters: ::std::option::Option<ToolParameters>,
         pub url: ::std::string::String,
+    }
+    impl CreateApiToolRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `name`, `description`, `url`, `method`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        ///
+        ///`name`, `description` must meet the spec's constraints, so the argument is the checked type: make it with `"…".parse()` or `try_from`, which return an error for a value the spec does not allow.
+        pub fn new(
+            name: impl ::std::convert::Into<CreateApiToolRequestName>,
+            description: impl ::std::convert::Into<CreateApiToolRequestDescription>,
+            url: impl ::std::convert::Into<::std::string::String>,
+            method: impl ::std::convert::Into<CreateApiToolRequestMethod>,
+        ) -> Self {
+            Self {
+                description: description.into(),
+                headers: ::std::default::Default::default(),
+                is_active: defaults::default_bool::<true>(),
+                method: method.into(),
+                name: name.into(),
+                parameters: ::std::option::Option::None,
+                url: url.into(),
+            }
+        }
+        ///Sets `headers`. Starts empty (not sent while empty).
+        pub fn headers(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ToolHeader>>,
+        ) -> Self {
+            self.headers = value.into();
+            self
+        }
+        ///Sets `isActive`. Starts at the spec's default, `true`, which is sent unless changed.
+        pub fn is_active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.is_active = value.into();
+            self
+        }
+        ///Sets `parameters`. Unset (the default), it is not sent and the server's default applies.
+        pub fn parameters(
+            mut self,
+            value: impl ::std::convert::Into<ToolParameters>,
+        ) -> Self {
+            self.parameters = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CreateApiToolRequest {
         pub fn builder() -> builder::CreateApiToolRequest {
@@ -3056,6 +5279,30 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl CreateApiToolResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(mut self, value: impl ::std::convert::Into<ApiTool>) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CreateApiToolResponse {
         pub fn builder() -> builder::CreateApiToolResponse {
             Default::default()
         }
@@ -3108,6 +5355,94 @@ pub mod types {
         pub shipping_address: ::std::option::Option<CreateOrderDataShippingAddress>,
     }
     impl CreateOrderData {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                abandoned_checkout_id: ::std::option::Option::None,
+                cart_total: ::std::option::Option::None,
+                cod_charge: ::std::option::Option::None,
+                discount: ::std::option::Option::None,
+                email: ::std::option::Option::None,
+                line_items: ::std::default::Default::default(),
+                note: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+                shipping_address: ::std::option::Option::None,
+            }
+        }
+        ///Sets `abandonedCheckoutId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn abandoned_checkout_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.abandoned_checkout_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `cartTotal`. Unset (the default), it is not sent and the server's default applies.
+        pub fn cart_total(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.cart_total = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `codCharge`. Unset (the default), it is not sent and the server's default applies.
+        pub fn cod_charge(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.cod_charge = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `discount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn discount(
+            mut self,
+            value: impl ::std::convert::Into<CreateOrderDataDiscount>,
+        ) -> Self {
+            self.discount = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `lineItems`. Starts empty (not sent while empty).
+        pub fn line_items(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            >,
+        ) -> Self {
+            self.line_items = value.into();
+            self
+        }
+        ///Sets `note`. Unset (the default), it is not sent and the server's default applies.
+        pub fn note(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.note = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `shippingAddress`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shipping_address(
+            mut self,
+            value: impl ::std::convert::Into<CreateOrderDataShippingAddress>,
+        ) -> Self {
+            self.shipping_address = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CreateOrderData {
         pub fn builder() -> builder::CreateOrderData {
             Default::default()
         }
@@ -3126,6 +5461,33 @@ pub mod types {
         pub code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateOrderDataDiscount {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                code: ::std::option::Option::None,
+                reason: ::std::option::Option::None,
+            }
+        }
+        ///Sets `code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `reason`. Unset (the default), it is not sent and the server's default applies.
+        pub fn reason(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.reason = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl CreateOrderDataDiscount {
         pub fn builder() -> builder::CreateOrderDataDiscount {
@@ -3168,6 +5530,96 @@ pub mod types {
         pub zip: ::std::option::Option<::std::string::String>,
     }
     impl CreateOrderDataShippingAddress {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                address1: ::std::option::Option::None,
+                address2: ::std::option::Option::None,
+                city: ::std::option::Option::None,
+                country: ::std::option::Option::None,
+                first_name: ::std::option::Option::None,
+                last_name: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+                province: ::std::option::Option::None,
+                zip: ::std::option::Option::None,
+            }
+        }
+        ///Sets `address1`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address1(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address1 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `address2`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address2(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address2 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `city`. Unset (the default), it is not sent and the server's default applies.
+        pub fn city(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.city = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `country`. Unset (the default), it is not sent and the server's default applies.
+        pub fn country(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.country = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `firstName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn first_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.first_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `lastName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn last_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.last_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `province`. Unset (the default), it is not sent and the server's default applies.
+        pub fn province(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.province = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `zip`. Unset (the default), it is not sent and the server's default applies.
+        pub fn zip(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.zip = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CreateOrderDataShippingAddress {
         pub fn builder() -> builder::CreateOrderDataShippingAddress {
             Default::default()
         }
@@ -3192,6 +5644,30 @@ pub mod types {
         pub timezone: ::std::string::String,
         #[serde(rename = "trustSignals")]
         pub trust_signals: CustomOnboardingRequestTrustSignals,
+    }
+    impl CustomOnboardingRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `name`, `currencyCode`, `timezone`, `supportContacts`, `trustSignals`.
+        ///
+        ///`currency_code` must meet the spec's constraints, so the argument is the checked type: make it with `"…".parse()` or `try_from`, which return an error for a value the spec does not allow.
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            currency_code: impl ::std::convert::Into<
+                CustomOnboardingRequestCurrencyCode,
+            >,
+            timezone: impl ::std::convert::Into<::std::string::String>,
+            support_contacts: impl ::std::convert::Into<
+                CustomOnboardingRequestSupportContacts,
+            >,
+            trust_signals: impl ::std::convert::Into<CustomOnboardingRequestTrustSignals>,
+        ) -> Self {
+            Self {
+                currency_code: currency_code.into(),
+                name: name.into(),
+                support_contacts: support_contacts.into(),
+                timezone: timezone.into(),
+                trust_signals: trust_signals.into(),
+            }
+        }
     }
     impl CustomOnboardingRequest {
         pub fn builder() -> builder::CustomOnboardingRequest {
@@ -3282,6 +5758,27 @@ pub mod types {
         pub phone_number: ::std::string::String,
     }
     impl CustomOnboardingRequestSupportContacts {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `phoneNumber`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            phone_number: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                email: ::std::option::Option::None,
+                phone_number: phone_number.into(),
+            }
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl CustomOnboardingRequestSupportContacts {
         pub fn builder() -> builder::CustomOnboardingRequestSupportContacts {
             Default::default()
         }
@@ -3298,6 +5795,16 @@ pub mod types {
         ///A one-line value proposition used to ground the assistant.
         #[serde(rename = "valuePropositionOneLiner")]
         pub value_proposition_one_liner: ::std::string::String,
+    }
+    impl CustomOnboardingRequestTrustSignals {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `valuePropositionOneLiner`.
+        pub fn new(
+            value_proposition_one_liner: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                value_proposition_one_liner: value_proposition_one_liner.into(),
+            }
+        }
     }
     impl CustomOnboardingRequestTrustSignals {
         pub fn builder() -> builder::CustomOnboardingRequestTrustSignals {
@@ -3353,6 +5860,24 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl DeleteApiToolResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl DeleteApiToolResponse {
         pub fn builder() -> builder::DeleteApiToolResponse {
             Default::default()
         }
@@ -3369,6 +5894,24 @@ pub mod types {
     pub struct DeleteKnowledgeBaseCollectionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl DeleteKnowledgeBaseCollectionResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl DeleteKnowledgeBaseCollectionResponse {
         pub fn builder() -> builder::DeleteKnowledgeBaseCollectionResponse {
@@ -3389,6 +5932,30 @@ pub mod types {
         pub code: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl ErrorResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                code: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn code(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ErrorResponse {
         pub fn builder() -> builder::ErrorResponse {
@@ -3519,6 +6086,18 @@ pub mod types {
         pub question: ::std::string::String,
     }
     impl Faq {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `question`, `answer`.
+        pub fn new(
+            question: impl ::std::convert::Into<::std::string::String>,
+            answer: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                answer: answer.into(),
+                question: question.into(),
+            }
+        }
+    }
+    impl Faq {
         pub fn builder() -> builder::Faq {
             Default::default()
         }
@@ -3539,6 +6118,39 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_code: ::std::option::Option<i64>,
+    }
+    impl GetHealthMonitorResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+                status_code: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<GetHealthMonitorResponseData>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status_code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status_code(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.status_code = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl GetHealthMonitorResponse {
         pub fn builder() -> builder::GetHealthMonitorResponse {
@@ -3564,6 +6176,33 @@ pub mod types {
         pub under_maintenance: ::std::option::Option<bool>,
     }
     impl GetHealthMonitorResponseData {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                status: ::std::option::Option::None,
+                under_maintenance: ::std::option::Option::None,
+            }
+        }
+        ///Sets `status`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `underMaintenance`. Unset (the default), it is not sent and the server's default applies.
+        pub fn under_maintenance(
+            mut self,
+            value: impl ::std::convert::Into<bool>,
+        ) -> Self {
+            self.under_maintenance = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl GetHealthMonitorResponseData {
         pub fn builder() -> builder::GetHealthMonitorResponseData {
             Default::default()
         }
@@ -3582,6 +6221,33 @@ pub mod types {
         pub data: ::std::option::Option<KnowledgeBaseFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl GetKnowledgeBaseFileResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<KnowledgeBaseFile>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl GetKnowledgeBaseFileResponse {
         pub fn builder() -> builder::GetKnowledgeBaseFileResponse {
@@ -3670,6 +6336,27 @@ pub mod types {
         pub success: ::std::option::Option<bool>,
     }
     impl GetShowcaseCallResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                success: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(mut self, value: impl ::std::convert::Into<ShowcaseCall>) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `success`. Unset (the default), it is not sent and the server's default applies.
+        pub fn success(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.success = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl GetShowcaseCallResponse {
         pub fn builder() -> builder::GetShowcaseCallResponse {
             Default::default()
         }
@@ -3756,6 +6443,27 @@ pub mod types {
         pub success: ::std::option::Option<bool>,
     }
     impl GetShowcaseFlowResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                success: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(mut self, value: impl ::std::convert::Into<ShowcaseFlow>) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `success`. Unset (the default), it is not sent and the server's default applies.
+        pub fn success(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.success = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl GetShowcaseFlowResponse {
         pub fn builder() -> builder::GetShowcaseFlowResponse {
             Default::default()
         }
@@ -3776,6 +6484,39 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_code: ::std::option::Option<i64>,
+    }
+    impl GetVoiceGalleryError {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::default::Default::default(),
+                message: ::std::option::Option::None,
+                status_code: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Starts empty (not sent while empty).
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<VoiceGalleryItem>>,
+        ) -> Self {
+            self.data = value.into();
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status_code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status_code(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.status_code = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl GetVoiceGalleryError {
         pub fn builder() -> builder::GetVoiceGalleryError {
@@ -3816,6 +6557,65 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub target_audience: ::std::vec::Vec<IcpContextTargetAudienceItem>,
+    }
+    impl IcpContext {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                language: ::std::option::Option::None,
+                location_tiers: ::std::default::Default::default(),
+                target_age_groups: ::std::default::Default::default(),
+                target_audience: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `language`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Affects language complexity and speed.
+        pub fn language(
+            mut self,
+            value: impl ::std::convert::Into<IcpContextLanguage>,
+        ) -> Self {
+            self.language = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `locationTiers`. Starts empty (not sent while empty).
+        ///
+        ///Affects language complexity and speed.
+        pub fn location_tiers(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<IcpContextLocationTiersItem>,
+            >,
+        ) -> Self {
+            self.location_tiers = value.into();
+            self
+        }
+        ///Sets `targetAgeGroups`. Starts empty (not sent while empty).
+        ///
+        ///Affects slang usage. Gen Z = 'Vibe'; Boomers = 'Quality'.
+        pub fn target_age_groups(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<IcpContextTargetAgeGroupsItem>,
+            >,
+        ) -> Self {
+            self.target_age_groups = value.into();
+            self
+        }
+        ///Sets `targetAudience`. Starts empty (not sent while empty).
+        ///
+        ///Affects language complexity and speed.
+        pub fn target_audience(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<IcpContextTargetAudienceItem>,
+            >,
+        ) -> Self {
+            self.target_audience = value.into();
+            self
+        }
     }
     impl IcpContext {
         pub fn builder() -> builder::IcpContext {
@@ -4150,6 +6950,59 @@ pub mod types {
         pub priority: ::std::option::Option<bool>,
     }
     impl InitiateCallRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `phoneNumber`, `assistant`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            phone_number: impl ::std::convert::Into<::std::string::String>,
+            assistant: impl ::std::convert::Into<crate::ids::AssistantId>,
+        ) -> Self {
+            Self {
+                assistant: assistant.into(),
+                callback_url: ::std::option::Option::None,
+                metadata: ::std::option::Option::None,
+                payload: ::std::option::Option::None,
+                phone_number: phone_number.into(),
+                priority: ::std::option::Option::None,
+            }
+        }
+        ///Sets `callbackUrl`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///HTTPS webhook URL
+        pub fn callback_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.callback_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `metadata`. Unset (the default), it is not sent and the server's default applies.
+        pub fn metadata(
+            mut self,
+            value: impl ::std::convert::Into<InitiateCallRequestMetadata>,
+        ) -> Self {
+            self.metadata = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `payload`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Payload structure depends on the assistant variant. Use AbandonedCartPayload for abandoned_cart, ShopifyOrderPayload for cod_to_prepaid/address_verification/order_confirmation, NdrFollowupPayload for ndr_followup, and CustomPayload for custom assistants.
+        pub fn payload(
+            mut self,
+            value: impl ::std::convert::Into<InitiateCallRequestPayload>,
+        ) -> Self {
+            self.payload = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `priority`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Call priority level
+        pub fn priority(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.priority = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl InitiateCallRequest {
         pub fn builder() -> builder::InitiateCallRequest {
             Default::default()
         }
@@ -4169,6 +7022,37 @@ pub mod types {
         ///Properties the spec does not name, sent and received as they are.
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl InitiateCallRequestMetadata {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                discount: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `discount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn discount(
+            mut self,
+            value: impl ::std::convert::Into<InitiateCallRequestMetadataDiscount>,
+        ) -> Self {
+            self.discount = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the properties the spec does not name, replacing any set before. Starts empty.
+        ///
+        ///Properties the spec does not name, sent and received as they are.
+        pub fn extra(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.extra = value.into();
+            self
+        }
     }
     impl InitiateCallRequestMetadata {
         pub fn builder() -> builder::InitiateCallRequestMetadata {
@@ -4203,6 +7087,61 @@ pub mod types {
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<f64>,
+    }
+    impl InitiateCallRequestMetadataDiscount {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                apply_as: ::std::option::Option::None,
+                code: ::std::option::Option::None,
+                code_type: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                value: ::std::option::Option::None,
+            }
+        }
+        ///Sets `applyAs`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///how discount is going to be applied
+        pub fn apply_as(
+            mut self,
+            value: impl ::std::convert::Into<InitiateCallRequestMetadataDiscountApplyAs>,
+        ) -> Self {
+            self.apply_as = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `codeType`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///%tage or fixed
+        pub fn code_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.code_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `description`. Unset (the default), it is not sent and the server's default applies.
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `value`. Unset (the default), it is not sent and the server's default applies.
+        pub fn value(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.value = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl InitiateCallRequestMetadataDiscount {
         pub fn builder() -> builder::InitiateCallRequestMetadataDiscount {
@@ -4323,6 +7262,30 @@ pub mod types {
         pub status: ::std::option::Option<CallStatus>,
     }
     impl InitiateCallResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                call_id: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+            }
+        }
+        ///Sets `callId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::CallId>,
+        ) -> Self {
+            self.call_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status(mut self, value: impl ::std::convert::Into<CallStatus>) -> Self {
+            self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl InitiateCallResponse {
         pub fn builder() -> builder::InitiateCallResponse {
             Default::default()
         }
@@ -4349,6 +7312,51 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub system_prompt: ::std::option::Option<::std::string::String>,
+    }
+    impl InitiateWebCallRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `assistant`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            assistant: impl ::std::convert::Into<crate::ids::AssistantId>,
+        ) -> Self {
+            Self {
+                assistant: assistant.into(),
+                metadata: ::std::default::Default::default(),
+                payload: ::std::option::Option::None,
+                system_prompt: ::std::option::Option::None,
+            }
+        }
+        ///Sets `metadata`. Starts empty.
+        pub fn metadata(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.metadata = value.into();
+            self
+        }
+        ///Sets `payload`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Payload structure depends on the assistant variant.
+        pub fn payload(
+            mut self,
+            value: impl ::std::convert::Into<InitiateWebCallRequestPayload>,
+        ) -> Self {
+            self.payload = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `systemPrompt`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Optional system prompt to override the default assistant prompt.
+        pub fn system_prompt(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.system_prompt = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl InitiateWebCallRequest {
         pub fn builder() -> builder::InitiateWebCallRequest {
@@ -4409,6 +7417,43 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::std::string::String>,
     }
+    impl InitiateWebCallResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                error: ::std::option::Option::None,
+                success: ::std::option::Option::None,
+                token: ::std::option::Option::None,
+            }
+        }
+        ///Sets `error`. Unset (the default), it is not sent and the server's default applies.
+        pub fn error(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.error = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `success`. Unset (the default), it is not sent and the server's default applies.
+        pub fn success(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.success = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `token`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///LiveKit token for joining the web call.
+        pub fn token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.token = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
     impl ::std::fmt::Debug for InitiateWebCallResponse {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("InitiateWebCallResponse")
@@ -4442,6 +7487,31 @@ pub mod types {
         pub required: bool,
         #[serde(rename = "type")]
         pub type_: InsightFieldType,
+    }
+    impl InsightField {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `type`, `description`, `required`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            type_: impl ::std::convert::Into<InsightFieldType>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            required: impl ::std::convert::Into<bool>,
+        ) -> Self {
+            Self {
+                description: description.into(),
+                enum_: ::std::default::Default::default(),
+                required: required.into(),
+                type_: type_.into(),
+            }
+        }
+        ///Sets `enum`. Starts empty (not sent while empty).
+        pub fn enum_(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.enum_ = value.into();
+            self
+        }
     }
     impl InsightField {
         pub fn builder() -> builder::InsightField {
@@ -4558,6 +7628,103 @@ pub mod types {
         pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
     }
     impl KnowledgeBaseFile {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                collection_name: ::std::option::Option::None,
+                created_at: ::std::option::Option::None,
+                file_name: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                processing_percentage: ::std::option::Option::None,
+                size: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+                type_: ::std::option::Option::None,
+                workspace: ::std::option::Option::None,
+            }
+        }
+        ///Sets `collectionName`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Internal collection name used by the RAG search engine.
+        pub fn collection_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.collection_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `createdAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn created_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.created_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `fileName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn file_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.file_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::KnowledgeBaseFileId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `processingPercentage`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Indexing progress (0–100). Meaningful only when `status` is `processing`.
+        pub fn processing_percentage(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.processing_percentage = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `size`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///File size in bytes.
+        pub fn size(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.size = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///`processing` — indexing in progress; `ready` — available for use; `failed` — indexing failed.
+        pub fn status(
+            mut self,
+            value: impl ::std::convert::Into<KnowledgeBaseFileStatus>,
+        ) -> Self {
+            self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `type`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///MIME type of the uploaded file.
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.type_ = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `workspace`. Unset (the default), it is not sent and the server's default applies.
+        pub fn workspace(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::WorkspaceId>,
+        ) -> Self {
+            self.workspace = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl KnowledgeBaseFile {
         pub fn builder() -> builder::KnowledgeBaseFile {
             Default::default()
         }
@@ -4641,6 +7808,33 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ListApiToolsResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::default::Default::default(),
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Starts empty (not sent while empty).
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ApiTool>>,
+        ) -> Self {
+            self.data = value.into();
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ListApiToolsResponse {
         pub fn builder() -> builder::ListApiToolsResponse {
             Default::default()
         }
@@ -4659,6 +7853,33 @@ pub mod types {
         pub data: ::std::vec::Vec<KnowledgeBaseFile>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl ListKnowledgeBaseFilesResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::default::Default::default(),
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Starts empty (not sent while empty).
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<KnowledgeBaseFile>>,
+        ) -> Self {
+            self.data = value.into();
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ListKnowledgeBaseFilesResponse {
         pub fn builder() -> builder::ListKnowledgeBaseFilesResponse {
@@ -4841,6 +8062,30 @@ pub mod types {
         pub success: ::std::option::Option<bool>,
     }
     impl ListShowcaseCallsResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                success: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<ListShowcaseCallsResponseData>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `success`. Unset (the default), it is not sent and the server's default applies.
+        pub fn success(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.success = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ListShowcaseCallsResponse {
         pub fn builder() -> builder::ListShowcaseCallsResponse {
             Default::default()
         }
@@ -4859,6 +8104,30 @@ pub mod types {
         pub calls: ::std::vec::Vec<ShowcaseCall>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
+    }
+    impl ListShowcaseCallsResponseData {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                calls: ::std::default::Default::default(),
+                total: ::std::option::Option::None,
+            }
+        }
+        ///Sets `calls`. Starts empty (not sent while empty).
+        pub fn calls(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ShowcaseCall>>,
+        ) -> Self {
+            self.calls = value.into();
+            self
+        }
+        ///Sets `total`. Unset (the default), it is not sent and the server's default applies.
+        pub fn total(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.total = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ListShowcaseCallsResponseData {
         pub fn builder() -> builder::ListShowcaseCallsResponseData {
@@ -4881,6 +8150,30 @@ pub mod types {
         pub success: ::std::option::Option<bool>,
     }
     impl ListShowcaseFlowsResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                success: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<ListShowcaseFlowsResponseData>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `success`. Unset (the default), it is not sent and the server's default applies.
+        pub fn success(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.success = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ListShowcaseFlowsResponse {
         pub fn builder() -> builder::ListShowcaseFlowsResponse {
             Default::default()
         }
@@ -4899,6 +8192,30 @@ pub mod types {
         pub flows: ::std::vec::Vec<ShowcaseFlow>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
+    }
+    impl ListShowcaseFlowsResponseData {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                flows: ::std::default::Default::default(),
+                total: ::std::option::Option::None,
+            }
+        }
+        ///Sets `flows`. Starts empty (not sent while empty).
+        pub fn flows(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ShowcaseFlow>>,
+        ) -> Self {
+            self.flows = value.into();
+            self
+        }
+        ///Sets `total`. Unset (the default), it is not sent and the server's default applies.
+        pub fn total(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.total = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ListShowcaseFlowsResponseData {
         pub fn builder() -> builder::ListShowcaseFlowsResponseData {
@@ -4969,6 +8286,113 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl NdrFollowupPayload {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `awb`, `ndrReason`, `customer`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            awb: impl ::std::convert::Into<::std::string::String>,
+            ndr_reason: impl ::std::convert::Into<::std::string::String>,
+            customer: impl ::std::convert::Into<NdrFollowupPayloadCustomer>,
+        ) -> Self {
+            Self {
+                attempt_count: ::std::option::Option::None,
+                awb: awb.into(),
+                cod_amount: ::std::option::Option::None,
+                courier_name: ::std::option::Option::None,
+                customer: customer.into(),
+                ndr_reason: ndr_reason.into(),
+                ndr_remark: ::std::option::Option::None,
+                next_attempt_date: ::std::option::Option::None,
+                order_id: ::std::option::Option::None,
+                order_items: ::std::option::Option::None,
+                payment_method: ::std::option::Option::None,
+                shipping_address: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `attemptCount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn attempt_count(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.attempt_count = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `codAmount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn cod_amount(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.cod_amount = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `courierName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn courier_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.courier_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `ndrRemark`. Unset (the default), it is not sent and the server's default applies.
+        pub fn ndr_remark(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.ndr_remark = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `nextAttemptDate`. Unset (the default), it is not sent and the server's default applies.
+        pub fn next_attempt_date(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.next_attempt_date = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `orderId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn order_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.order_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `orderItems`. Unset (the default), it is not sent and the server's default applies.
+        pub fn order_items(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.order_items = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `paymentMethod`. Unset (the default), it is not sent and the server's default applies.
+        pub fn payment_method(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.payment_method = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `shippingAddress`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shipping_address(
+            mut self,
+            value: impl ::std::convert::Into<NdrFollowupPayloadShippingAddress>,
+        ) -> Self {
+            self.shipping_address = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the properties the spec does not name, replacing any set before. Starts empty.
+        ///
+        ///Properties the spec does not name, sent and received as they are.
+        pub fn extra(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.extra = value.into();
+            self
+        }
+    }
+    impl NdrFollowupPayload {
         pub fn builder() -> builder::NdrFollowupPayload {
             Default::default()
         }
@@ -4993,6 +8417,45 @@ pub mod types {
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+    }
+    impl NdrFollowupPayloadCustomer {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `firstName`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            first_name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                email: ::std::option::Option::None,
+                first_name: first_name.into(),
+                last_name: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+            }
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `lastName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn last_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.last_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl NdrFollowupPayloadCustomer {
         pub fn builder() -> builder::NdrFollowupPayloadCustomer {
@@ -5023,6 +8486,69 @@ pub mod types {
         pub zip: ::std::option::Option<::std::string::String>,
     }
     impl NdrFollowupPayloadShippingAddress {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                address1: ::std::option::Option::None,
+                address2: ::std::option::Option::None,
+                city: ::std::option::Option::None,
+                country: ::std::option::Option::None,
+                province: ::std::option::Option::None,
+                zip: ::std::option::Option::None,
+            }
+        }
+        ///Sets `address1`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address1(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address1 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `address2`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address2(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address2 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `city`. Unset (the default), it is not sent and the server's default applies.
+        pub fn city(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.city = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `country`. Unset (the default), it is not sent and the server's default applies.
+        pub fn country(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.country = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `province`. Unset (the default), it is not sent and the server's default applies.
+        pub fn province(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.province = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `zip`. Unset (the default), it is not sent and the server's default applies.
+        pub fn zip(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.zip = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl NdrFollowupPayloadShippingAddress {
         pub fn builder() -> builder::NdrFollowupPayloadShippingAddress {
             Default::default()
         }
@@ -5041,6 +8567,30 @@ pub mod types {
         pub data: ::std::option::Option<Workspace>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl OnboardCustomWorkspaceResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(mut self, value: impl ::std::convert::Into<Workspace>) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl OnboardCustomWorkspaceResponse {
         pub fn builder() -> builder::OnboardCustomWorkspaceResponse {
@@ -5068,6 +8618,28 @@ pub mod types {
         pub trust_signals: TrustSignals,
     }
     impl OnboardingRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `name`, `currencyCode`, `timezone`, `supportContacts`, `trustSignals`, `policyFramework`.
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            currency_code: impl ::std::convert::Into<::std::string::String>,
+            timezone: impl ::std::convert::Into<::std::string::String>,
+            support_contacts: impl ::std::convert::Into<
+                OnboardingRequestSupportContacts,
+            >,
+            trust_signals: impl ::std::convert::Into<TrustSignals>,
+            policy_framework: impl ::std::convert::Into<PolicyFramework>,
+        ) -> Self {
+            Self {
+                currency_code: currency_code.into(),
+                name: name.into(),
+                policy_framework: policy_framework.into(),
+                support_contacts: support_contacts.into(),
+                timezone: timezone.into(),
+                trust_signals: trust_signals.into(),
+            }
+        }
+    }
+    impl OnboardingRequest {
         pub fn builder() -> builder::OnboardingRequest {
             Default::default()
         }
@@ -5085,6 +8657,27 @@ pub mod types {
         pub email: ::std::option::Option<::std::string::String>,
         #[serde(rename = "phoneNumber")]
         pub phone_number: ::std::string::String,
+    }
+    impl OnboardingRequestSupportContacts {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `phoneNumber`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            phone_number: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                email: ::std::option::Option::None,
+                phone_number: phone_number.into(),
+            }
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl OnboardingRequestSupportContacts {
         pub fn builder() -> builder::OnboardingRequestSupportContacts {
@@ -5108,6 +8701,44 @@ pub mod types {
         ///The unique key for all future API calls.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
+    }
+    impl OnboardingResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                billing: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+                workspace: ::std::option::Option::None,
+            }
+        }
+        ///Sets `billing`. Unset (the default), it is not sent and the server's default applies.
+        pub fn billing(
+            mut self,
+            value: impl ::std::convert::Into<OnboardingResponseBilling>,
+        ) -> Self {
+            self.billing = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status(
+            mut self,
+            value: impl ::std::convert::Into<OnboardingResponseStatus>,
+        ) -> Self {
+            self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `workspace`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///The unique key for all future API calls.
+        pub fn workspace(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::WorkspaceId>,
+        ) -> Self {
+            self.workspace = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl OnboardingResponse {
         pub fn builder() -> builder::OnboardingResponse {
@@ -5140,6 +8771,45 @@ pub mod types {
         pub negative_credit_allowance: ::std::option::Option<i64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<OnboardingResponseBillingType>,
+    }
+    impl OnboardingResponseBilling {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                credit_balance: ::std::option::Option::None,
+                negative_credit_allowance: ::std::option::Option::None,
+                type_: ::std::option::Option::None,
+            }
+        }
+        ///Sets `creditBalance`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**Current available credits in workspace
+*/
+        pub fn credit_balance(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.credit_balance = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `negativeCreditAllowance`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**The 'Overdraft' limit. The AI will continue to make calls for 100 credit even if credits hit 0 before suspending.
+*/
+        pub fn negative_credit_allowance(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.negative_credit_allowance = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `type`. Unset (the default), it is not sent and the server's default applies.
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<OnboardingResponseBillingType>,
+        ) -> Self {
+            self.type_ = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl OnboardingResponseBilling {
         pub fn builder() -> builder::OnboardingResponseBilling {
@@ -5286,6 +8956,20 @@ pub mod types {
         pub shipping_policy: ShippingPolicy,
     }
     impl PolicyFramework {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `returnPolicy`, `shippingPolicy`, `codPolicy`.
+        pub fn new(
+            return_policy: impl ::std::convert::Into<ReturnPolicy>,
+            shipping_policy: impl ::std::convert::Into<ShippingPolicy>,
+            cod_policy: impl ::std::convert::Into<CodPolicy>,
+        ) -> Self {
+            Self {
+                cod_policy: cod_policy.into(),
+                return_policy: return_policy.into(),
+                shipping_policy: shipping_policy.into(),
+            }
+        }
+    }
+    impl PolicyFramework {
         pub fn builder() -> builder::PolicyFramework {
             Default::default()
         }
@@ -5348,6 +9032,24 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub api_plan: ::std::option::Option<PreCallApiPlan>,
     }
     impl PreCall {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                api_plan: ::std::option::Option::None,
+            }
+        }
+        ///Sets `apiPlan`. Unset (the default), it is not sent and the server's default applies.
+        pub fn api_plan(
+            mut self,
+            value: impl ::std::convert::Into<PreCallApiPlan>,
+        ) -> Self {
+            self.api_plan = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl PreCall {
         pub fn builder() -> builder::PreCall {
             Default::default()
         }
@@ -5376,6 +9078,69 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ///Your HTTPS endpoint. Leave empty to disable pre-call enrichment.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl PreCallApiPlan {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                body: ::std::default::Default::default(),
+                headers: ::std::default::Default::default(),
+                method: defaults::pre_call_api_plan_method(),
+                url: ::std::option::Option::None,
+            }
+        }
+        ///Sets `body`. Starts empty.
+        ///
+        /**Optional JSON fields merged into the POST body after `number`, `assistantId`, and `callDirection`. Ignored for GET.
+*/
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.body = value.into();
+            self
+        }
+        ///Sets `headers`. Starts empty.
+        ///
+        /**Optional HTTP headers. String values can use templates such as `Bearer {{variableValues.token}}`.
+*/
+        pub fn headers(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    PreCallApiPlanHeadersValue,
+                >,
+            >,
+        ) -> Self {
+            self.headers = value.into();
+            self
+        }
+        ///Sets `method`. Starts at the spec's default, `PreCallApiPlanMethod::Post`, which is sent unless changed.
+        ///
+        /**HTTP method used to call your endpoint. `get` sends the request fields as query parameters; `post` sends them as a JSON body.
+*/
+        pub fn method(
+            mut self,
+            value: impl ::std::convert::Into<PreCallApiPlanMethod>,
+        ) -> Self {
+            self.method = value.into();
+            self
+        }
+        ///Sets `url`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Your HTTPS endpoint. Leave empty to disable pre-call enrichment.
+        pub fn url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.url = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ::std::fmt::Debug for PreCallApiPlan {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5521,6 +9286,41 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ///One-time setup fee in cents.
         #[serde(rename = "setupFeeCents", default)]
         pub setup_fee_cents: u64,
+    }
+    impl PurchaseNumberRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `number`, `countryCode`, `numberType`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        ///
+        ///`number`, `country_code` must meet the spec's constraints, so the argument is the checked type: make it with `"…".parse()` or `try_from`, which return an error for a value the spec does not allow.
+        pub fn new(
+            number: impl ::std::convert::Into<PurchaseNumberRequestNumber>,
+            country_code: impl ::std::convert::Into<PurchaseNumberRequestCountryCode>,
+            number_type: impl ::std::convert::Into<PurchaseNumberRequestNumberType>,
+        ) -> Self {
+            Self {
+                country_code: country_code.into(),
+                number: number.into(),
+                number_type: number_type.into(),
+                provider: defaults::purchase_number_request_provider(),
+                setup_fee_cents: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `provider`. Starts at the spec's default, `"miraiminds"`, which is sent unless changed.
+        pub fn provider(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.provider = value.into();
+            self
+        }
+        ///Sets `setupFeeCents`. Starts at `0`.
+        ///
+        ///One-time setup fee in cents.
+        pub fn setup_fee_cents(mut self, value: impl ::std::convert::Into<u64>) -> Self {
+            self.setup_fee_cents = value.into();
+            self
+        }
     }
     impl PurchaseNumberRequest {
         pub fn builder() -> builder::PurchaseNumberRequest {
@@ -5732,6 +9532,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl PurchaseNumberResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<TelephonyNumber>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl PurchaseNumberResponse {
         pub fn builder() -> builder::PurchaseNumberResponse {
             Default::default()
         }
@@ -5750,6 +9577,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub data: ::std::option::Option<TelephonyNumber>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl ReleaseNumberResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<TelephonyNumber>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ReleaseNumberResponse {
         pub fn builder() -> builder::ReleaseNumberResponse {
@@ -5789,6 +9643,59 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             default = "defaults::default_u64::<i64, 300>"
         )]
         pub re_attempt_period: i64,
+    }
+    impl RetryProtocol {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                max_attempts_low_engagement: defaults::default_u64::<i64, 1>(),
+                max_attempts_no_pickup: defaults::default_u64::<i64, 2>(),
+                max_reschedule_count: defaults::default_u64::<i64, 1>(),
+                re_attempt_period: defaults::default_u64::<i64, 300>(),
+            }
+        }
+        ///Sets `maxAttemptsLowEngagement`. Starts at the spec's default, `1`, which is sent unless changed.
+        ///
+        ///User picked up but said 'busy' or cut immediately. Call back once.
+        pub fn max_attempts_low_engagement(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.max_attempts_low_engagement = value.into();
+            self
+        }
+        ///Sets `maxAttemptsNoPickup`. Starts at the spec's default, `2`, which is sent unless changed.
+        ///
+        ///Phone rang, no answer. Call back twice.
+        pub fn max_attempts_no_pickup(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.max_attempts_no_pickup = value.into();
+            self
+        }
+        ///Sets `maxRescheduleCount`. Starts at the spec's default, `1`, which is sent unless changed.
+        ///
+        ///How many times we can reschedule a call when user ask to callback
+        pub fn max_reschedule_count(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.max_reschedule_count = value.into();
+            self
+        }
+        ///Sets `reAttemptPeriod`. Starts at the spec's default, `300`, which is sent unless changed.
+        ///
+        ///Delay between second reattempt of call to same person in seconds
+        pub fn re_attempt_period(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.re_attempt_period = value.into();
+            self
+        }
     }
     impl ::std::default::Default for RetryProtocol {
         fn default() -> Self {
@@ -5832,6 +9739,39 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub window_days: ::std::option::Option<i64>,
     }
     impl ReturnPolicy {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                processing_fee: ::std::option::Option::None,
+                refund_timeline_days: ::std::option::Option::None,
+                window_days: ::std::option::Option::None,
+            }
+        }
+        ///Sets `processingFee`. Unset (the default), it is not sent and the server's default applies.
+        pub fn processing_fee(
+            mut self,
+            value: impl ::std::convert::Into<ReturnPolicyProcessingFee>,
+        ) -> Self {
+            self.processing_fee = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `refundTimelineDays`. Unset (the default), it is not sent and the server's default applies.
+        pub fn refund_timeline_days(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.refund_timeline_days = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `windowDays`. Unset (the default), it is not sent and the server's default applies.
+        pub fn window_days(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.window_days = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ReturnPolicy {
         pub fn builder() -> builder::ReturnPolicy {
             Default::default()
         }
@@ -5848,6 +9788,21 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     pub struct ReturnPolicyProcessingFee {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub amount: ::std::option::Option<f64>,
+    }
+    impl ReturnPolicyProcessingFee {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                amount: ::std::option::Option::None,
+            }
+        }
+        ///Sets `amount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn amount(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.amount = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ReturnPolicyProcessingFee {
         pub fn builder() -> builder::ReturnPolicyProcessingFee {
@@ -5995,6 +9950,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl SearchAvailableNumbersResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::default::Default::default(),
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Starts empty (not sent while empty).
+        pub fn data(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<AvailableNumber>>,
+        ) -> Self {
+            self.data = value.into();
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl SearchAvailableNumbersResponse {
         pub fn builder() -> builder::SearchAvailableNumbersResponse {
             Default::default()
         }
@@ -6011,6 +9993,24 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     pub struct SendWhatsapp {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number: ::std::option::Option<::std::string::String>,
+    }
+    impl SendWhatsapp {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                number: ::std::option::Option::None,
+            }
+        }
+        ///Sets `number`. Unset (the default), it is not sent and the server's default applies.
+        pub fn number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.number = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl SendWhatsapp {
         pub fn builder() -> builder::SendWhatsapp {
@@ -6039,6 +10039,35 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub free_shipping_min_order_value: ::std::option::Option<f64>,
     }
     impl ShippingPolicy {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                delivery_timeline: ::std::option::Option::None,
+                free_shipping_min_order_value: ::std::option::Option::None,
+            }
+        }
+        ///Sets `deliveryTimeline`. Unset (the default), it is not sent and the server's default applies.
+        pub fn delivery_timeline(
+            mut self,
+            value: impl ::std::convert::Into<ShippingPolicyDeliveryTimeline>,
+        ) -> Self {
+            self.delivery_timeline = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `freeShippingMinOrderValue`. Unset (the default), it is not sent and the server's default applies.
+        pub fn free_shipping_min_order_value(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.free_shipping_min_order_value = ::std::option::Option::Some(
+                value.into(),
+            );
+            self
+        }
+    }
+    impl ShippingPolicy {
         pub fn builder() -> builder::ShippingPolicy {
             Default::default()
         }
@@ -6065,6 +10094,27 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub min_days: ::std::option::Option<i64>,
     }
     impl ShippingPolicyDeliveryTimeline {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                max_days: ::std::option::Option::None,
+                min_days: ::std::option::Option::None,
+            }
+        }
+        ///Sets `maxDays`. Unset (the default), it is not sent and the server's default applies.
+        pub fn max_days(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.max_days = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `minDays`. Unset (the default), it is not sent and the server's default applies.
+        pub fn min_days(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.min_days = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ShippingPolicyDeliveryTimeline {
         pub fn builder() -> builder::ShippingPolicyDeliveryTimeline {
             Default::default()
         }
@@ -6088,6 +10138,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub reason: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ShiprocketNdrWebhookResponseStatus>,
+    }
+    impl ShiprocketNdrWebhookResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                call_id: ::std::option::Option::None,
+                reason: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+            }
+        }
+        ///Sets `callId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn call_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::CallId>,
+        ) -> Self {
+            self.call_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `reason`. Unset (the default), it is not sent and the server's default applies.
+        pub fn reason(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.reason = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status(
+            mut self,
+            value: impl ::std::convert::Into<ShiprocketNdrWebhookResponseStatus>,
+        ) -> Self {
+            self.status = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ShiprocketNdrWebhookResponse {
         pub fn builder() -> builder::ShiprocketNdrWebhookResponse {
@@ -6199,6 +10285,81 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ShopifyOrderPayload {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `name`, `customer`, `totalPrice`, `lineItems`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            customer: impl ::std::convert::Into<ShopifyOrderPayloadCustomer>,
+            total_price: impl ::std::convert::Into<::std::string::String>,
+            line_items: impl ::std::convert::Into<
+                ::std::vec::Vec<ShopifyOrderPayloadLineItemsItem>,
+            >,
+        ) -> Self {
+            Self {
+                customer: customer.into(),
+                discount_codes: ::std::default::Default::default(),
+                financial_status: ::std::option::Option::None,
+                line_items: line_items.into(),
+                name: name.into(),
+                payment_gateway_names: ::std::default::Default::default(),
+                shipping_address: ::std::option::Option::None,
+                total_price: total_price.into(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `discountCodes`. Starts empty (not sent while empty).
+        pub fn discount_codes(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::vec::Vec<ShopifyOrderPayloadDiscountCodesItem>,
+            >,
+        ) -> Self {
+            self.discount_codes = value.into();
+            self
+        }
+        ///Sets `financialStatus`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Useful for order_confirmation payment-mode detection.
+        pub fn financial_status(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.financial_status = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `paymentGatewayNames`. Starts empty (not sent while empty).
+        ///
+        ///Useful for order_confirmation payment-mode detection.
+        pub fn payment_gateway_names(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.payment_gateway_names = value.into();
+            self
+        }
+        ///Sets `shippingAddress`. Unset (the default), it is not sent and the server's default applies.
+        pub fn shipping_address(
+            mut self,
+            value: impl ::std::convert::Into<ShopifyOrderPayloadShippingAddress>,
+        ) -> Self {
+            self.shipping_address = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets the properties the spec does not name, replacing any set before. Starts empty.
+        ///
+        ///Properties the spec does not name, sent and received as they are.
+        pub fn extra(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.extra = value.into();
+            self
+        }
+    }
+    impl ShopifyOrderPayload {
         pub fn builder() -> builder::ShopifyOrderPayload {
             Default::default()
         }
@@ -6225,6 +10386,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub phone: ::std::option::Option<::std::string::String>,
     }
     impl ShopifyOrderPayloadCustomer {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `firstName`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            first_name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                email: ::std::option::Option::None,
+                first_name: first_name.into(),
+                last_name: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+            }
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `lastName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn last_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.last_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ShopifyOrderPayloadCustomer {
         pub fn builder() -> builder::ShopifyOrderPayloadCustomer {
             Default::default()
         }
@@ -6247,6 +10447,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl ShopifyOrderPayloadDiscountCodesItem {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                amount: ::std::option::Option::None,
+                code: ::std::option::Option::None,
+                type_: ::std::option::Option::None,
+            }
+        }
+        ///Sets `amount`. Unset (the default), it is not sent and the server's default applies.
+        pub fn amount(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.amount = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `type`. Unset (the default), it is not sent and the server's default applies.
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.type_ = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ShopifyOrderPayloadDiscountCodesItem {
         pub fn builder() -> builder::ShopifyOrderPayloadDiscountCodesItem {
             Default::default()
         }
@@ -6267,6 +10503,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub variant_title: ::std::option::Option<::std::string::String>,
+    }
+    impl ShopifyOrderPayloadLineItemsItem {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `title`, `quantity`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            title: impl ::std::convert::Into<::std::string::String>,
+            quantity: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                quantity: quantity.into(),
+                title: title.into(),
+                variant_title: ::std::option::Option::None,
+            }
+        }
+        ///Sets `variantTitle`. Unset (the default), it is not sent and the server's default applies.
+        pub fn variant_title(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.variant_title = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ShopifyOrderPayloadLineItemsItem {
         pub fn builder() -> builder::ShopifyOrderPayloadLineItemsItem {
@@ -6309,6 +10568,105 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub province: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zip: ::std::option::Option<::std::string::String>,
+    }
+    impl ShopifyOrderPayloadShippingAddress {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                address1: ::std::option::Option::None,
+                address2: ::std::option::Option::None,
+                city: ::std::option::Option::None,
+                country: ::std::option::Option::None,
+                first_name: ::std::option::Option::None,
+                last_name: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+                province: ::std::option::Option::None,
+                zip: ::std::option::Option::None,
+            }
+        }
+        ///Sets `address1`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address1(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address1 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `address2`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address2(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.address2 = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `city`. Unset (the default), it is not sent and the server's default applies.
+        pub fn city(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.city = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `country`. Unset (the default), it is not sent and the server's default applies.
+        pub fn country(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.country = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `firstName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn first_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.first_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `lastName`. Unset (the default), it is not sent and the server's default applies.
+        pub fn last_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.last_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `province`. Unset (the default), it is not sent and the server's default applies.
+        pub fn province(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.province = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `zip`. Unset (the default), it is not sent and the server's default applies.
+        pub fn zip(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.zip = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ShopifyOrderPayloadShippingAddress {
         pub fn builder() -> builder::ShopifyOrderPayloadShippingAddress {
@@ -6369,6 +10727,97 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub what_to_notice: ::std::option::Option<::std::string::String>,
+    }
+    impl ShowcaseCall {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `title`, `language`, `languageLabel`, `category`, `brandName`, `description`, `durationSecs`, `audioUrl`, `sortOrder`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            title: impl ::std::convert::Into<::std::string::String>,
+            language: impl ::std::convert::Into<ShowcaseCallLanguage>,
+            language_label: impl ::std::convert::Into<::std::string::String>,
+            category: impl ::std::convert::Into<ShowcaseCallCategory>,
+            brand_name: impl ::std::convert::Into<::std::string::String>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            duration_secs: impl ::std::convert::Into<i64>,
+            audio_url: impl ::std::convert::Into<::std::string::String>,
+            sort_order: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            Self {
+                audio_url: audio_url.into(),
+                brand_logo_url: ::std::option::Option::None,
+                brand_name: brand_name.into(),
+                category: category.into(),
+                description: description.into(),
+                duration_secs: duration_secs.into(),
+                highlight_moments: ::std::default::Default::default(),
+                id: ::std::option::Option::None,
+                language: language.into(),
+                language_label: language_label.into(),
+                sort_order: sort_order.into(),
+                tags: ::std::default::Default::default(),
+                title: title.into(),
+                transcript_preview: ::std::option::Option::None,
+                waveform_url: ::std::option::Option::None,
+                what_to_notice: ::std::option::Option::None,
+            }
+        }
+        ///Sets `brandLogoUrl`. Unset (the default), it is not sent and the server's default applies.
+        pub fn brand_logo_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.brand_logo_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `highlightMoments`. Starts empty (not sent while empty).
+        pub fn highlight_moments(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ShowcaseHighlightMoment>>,
+        ) -> Self {
+            self.highlight_moments = value.into();
+            self
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::ShowcaseCallId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `tags`. Starts empty (not sent while empty).
+        pub fn tags(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.tags = value.into();
+            self
+        }
+        ///Sets `transcriptPreview`. Unset (the default), it is not sent and the server's default applies.
+        pub fn transcript_preview(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.transcript_preview = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `waveformUrl`. Unset (the default), it is not sent and the server's default applies.
+        pub fn waveform_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.waveform_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `whatToNotice`. Unset (the default), it is not sent and the server's default applies.
+        pub fn what_to_notice(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.what_to_notice = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ShowcaseCall {
         pub fn builder() -> builder::ShowcaseCall {
@@ -6572,6 +11021,92 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub workspace: crate::ids::WorkspaceId,
     }
     impl ShowcaseFlow {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `flowType`, `title`, `tagline`, `description`, `durationSecs`, `audioUrl`, `sortOrder`, `workspace`, `organization`, `assistant_id`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            flow_type: impl ::std::convert::Into<ShowcaseFlowFlowType>,
+            title: impl ::std::convert::Into<::std::string::String>,
+            tagline: impl ::std::convert::Into<::std::string::String>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            duration_secs: impl ::std::convert::Into<i64>,
+            audio_url: impl ::std::convert::Into<::std::string::String>,
+            sort_order: impl ::std::convert::Into<i64>,
+            workspace: impl ::std::convert::Into<crate::ids::WorkspaceId>,
+            organization: impl ::std::convert::Into<crate::ids::OrganizationId>,
+            assistant_id: impl ::std::convert::Into<crate::ids::AssistantId>,
+        ) -> Self {
+            Self {
+                assistant_id: assistant_id.into(),
+                audio_url: audio_url.into(),
+                description: description.into(),
+                duration_secs: duration_secs.into(),
+                flow_type: flow_type.into(),
+                highlight_moments: ::std::default::Default::default(),
+                icon_color: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                organization: organization.into(),
+                sort_order: sort_order.into(),
+                tagline: tagline.into(),
+                tags: ::std::default::Default::default(),
+                title: title.into(),
+                waveform_url: ::std::option::Option::None,
+                what_to_notice: ::std::option::Option::None,
+                workspace: workspace.into(),
+            }
+        }
+        ///Sets `highlightMoments`. Starts empty (not sent while empty).
+        pub fn highlight_moments(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ShowcaseHighlightMoment>>,
+        ) -> Self {
+            self.highlight_moments = value.into();
+            self
+        }
+        ///Sets `iconColor`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Hex background color for the flow icon tile.
+        pub fn icon_color(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.icon_color = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::ShowcaseFlowId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `tags`. Starts empty (not sent while empty).
+        pub fn tags(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.tags = value.into();
+            self
+        }
+        ///Sets `waveformUrl`. Unset (the default), it is not sent and the server's default applies.
+        pub fn waveform_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.waveform_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `whatToNotice`. Unset (the default), it is not sent and the server's default applies.
+        pub fn what_to_notice(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.what_to_notice = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl ShowcaseFlow {
         pub fn builder() -> builder::ShowcaseFlow {
             Default::default()
         }
@@ -6662,6 +11197,18 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub label: ::std::string::String,
     }
     impl ShowcaseHighlightMoment {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `atSecs`, `label`.
+        pub fn new(
+            at_secs: impl ::std::convert::Into<i64>,
+            label: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                at_secs: at_secs.into(),
+                label: label.into(),
+            }
+        }
+    }
+    impl ShowcaseHighlightMoment {
         pub fn builder() -> builder::ShowcaseHighlightMoment {
             Default::default()
         }
@@ -6683,6 +11230,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub session_id: ::std::option::Option<crate::ids::UploadSessionId>,
+    }
+    impl StartKnowledgeBaseUploadResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                message: ::std::option::Option::None,
+                session_id: ::std::option::Option::None,
+            }
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `sessionId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn session_id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::UploadSessionId>,
+        ) -> Self {
+            self.session_id = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl StartKnowledgeBaseUploadResponse {
         pub fn builder() -> builder::StartKnowledgeBaseUploadResponse {
@@ -6714,6 +11288,36 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ///Total number of chunks the file will be split into. Use 10 MB per chunk as the target size.
         #[serde(rename = "totalChunks")]
         pub total_chunks: ::std::num::NonZeroU64,
+    }
+    impl StartUploadSessionRequest {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `fileName`, `totalChunks`, `fileSize`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        ///
+        ///`file_name` must meet the spec's constraints, so the argument is the checked type: make it with `"…".parse()` or `try_from`, which return an error for a value the spec does not allow.
+        pub fn new(
+            file_name: impl ::std::convert::Into<StartUploadSessionRequestFileName>,
+            total_chunks: impl ::std::convert::Into<::std::num::NonZeroU64>,
+            file_size: impl ::std::convert::Into<::std::num::NonZeroU64>,
+        ) -> Self {
+            Self {
+                file_name: file_name.into(),
+                file_size: file_size.into(),
+                mime_type: ::std::option::Option::None,
+                total_chunks: total_chunks.into(),
+            }
+        }
+        ///Sets `mimeType`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        /**MIME type of the file. Supported values: `application/pdf`, `text/plain`, `application/vnd.openxmlformats-officedocument.wordprocessingml.document`, `text/markdown`.
+*/
+        pub fn mime_type(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.mime_type = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl StartUploadSessionRequest {
         pub fn builder() -> builder::StartUploadSessionRequest {
@@ -6805,6 +11409,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub phone_number: ::std::option::Option<::std::string::String>,
     }
     impl SupportContacts {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                email: ::std::option::Option::None,
+                phone_number: ::std::option::Option::None,
+            }
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phoneNumber`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone_number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone_number = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl SupportContacts {
         pub fn builder() -> builder::SupportContacts {
             Default::default()
         }
@@ -6866,6 +11497,129 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workspace: ::std::option::Option<crate::ids::WorkspaceId>,
+    }
+    impl TelephonyNumber {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                country_code: ::std::option::Option::None,
+                created_at: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                monthly_rate_cents: ::std::option::Option::None,
+                number: ::std::option::Option::None,
+                number_type: ::std::option::Option::None,
+                organization: ::std::option::Option::None,
+                provider: ::std::option::Option::None,
+                provider_number_id: ::std::option::Option::None,
+                setup_fee_cents: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+                updated_at: ::std::option::Option::None,
+                workspace: ::std::option::Option::None,
+            }
+        }
+        ///Sets `countryCode`. Unset (the default), it is not sent and the server's default applies.
+        pub fn country_code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.country_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `createdAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn created_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.created_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::NumberId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `monthlyRateCents`. Unset (the default), it is not sent and the server's default applies.
+        pub fn monthly_rate_cents(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.monthly_rate_cents = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `number`. Unset (the default), it is not sent and the server's default applies.
+        pub fn number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.number = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `numberType`. Unset (the default), it is not sent and the server's default applies.
+        pub fn number_type(
+            mut self,
+            value: impl ::std::convert::Into<TelephonyNumberNumberType>,
+        ) -> Self {
+            self.number_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `organization`. Unset (the default), it is not sent and the server's default applies.
+        pub fn organization(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::OrganizationId>,
+        ) -> Self {
+            self.organization = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `provider`. Unset (the default), it is not sent and the server's default applies.
+        pub fn provider(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.provider = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `providerNumberId`. Unset (the default), it is not sent and the server's default applies.
+        pub fn provider_number_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.provider_number_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `setupFeeCents`. Unset (the default), it is not sent and the server's default applies.
+        pub fn setup_fee_cents(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.setup_fee_cents = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status(
+            mut self,
+            value: impl ::std::convert::Into<TelephonyNumberStatus>,
+        ) -> Self {
+            self.status = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `updatedAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn updated_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.updated_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `workspace`. Unset (the default), it is not sent and the server's default applies.
+        pub fn workspace(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::WorkspaceId>,
+        ) -> Self {
+            self.workspace = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl TelephonyNumber {
         pub fn builder() -> builder::TelephonyNumber {
@@ -6992,6 +11746,18 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub key: ::std::string::String,
         pub value: ::std::string::String,
     }
+    impl ToolHeader {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `key`, `value`.
+        pub fn new(
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                key: key.into(),
+                value: value.into(),
+            }
+        }
+    }
     impl ::std::fmt::Debug for ToolHeader {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("ToolHeader")
@@ -7019,6 +11785,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub properties: ::std::vec::Vec<ToolProperty>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub required: ::std::vec::Vec<::std::string::String>,
+    }
+    impl ToolParameters {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                properties: ::std::default::Default::default(),
+                required: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `properties`. Starts empty (not sent while empty).
+        pub fn properties(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ToolProperty>>,
+        ) -> Self {
+            self.properties = value.into();
+            self
+        }
+        ///Sets `required`. Starts empty (not sent while empty).
+        pub fn required(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.required = value.into();
+            self
+        }
     }
     impl ToolParameters {
         pub fn builder() -> builder::ToolParameters {
@@ -7055,6 +11848,83 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub type_: ToolPropertyType,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
+    }
+    impl ToolProperty {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `name`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                description: ::std::option::Option::None,
+                enum_: ::std::default::Default::default(),
+                items: ::std::option::Option::None,
+                name: name.into(),
+                properties: ::std::default::Default::default(),
+                required: ::std::default::Default::default(),
+                type_: defaults::tool_property_type(),
+                value: ::std::option::Option::None,
+            }
+        }
+        ///Sets `description`. Unset (the default), it is not sent and the server's default applies.
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `enum`. Starts empty (not sent while empty).
+        pub fn enum_(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::serde_json::Value>>,
+        ) -> Self {
+            self.enum_ = value.into();
+            self
+        }
+        ///Sets `items`. Unset (the default), it is not sent and the server's default applies.
+        pub fn items(
+            mut self,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.items = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `properties`. Starts empty (not sent while empty).
+        ///
+        ///Nested properties (for `object` type).
+        pub fn properties(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ToolProperty>>,
+        ) -> Self {
+            self.properties = value.into();
+            self
+        }
+        ///Sets `required`. Starts empty (not sent while empty).
+        ///
+        ///Required nested property names (for `object` type).
+        pub fn required(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.required = value.into();
+            self
+        }
+        ///Sets `type`. Starts at the spec's default, `ToolPropertyType::String`, which is sent unless changed.
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<ToolPropertyType>,
+        ) -> Self {
+            self.type_ = value.into();
+            self
+        }
+        ///Sets `value`. Unset (the default), it is not sent and the server's default applies.
+        pub fn value(
+            mut self,
+            value: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            self.value = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ToolProperty {
         pub fn builder() -> builder::ToolProperty {
@@ -7165,6 +12035,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub value_proposition_one_liner: ::std::string::String,
     }
     impl TrustSignals {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `valuePropositionOneLiner`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(
+            value_proposition_one_liner: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                customers_till_date: ::std::option::Option::None,
+                store_rating: ::std::option::Option::None,
+                total_orders_fulfilled: ::std::option::Option::None,
+                value_proposition_one_liner: value_proposition_one_liner.into(),
+            }
+        }
+        ///Sets `customersTillDate`. Unset (the default), it is not sent and the server's default applies.
+        pub fn customers_till_date(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.customers_till_date = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `storeRating`. Unset (the default), it is not sent and the server's default applies.
+        pub fn store_rating(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.store_rating = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `totalOrdersFulfilled`. Unset (the default), it is not sent and the server's default applies.
+        pub fn total_orders_fulfilled(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.total_orders_fulfilled = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl TrustSignals {
         pub fn builder() -> builder::TrustSignals {
             Default::default()
         }
@@ -7196,6 +12102,75 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub parameters: ::std::option::Option<ToolParameters>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl UpdateApiToolRequest {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                description: ::std::option::Option::None,
+                headers: ::std::default::Default::default(),
+                is_active: ::std::option::Option::None,
+                method: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                parameters: ::std::option::Option::None,
+                url: ::std::option::Option::None,
+            }
+        }
+        ///Sets `description`. Unset (the default), it is not sent and the server's default applies.
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `headers`. Starts empty (not sent while empty).
+        pub fn headers(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<ToolHeader>>,
+        ) -> Self {
+            self.headers = value.into();
+            self
+        }
+        ///Sets `isActive`. Unset (the default), it is not sent and the server's default applies.
+        pub fn is_active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.is_active = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `method`. Unset (the default), it is not sent and the server's default applies.
+        pub fn method(
+            mut self,
+            value: impl ::std::convert::Into<UpdateApiToolRequestMethod>,
+        ) -> Self {
+            self.method = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<UpdateApiToolRequestName>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `parameters`. Unset (the default), it is not sent and the server's default applies.
+        pub fn parameters(
+            mut self,
+            value: impl ::std::convert::Into<ToolParameters>,
+        ) -> Self {
+            self.parameters = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `url`. Unset (the default), it is not sent and the server's default applies.
+        pub fn url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.url = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl UpdateApiToolRequest {
         pub fn builder() -> builder::UpdateApiToolRequest {
@@ -7353,6 +12328,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl UpdateApiToolResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                data: ::std::option::Option::None,
+                message: ::std::option::Option::None,
+            }
+        }
+        ///Sets `data`. Unset (the default), it is not sent and the server's default applies.
+        pub fn data(mut self, value: impl ::std::convert::Into<ApiTool>) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl UpdateApiToolResponse {
         pub fn builder() -> builder::UpdateApiToolResponse {
             Default::default()
         }
@@ -7368,6 +12367,16 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
     pub struct UpdateCallPayloadBody {
         ///Replacement payload for the call.
         pub payload: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl UpdateCallPayloadBody {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `payload`.
+        pub fn new(
+            payload: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            Self { payload: payload.into() }
+        }
     }
     impl UpdateCallPayloadBody {
         pub fn builder() -> builder::UpdateCallPayloadBody {
@@ -7388,6 +12397,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_code: ::std::option::Option<i64>,
+    }
+    impl UpdateCallPayloadResponse {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                message: ::std::option::Option::None,
+                status_code: ::std::option::Option::None,
+            }
+        }
+        ///Sets `message`. Unset (the default), it is not sent and the server's default applies.
+        pub fn message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.message = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `status_code`. Unset (the default), it is not sent and the server's default applies.
+        pub fn status_code(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.status_code = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl UpdateCallPayloadResponse {
         pub fn builder() -> builder::UpdateCallPayloadResponse {
@@ -7431,6 +12464,80 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub variable_schema: ::std::option::Option<VariantConfigsVariableSchema>,
     }
     impl VariantConfigs {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                abandoned_cart: ::std::option::Option::None,
+                address_verification: ::std::option::Option::None,
+                cod_to_prepaid: ::std::option::Option::None,
+                input_schema: ::std::default::Default::default(),
+                ndr_followup: ::std::option::Option::None,
+                order_confirmation: ::std::option::Option::None,
+                variable_schema: ::std::option::Option::None,
+            }
+        }
+        ///Sets `abandoned_cart`. Unset (the default), it is not sent and the server's default applies.
+        pub fn abandoned_cart(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsAbandonedCart>,
+        ) -> Self {
+            self.abandoned_cart = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `address_verification`. Unset (the default), it is not sent and the server's default applies.
+        pub fn address_verification(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsAddressVerification>,
+        ) -> Self {
+            self.address_verification = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `cod_to_prepaid`. Unset (the default), it is not sent and the server's default applies.
+        pub fn cod_to_prepaid(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsCodToPrepaid>,
+        ) -> Self {
+            self.cod_to_prepaid = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `inputSchema`. Starts empty (not sent while empty).
+        ///
+        #[doc = "**Used by the `custom` variant.** Declares the dynamic variables the assistant expects for a call. Each variable declared here can be referenced inside `agent.systemPrompt` using the `{{variableName}}` placeholder syntax (nested values via dot-paths, e.g. `{{customer.firstName}}`), and its value is supplied per call through `variableValues` when initiating the call.\n"]
+        pub fn input_schema(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<AdditionalField>>,
+        ) -> Self {
+            self.input_schema = value.into();
+            self
+        }
+        ///Sets `ndr_followup`. Unset (the default), it is not sent and the server's default applies.
+        pub fn ndr_followup(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsNdrFollowup>,
+        ) -> Self {
+            self.ndr_followup = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `order_confirmation`. Unset (the default), it is not sent and the server's default applies.
+        pub fn order_confirmation(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsOrderConfirmation>,
+        ) -> Self {
+            self.order_confirmation = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `variableSchema`. Unset (the default), it is not sent and the server's default applies.
+        pub fn variable_schema(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsVariableSchema>,
+        ) -> Self {
+            self.variable_schema = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl VariantConfigs {
         pub fn builder() -> builder::VariantConfigs {
             Default::default()
         }
@@ -7450,6 +12557,24 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub payment_plan: ::std::option::Option<VariantConfigsAbandonedCartPaymentPlan>,
+    }
+    impl VariantConfigsAbandonedCart {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                payment_plan: ::std::option::Option::None,
+            }
+        }
+        ///Sets `paymentPlan`. Unset (the default), it is not sent and the server's default applies.
+        pub fn payment_plan(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsAbandonedCartPaymentPlan>,
+        ) -> Self {
+            self.payment_plan = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl VariantConfigsAbandonedCart {
         pub fn builder() -> builder::VariantConfigsAbandonedCart {
@@ -7478,6 +12603,37 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub mode: ::std::option::Option<VariantConfigsAbandonedCartPaymentPlanMode>,
     }
     impl VariantConfigsAbandonedCartPaymentPlan {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                additional_fee: ::std::option::Option::None,
+                mode: ::std::option::Option::None,
+            }
+        }
+        ///Sets `additionalFee`. Unset (the default), it is not sent and the server's default applies.
+        pub fn additional_fee(
+            mut self,
+            value: impl ::std::convert::Into<
+                VariantConfigsAbandonedCartPaymentPlanAdditionalFee,
+            >,
+        ) -> Self {
+            self.additional_fee = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `mode`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Payment mode accepted by the store for this assistant.
+        pub fn mode(
+            mut self,
+            value: impl ::std::convert::Into<VariantConfigsAbandonedCartPaymentPlanMode>,
+        ) -> Self {
+            self.mode = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl VariantConfigsAbandonedCartPaymentPlan {
         pub fn builder() -> builder::VariantConfigsAbandonedCartPaymentPlan {
             Default::default()
         }
@@ -7495,6 +12651,23 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         ///Additional COD fee amount.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cod: ::std::option::Option<f64>,
+    }
+    impl VariantConfigsAbandonedCartPaymentPlanAdditionalFee {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                cod: ::std::option::Option::None,
+            }
+        }
+        ///Sets `cod`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Additional COD fee amount.
+        pub fn cod(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+            self.cod = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl VariantConfigsAbandonedCartPaymentPlanAdditionalFee {
         pub fn builder() -> builder::VariantConfigsAbandonedCartPaymentPlanAdditionalFee {
@@ -7584,6 +12757,20 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub support_contacts: SupportContacts,
     }
     impl VariantConfigsAddressVerification {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `minDays`, `maxDays`, `supportContacts`.
+        pub fn new(
+            min_days: impl ::std::convert::Into<f64>,
+            max_days: impl ::std::convert::Into<f64>,
+            support_contacts: impl ::std::convert::Into<SupportContacts>,
+        ) -> Self {
+            Self {
+                max_days: max_days.into(),
+                min_days: min_days.into(),
+                support_contacts: support_contacts.into(),
+            }
+        }
+    }
+    impl VariantConfigsAddressVerification {
         pub fn builder() -> builder::VariantConfigsAddressVerification {
             Default::default()
         }
@@ -7605,6 +12792,20 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub payment_link_validity: f64,
         #[serde(rename = "supportContacts")]
         pub support_contacts: SupportContacts,
+    }
+    impl VariantConfigsCodToPrepaid {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `paymentLinkValidity`, `codFee`, `supportContacts`.
+        pub fn new(
+            payment_link_validity: impl ::std::convert::Into<f64>,
+            cod_fee: impl ::std::convert::Into<f64>,
+            support_contacts: impl ::std::convert::Into<SupportContacts>,
+        ) -> Self {
+            Self {
+                cod_fee: cod_fee.into(),
+                payment_link_validity: payment_link_validity.into(),
+                support_contacts: support_contacts.into(),
+            }
+        }
     }
     impl VariantConfigsCodToPrepaid {
         pub fn builder() -> builder::VariantConfigsCodToPrepaid {
@@ -7638,6 +12839,46 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         )]
         pub webhook_token: ::std::option::Option<::std::string::String>,
     }
+    impl VariantConfigsNdrFollowup {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                max_reschedule_days: ::std::option::Option::None,
+                support_contacts: ::std::option::Option::None,
+                webhook_token: ::std::option::Option::None,
+            }
+        }
+        ///Sets `maxRescheduleDays`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Maximum number of days ahead the customer can reschedule delivery.
+        pub fn max_reschedule_days(
+            mut self,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            self.max_reschedule_days = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `supportContacts`. Unset (the default), it is not sent and the server's default applies.
+        pub fn support_contacts(
+            mut self,
+            value: impl ::std::convert::Into<SupportContacts>,
+        ) -> Self {
+            self.support_contacts = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `webhookToken`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Shared secret expected in the `x-api-key` header for Shiprocket NDR webhooks.
+        pub fn webhook_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.webhook_token = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
     impl ::std::fmt::Debug for VariantConfigsNdrFollowup {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct("VariantConfigsNdrFollowup")
@@ -7669,6 +12910,24 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub support_contacts: ::std::option::Option<SupportContacts>,
     }
     impl VariantConfigsOrderConfirmation {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                support_contacts: ::std::option::Option::None,
+            }
+        }
+        ///Sets `supportContacts`. Unset (the default), it is not sent and the server's default applies.
+        pub fn support_contacts(
+            mut self,
+            value: impl ::std::convert::Into<SupportContacts>,
+        ) -> Self {
+            self.support_contacts = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl VariantConfigsOrderConfirmation {
         pub fn builder() -> builder::VariantConfigsOrderConfirmation {
             Default::default()
         }
@@ -7695,6 +12954,38 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub required: ::std::vec::Vec<::std::string::String>,
     }
     impl VariantConfigsVariableSchema {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                properties: ::std::default::Default::default(),
+                required: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `properties`. Starts empty.
+        pub fn properties(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    VariantConfigsVariableSchemaPropertiesValue,
+                >,
+            >,
+        ) -> Self {
+            self.properties = value.into();
+            self
+        }
+        ///Sets `required`. Starts empty (not sent while empty).
+        pub fn required(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.required = value.into();
+            self
+        }
+    }
+    impl VariantConfigsVariableSchema {
         pub fn builder() -> builder::VariantConfigsVariableSchema {
             Default::default()
         }
@@ -7713,6 +13004,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl VariantConfigsVariableSchemaPropertiesValue {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                description: ::std::option::Option::None,
+                type_: ::std::option::Option::None,
+            }
+        }
+        ///Sets `description`. Unset (the default), it is not sent and the server's default applies.
+        pub fn description(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.description = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `type`. Unset (the default), it is not sent and the server's default applies.
+        pub fn type_(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.type_ = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl VariantConfigsVariableSchemaPropertiesValue {
         pub fn builder() -> builder::VariantConfigsVariableSchemaPropertiesValue {
@@ -7743,6 +13061,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub slug: ::std::option::Option<::std::string::String>,
     }
     impl VoiceGalleryItem {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                id: ::std::option::Option::None,
+                sample_audio: ::std::option::Option::None,
+                slug: ::std::option::Option::None,
+            }
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Unique identifier for the voice gallery item.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::VoiceId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `sampleAudio`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///URL of the sample audio file.
+        pub fn sample_audio(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.sample_audio = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `slug`. Unset (the default), it is not sent and the server's default applies.
+        ///
+        ///Slug for the voice (e.g., 'sagar').
+        pub fn slug(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.slug = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl VoiceGalleryItem {
         pub fn builder() -> builder::VoiceGalleryItem {
             Default::default()
         }
@@ -7761,6 +13121,27 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl WebhookEvent {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `event`.
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new(event: impl ::std::convert::Into<WebhookEventEvent>) -> Self {
+            Self {
+                event: event.into(),
+                metadata: ::std::default::Default::default(),
+            }
+        }
+        ///Sets `metadata`. Starts empty.
+        pub fn metadata(
+            mut self,
+            value: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        ) -> Self {
+            self.metadata = value.into();
+            self
+        }
+    }
+    impl WebhookEvent {
         pub fn builder() -> builder::WebhookEvent {
             Default::default()
         }
@@ -7777,6 +13158,18 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub data: WebhookEventEventData,
         #[serde(rename = "type")]
         pub type_: EventType,
+    }
+    impl WebhookEventEvent {
+        ///Creates a value from its required fields, in the order of the spec's `required` list: `type`, `data`.
+        pub fn new(
+            type_: impl ::std::convert::Into<EventType>,
+            data: impl ::std::convert::Into<WebhookEventEventData>,
+        ) -> Self {
+            Self {
+                data: data.into(),
+                type_: type_.into(),
+            }
+        }
     }
     impl WebhookEventEvent {
         pub fn builder() -> builder::WebhookEventEvent {
@@ -7845,6 +13238,96 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
         pub variant: ::std::option::Option<WorkspaceVariant>,
     }
     impl Workspace {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                created_at: ::std::option::Option::None,
+                currency_code: ::std::option::Option::None,
+                id: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                organization: ::std::option::Option::None,
+                slug: ::std::option::Option::None,
+                support_contacts: ::std::option::Option::None,
+                timezone: ::std::option::Option::None,
+                variant: ::std::option::Option::None,
+            }
+        }
+        ///Sets `createdAt`. Unset (the default), it is not sent and the server's default applies.
+        pub fn created_at(
+            mut self,
+            value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        ) -> Self {
+            self.created_at = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `currencyCode`. Unset (the default), it is not sent and the server's default applies.
+        pub fn currency_code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.currency_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `_id`. Unset (the default), it is not sent and the server's default applies.
+        pub fn id(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::WorkspaceId>,
+        ) -> Self {
+            self.id = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `name`. Unset (the default), it is not sent and the server's default applies.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `organization`. Unset (the default), it is not sent and the server's default applies.
+        pub fn organization(
+            mut self,
+            value: impl ::std::convert::Into<crate::ids::OrganizationId>,
+        ) -> Self {
+            self.organization = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `slug`. Unset (the default), it is not sent and the server's default applies.
+        pub fn slug(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.slug = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `supportContacts`. Unset (the default), it is not sent and the server's default applies.
+        pub fn support_contacts(
+            mut self,
+            value: impl ::std::convert::Into<WorkspaceSupportContacts>,
+        ) -> Self {
+            self.support_contacts = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `timezone`. Unset (the default), it is not sent and the server's default applies.
+        pub fn timezone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.timezone = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `variant`. Unset (the default), it is not sent and the server's default applies.
+        pub fn variant(
+            mut self,
+            value: impl ::std::convert::Into<WorkspaceVariant>,
+        ) -> Self {
+            self.variant = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    impl Workspace {
         pub fn builder() -> builder::Workspace {
             Default::default()
         }
@@ -7866,6 +13349,33 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub phone_number: ::std::option::Option<::std::string::String>,
+    }
+    impl WorkspaceSupportContacts {
+        ///A value with every field unset or at its default (none is required).
+        ///
+        ///Optional fields start unset, so the server's default applies, and fields with a default in the spec start at it; each has a setter of the same name.
+        pub fn new() -> Self {
+            Self {
+                email: ::std::option::Option::None,
+                phone_number: ::std::option::Option::None,
+            }
+        }
+        ///Sets `email`. Unset (the default), it is not sent and the server's default applies.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `phoneNumber`. Unset (the default), it is not sent and the server's default applies.
+        pub fn phone_number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone_number = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl WorkspaceSupportContacts {
         pub fn builder() -> builder::WorkspaceSupportContacts {
@@ -8020,13 +13530,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayload {
+            ///Sets `abandoned_checkout_url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn abandoned_checkout_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.abandoned_checkout_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for abandoned_checkout_url: {e}"
@@ -8034,15 +13546,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `billing_address`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn billing_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AbandonedCartPayloadBillingAddress>,
-                >,
+                T: ::std::convert::TryInto<super::AbandonedCartPayloadBillingAddress>,
                 T::Error: ::std::fmt::Display,
             {
                 self.billing_address = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for billing_address: {e}"
@@ -8076,13 +13588,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
@@ -8100,15 +13614,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `shipping_address`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AbandonedCartPayloadShippingAddress>,
-                >,
+                T: ::std::convert::TryInto<super::AbandonedCartPayloadShippingAddress>,
                 T::Error: ::std::fmt::Display,
             {
                 self.shipping_address = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for shipping_address: {e}"
@@ -8144,13 +13658,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `taxes_included`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn taxes_included<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.taxes_included = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for taxes_included: {e}"
@@ -8200,6 +13716,46 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                             "error converting supplied value for total_price_set: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `abandoned_checkout_url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_abandoned_checkout_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.abandoned_checkout_url = Ok(value);
+                self
+            }
+            ///Sets `billing_address` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_billing_address(
+                mut self,
+                value: ::std::option::Option<super::AbandonedCartPayloadBillingAddress>,
+            ) -> Self {
+                self.billing_address = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `shipping_address` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shipping_address(
+                mut self,
+                value: ::std::option::Option<super::AbandonedCartPayloadShippingAddress>,
+            ) -> Self {
+                self.shipping_address = Ok(value);
+                self
+            }
+            ///Sets `taxes_included` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_taxes_included(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.taxes_included = Ok(value);
                 self
             }
         }
@@ -8265,28 +13821,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadBillingAddress {
+            ///Sets `country`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country: {e}")
                     });
                 self
             }
+            ///Sets `phone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
+                self
+            }
+            ///Sets `country` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_country(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(value);
+                self
+            }
+            ///Sets `phone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
                 self
             }
         }
@@ -8338,13 +13914,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadCustomer {
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -8362,13 +13940,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `last_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
@@ -8384,6 +13964,22 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            ///Sets `last_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_last_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
                 self
             }
         }
@@ -8458,20 +14054,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `variant`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn variant<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AbandonedCartPayloadLineItemsItemVariant,
-                    >,
+                    super::AbandonedCartPayloadLineItemsItemVariant,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.variant = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for variant: {e}")
                     });
+                self
+            }
+            ///Sets `variant` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_variant(
+                mut self,
+                value: ::std::option::Option<
+                    super::AbandonedCartPayloadLineItemsItemVariant,
+                >,
+            ) -> Self {
+                self.variant = Ok(value);
                 self
             }
         }
@@ -8606,100 +14212,180 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadShippingAddress {
+            ///Sets `address1`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address1<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address1 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address1: {e}")
                     });
                 self
             }
+            ///Sets `address2`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address2 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address2: {e}")
                     });
                 self
             }
+            ///Sets `city`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn city<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.city = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for city: {e}")
                     });
                 self
             }
+            ///Sets `country`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country: {e}")
                     });
                 self
             }
+            ///Sets `phone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            ///Sets `province`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn province<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.province = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for province: {e}")
                     });
                 self
             }
+            ///Sets `province_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn province_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.province_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for province_code: {e}")
                     });
                 self
             }
+            ///Sets `zip`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn zip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zip = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for zip: {e}")
                     });
+                self
+            }
+            ///Sets `address1` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address1(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address1 = Ok(value);
+                self
+            }
+            ///Sets `address2` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address2(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address2 = Ok(value);
+                self
+            }
+            ///Sets `city` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_city(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.city = Ok(value);
+                self
+            }
+            ///Sets `country` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_country(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(value);
+                self
+            }
+            ///Sets `phone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            ///Sets `province` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_province(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.province = Ok(value);
+                self
+            }
+            ///Sets `province_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_province_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.province_code = Ok(value);
+                self
+            }
+            ///Sets `zip` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_zip(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.zip = Ok(value);
                 self
             }
         }
@@ -8753,20 +14439,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadSubtotalPriceSet {
+            ///Sets `shop_money`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shop_money<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AbandonedCartPayloadSubtotalPriceSetShopMoney,
-                    >,
+                    super::AbandonedCartPayloadSubtotalPriceSetShopMoney,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.shop_money = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for shop_money: {e}")
                     });
+                self
+            }
+            ///Sets `shop_money` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shop_money(
+                mut self,
+                value: ::std::option::Option<
+                    super::AbandonedCartPayloadSubtotalPriceSetShopMoney,
+                >,
+            ) -> Self {
+                self.shop_money = Ok(value);
                 self
             }
         }
@@ -8804,16 +14500,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadSubtotalPriceSetShopMoney {
+            ///Sets `amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for amount: {e}")
                     });
+                self
+            }
+            ///Sets `amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_amount(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.amount = Ok(value);
                 self
             }
         }
@@ -8869,37 +14575,43 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadTaxLinesItem {
+            ///Sets `price`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn price<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.price = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for price: {e}")
                     });
                 self
             }
+            ///Sets `rate`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn rate<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rate = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for rate: {e}")
                     });
                 self
             }
+            ///Sets `rate_percentage`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn rate_percentage<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rate_percentage = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for rate_percentage: {e}"
@@ -8907,28 +14619,69 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `source`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for source: {e}")
                     });
                 self
             }
+            ///Sets `title`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for title: {e}")
                     });
+                self
+            }
+            ///Sets `price` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_price(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.price = Ok(value);
+                self
+            }
+            ///Sets `rate` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_rate(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.rate = Ok(value);
+                self
+            }
+            ///Sets `rate_percentage` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_rate_percentage(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.rate_percentage = Ok(value);
+                self
+            }
+            ///Sets `source` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_source(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.source = Ok(value);
+                self
+            }
+            ///Sets `title` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_title(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.title = Ok(value);
                 self
             }
         }
@@ -8976,20 +14729,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadTotalDiscountSet {
+            ///Sets `shop_money`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shop_money<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AbandonedCartPayloadTotalDiscountSetShopMoney,
-                    >,
+                    super::AbandonedCartPayloadTotalDiscountSetShopMoney,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.shop_money = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for shop_money: {e}")
                     });
+                self
+            }
+            ///Sets `shop_money` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shop_money(
+                mut self,
+                value: ::std::option::Option<
+                    super::AbandonedCartPayloadTotalDiscountSetShopMoney,
+                >,
+            ) -> Self {
+                self.shop_money = Ok(value);
                 self
             }
         }
@@ -9027,16 +14790,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadTotalDiscountSetShopMoney {
+            ///Sets `amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for amount: {e}")
                     });
+                self
+            }
+            ///Sets `amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_amount(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.amount = Ok(value);
                 self
             }
         }
@@ -9074,20 +14847,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadTotalLineItemsPriceSet {
+            ///Sets `shop_money`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shop_money<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AbandonedCartPayloadTotalLineItemsPriceSetShopMoney,
-                    >,
+                    super::AbandonedCartPayloadTotalLineItemsPriceSetShopMoney,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.shop_money = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for shop_money: {e}")
                     });
+                self
+            }
+            ///Sets `shop_money` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shop_money(
+                mut self,
+                value: ::std::option::Option<
+                    super::AbandonedCartPayloadTotalLineItemsPriceSetShopMoney,
+                >,
+            ) -> Self {
+                self.shop_money = Ok(value);
                 self
             }
         }
@@ -9126,16 +14909,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadTotalLineItemsPriceSetShopMoney {
+            ///Sets `amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for amount: {e}")
                     });
+                self
+            }
+            ///Sets `amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_amount(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.amount = Ok(value);
                 self
             }
         }
@@ -9172,20 +14965,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadTotalPriceSet {
+            ///Sets `shop_money`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shop_money<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AbandonedCartPayloadTotalPriceSetShopMoney,
-                    >,
+                    super::AbandonedCartPayloadTotalPriceSetShopMoney,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.shop_money = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for shop_money: {e}")
                     });
+                self
+            }
+            ///Sets `shop_money` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shop_money(
+                mut self,
+                value: ::std::option::Option<
+                    super::AbandonedCartPayloadTotalPriceSetShopMoney,
+                >,
+            ) -> Self {
+                self.shop_money = Ok(value);
                 self
             }
         }
@@ -9223,16 +15026,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbandonedCartPayloadTotalPriceSetShopMoney {
+            ///Sets `amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for amount: {e}")
                     });
+                self
+            }
+            ///Sets `amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_amount(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.amount = Ok(value);
                 self
             }
         }
@@ -9304,16 +15117,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AbortCallResponse {
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -9372,44 +15195,70 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `call`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ActionEventDataCall>,
-                >,
+                T: ::std::convert::TryInto<super::ActionEventDataCall>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for call: {e}")
                     });
                 self
             }
+            ///Sets `payload`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn payload<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ActionEventDataPayload>,
-                >,
+                T: ::std::convert::TryInto<super::ActionEventDataPayload>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payload = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for payload: {e}")
                     });
                 self
             }
+            ///Sets `reason`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ActionReason>>,
+                T: ::std::convert::TryInto<super::ActionReason>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reason = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for reason: {e}")
                     });
+                self
+            }
+            ///Sets `call` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call(
+                mut self,
+                value: ::std::option::Option<super::ActionEventDataCall>,
+            ) -> Self {
+                self.call = Ok(value);
+                self
+            }
+            ///Sets `payload` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_payload(
+                mut self,
+                value: ::std::option::Option<super::ActionEventDataPayload>,
+            ) -> Self {
+                self.payload = Ok(value);
+                self
+            }
+            ///Sets `reason` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_reason(
+                mut self,
+                value: ::std::option::Option<super::ActionReason>,
+            ) -> Self {
+                self.reason = Ok(value);
                 self
             }
         }
@@ -9512,13 +15361,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `is_required`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn is_required<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_required = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_required: {e}")
                     });
@@ -9546,6 +15397,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
+                self
+            }
+            ///Sets `is_required` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_is_required(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_required = Ok(value);
                 self
             }
         }
@@ -9639,51 +15498,57 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `analysis_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AnalysisPlan>>,
+                T: ::std::convert::TryInto<super::AnalysisPlan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.analysis_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for analysis_plan: {e}")
                     });
                 self
             }
+            ///Sets `call_settings`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call_settings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallSettings>>,
+                T: ::std::convert::TryInto<super::CallSettings>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_settings = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for call_settings: {e}")
                     });
                 self
             }
+            ///Sets `icp_context`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn icp_context<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IcpContext>>,
+                T: ::std::convert::TryInto<super::IcpContext>,
                 T::Error: ::std::fmt::Display,
             {
                 self.icp_context = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for icp_context: {e}")
                     });
                 self
             }
+            ///Sets `knowledge_base`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn knowledge_base<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminKnowledgeBase>,
-                >,
+                T: ::std::convert::TryInto<super::AdminKnowledgeBase>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for knowledge_base: {e}"
@@ -9703,27 +15568,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `pre_call`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn pre_call<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PreCall>>,
+                T: ::std::convert::TryInto<super::PreCall>,
                 T::Error: ::std::fmt::Display,
             {
                 self.pre_call = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for pre_call: {e}")
                     });
                 self
             }
+            ///Sets `telephony`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn telephony<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssistantTelephony>,
-                >,
+                T: ::std::convert::TryInto<super::AssistantTelephony>,
                 T::Error: ::std::fmt::Display,
             {
                 self.telephony = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for telephony: {e}")
                     });
@@ -9739,6 +15606,54 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for variant: {e}")
                     });
+                self
+            }
+            ///Sets `analysis_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_analysis_plan(
+                mut self,
+                value: ::std::option::Option<super::AnalysisPlan>,
+            ) -> Self {
+                self.analysis_plan = Ok(value);
+                self
+            }
+            ///Sets `call_settings` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call_settings(
+                mut self,
+                value: ::std::option::Option<super::CallSettings>,
+            ) -> Self {
+                self.call_settings = Ok(value);
+                self
+            }
+            ///Sets `icp_context` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_icp_context(
+                mut self,
+                value: ::std::option::Option<super::IcpContext>,
+            ) -> Self {
+                self.icp_context = Ok(value);
+                self
+            }
+            ///Sets `knowledge_base` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_knowledge_base(
+                mut self,
+                value: ::std::option::Option<super::AdminKnowledgeBase>,
+            ) -> Self {
+                self.knowledge_base = Ok(value);
+                self
+            }
+            ///Sets `pre_call` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_pre_call(
+                mut self,
+                value: ::std::option::Option<super::PreCall>,
+            ) -> Self {
+                self.pre_call = Ok(value);
+                self
+            }
+            ///Sets `telephony` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_telephony(
+                mut self,
+                value: ::std::option::Option<super::AssistantTelephony>,
+            ) -> Self {
+                self.telephony = Ok(value);
                 self
             }
         }
@@ -9809,25 +15724,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantRequestAgent {
+            ///Sets `end_message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn end_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for end_message: {e}")
                     });
                 self
             }
+            ///Sets `first_message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn first_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_message: {e}")
                     });
@@ -9845,13 +15764,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `system_prompt`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn system_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.system_prompt = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for system_prompt: {e}")
                     });
@@ -9867,6 +15788,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for tools: {e}")
                     });
+                self
+            }
+            ///Sets `end_message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_end_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.end_message = Ok(value);
+                self
+            }
+            ///Sets `first_message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_first_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_message = Ok(value);
+                self
+            }
+            ///Sets `system_prompt` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_system_prompt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.system_prompt = Ok(value);
                 self
             }
         }
@@ -9917,13 +15862,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantRequestVariant {
+            ///Sets `config`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::VariantConfigs>>,
+                T: ::std::convert::TryInto<super::VariantConfigs>,
                 T::Error: ::std::fmt::Display,
             {
                 self.config = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for config: {e}")
                     });
@@ -9939,6 +15886,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
+                self
+            }
+            ///Sets `config` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_config(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigs>,
+            ) -> Self {
+                self.config = Ok(value);
                 self
             }
         }
@@ -10018,67 +15973,73 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantUpdateRequest {
+            ///Sets `agent`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn agent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminAssistantUpdateRequestAgent>,
-                >,
+                T: ::std::convert::TryInto<super::AdminAssistantUpdateRequestAgent>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for agent: {e}")
                     });
                 self
             }
+            ///Sets `analysis_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AnalysisPlan>>,
+                T: ::std::convert::TryInto<super::AnalysisPlan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.analysis_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for analysis_plan: {e}")
                     });
                 self
             }
+            ///Sets `call_settings`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call_settings<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminAssistantUpdateRequestCallSettings>,
+                    super::AdminAssistantUpdateRequestCallSettings,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_settings = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for call_settings: {e}")
                     });
                 self
             }
+            ///Sets `icp_context`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn icp_context<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IcpContext>>,
+                T: ::std::convert::TryInto<super::IcpContext>,
                 T::Error: ::std::fmt::Display,
             {
                 self.icp_context = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for icp_context: {e}")
                     });
                 self
             }
+            ///Sets `knowledge_base`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn knowledge_base<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminKnowledgeBase>,
-                >,
+                T: ::std::convert::TryInto<super::AdminKnowledgeBase>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for knowledge_base: {e}"
@@ -10086,58 +16047,134 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminAssistantUpdateRequestName>,
-                >,
+                T: ::std::convert::TryInto<super::AdminAssistantUpdateRequestName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `pre_call`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn pre_call<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PreCall>>,
+                T: ::std::convert::TryInto<super::PreCall>,
                 T::Error: ::std::fmt::Display,
             {
                 self.pre_call = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for pre_call: {e}")
                     });
                 self
             }
+            ///Sets `telephony`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn telephony<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssistantTelephony>,
-                >,
+                T: ::std::convert::TryInto<super::AssistantTelephony>,
                 T::Error: ::std::fmt::Display,
             {
                 self.telephony = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for telephony: {e}")
                     });
                 self
             }
+            ///Sets `variant`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn variant<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminAssistantUpdateRequestVariant>,
-                >,
+                T: ::std::convert::TryInto<super::AdminAssistantUpdateRequestVariant>,
                 T::Error: ::std::fmt::Display,
             {
                 self.variant = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for variant: {e}")
                     });
+                self
+            }
+            ///Sets `agent` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_agent(
+                mut self,
+                value: ::std::option::Option<super::AdminAssistantUpdateRequestAgent>,
+            ) -> Self {
+                self.agent = Ok(value);
+                self
+            }
+            ///Sets `analysis_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_analysis_plan(
+                mut self,
+                value: ::std::option::Option<super::AnalysisPlan>,
+            ) -> Self {
+                self.analysis_plan = Ok(value);
+                self
+            }
+            ///Sets `call_settings` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call_settings(
+                mut self,
+                value: ::std::option::Option<
+                    super::AdminAssistantUpdateRequestCallSettings,
+                >,
+            ) -> Self {
+                self.call_settings = Ok(value);
+                self
+            }
+            ///Sets `icp_context` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_icp_context(
+                mut self,
+                value: ::std::option::Option<super::IcpContext>,
+            ) -> Self {
+                self.icp_context = Ok(value);
+                self
+            }
+            ///Sets `knowledge_base` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_knowledge_base(
+                mut self,
+                value: ::std::option::Option<super::AdminKnowledgeBase>,
+            ) -> Self {
+                self.knowledge_base = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<super::AdminAssistantUpdateRequestName>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `pre_call` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_pre_call(
+                mut self,
+                value: ::std::option::Option<super::PreCall>,
+            ) -> Self {
+                self.pre_call = Ok(value);
+                self
+            }
+            ///Sets `telephony` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_telephony(
+                mut self,
+                value: ::std::option::Option<super::AssistantTelephony>,
+            ) -> Self {
+                self.telephony = Ok(value);
+                self
+            }
+            ///Sets `variant` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_variant(
+                mut self,
+                value: ::std::option::Option<super::AdminAssistantUpdateRequestVariant>,
+            ) -> Self {
+                self.variant = Ok(value);
                 self
             }
         }
@@ -10211,53 +16248,59 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantUpdateRequestAgent {
+            ///Sets `end_message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn end_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for end_message: {e}")
                     });
                 self
             }
+            ///Sets `first_message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn first_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_message: {e}")
                     });
                 self
             }
+            ///Sets `identity`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn identity<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AdminAssistantUpdateRequestAgentIdentity,
-                    >,
+                    super::AdminAssistantUpdateRequestAgentIdentity,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.identity = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for identity: {e}")
                     });
                 self
             }
+            ///Sets `system_prompt`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn system_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.system_prompt = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for system_prompt: {e}")
                     });
@@ -10273,6 +16316,40 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for tools: {e}")
                     });
+                self
+            }
+            ///Sets `end_message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_end_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.end_message = Ok(value);
+                self
+            }
+            ///Sets `first_message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_first_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_message = Ok(value);
+                self
+            }
+            ///Sets `identity` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_identity(
+                mut self,
+                value: ::std::option::Option<
+                    super::AdminAssistantUpdateRequestAgentIdentity,
+                >,
+            ) -> Self {
+                self.identity = Ok(value);
+                self
+            }
+            ///Sets `system_prompt` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_system_prompt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.system_prompt = Ok(value);
                 self
             }
         }
@@ -10330,44 +16407,74 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantUpdateRequestAgentIdentity {
+            ///Sets `gender`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn gender<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AdminAssistantUpdateRequestAgentIdentityGender,
-                    >,
+                    super::AdminAssistantUpdateRequestAgentIdentityGender,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `voice`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn voice<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for voice: {e}")
                     });
+                self
+            }
+            ///Sets `gender` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_gender(
+                mut self,
+                value: ::std::option::Option<
+                    super::AdminAssistantUpdateRequestAgentIdentityGender,
+                >,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `voice` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_voice(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.voice = Ok(value);
                 self
             }
         }
@@ -10426,13 +16533,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantUpdateRequestCallSettings {
+            ///Sets `concurrent_call_count`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn concurrent_call_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.concurrent_call_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for concurrent_call_count: {e}"
@@ -10440,13 +16549,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `max_call_duration`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn max_call_duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_call_duration = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for max_call_duration: {e}"
@@ -10454,17 +16565,17 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `retry_protocol`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn retry_protocol<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AdminAssistantUpdateRequestCallSettingsRetryProtocol,
-                    >,
+                    super::AdminAssistantUpdateRequestCallSettingsRetryProtocol,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.retry_protocol = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for retry_protocol: {e}"
@@ -10486,6 +16597,32 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for slots: {e}")
                     });
+                self
+            }
+            ///Sets `concurrent_call_count` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_concurrent_call_count(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.concurrent_call_count = Ok(value);
+                self
+            }
+            ///Sets `max_call_duration` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_max_call_duration(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.max_call_duration = Ok(value);
+                self
+            }
+            ///Sets `retry_protocol` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_retry_protocol(
+                mut self,
+                value: ::std::option::Option<
+                    super::AdminAssistantUpdateRequestCallSettingsRetryProtocol,
+                >,
+            ) -> Self {
+                self.retry_protocol = Ok(value);
                 self
             }
         }
@@ -10545,13 +16682,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantUpdateRequestCallSettingsRetryProtocol {
+            ///Sets `max_attempts_low_engagement`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn max_attempts_low_engagement<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_attempts_low_engagement = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for max_attempts_low_engagement: {e}"
@@ -10559,13 +16698,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `max_attempts_no_pickup`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn max_attempts_no_pickup<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_attempts_no_pickup = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for max_attempts_no_pickup: {e}"
@@ -10573,13 +16714,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `max_reschedule_count`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn max_reschedule_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_reschedule_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for max_reschedule_count: {e}"
@@ -10587,18 +16730,52 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `re_attempt_period`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn re_attempt_period<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.re_attempt_period = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for re_attempt_period: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `max_attempts_low_engagement` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_max_attempts_low_engagement(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.max_attempts_low_engagement = Ok(value);
+                self
+            }
+            ///Sets `max_attempts_no_pickup` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_max_attempts_no_pickup(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.max_attempts_no_pickup = Ok(value);
+                self
+            }
+            ///Sets `max_reschedule_count` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_max_reschedule_count(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.max_reschedule_count = Ok(value);
+                self
+            }
+            ///Sets `re_attempt_period` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_re_attempt_period(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.re_attempt_period = Ok(value);
                 self
             }
         }
@@ -10652,28 +16829,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantUpdateRequestCallSettingsSlotsItem {
+            ///Sets `end_time`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn end_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_time = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for end_time: {e}")
                     });
                 self
             }
+            ///Sets `start_time`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn start_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_time = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for start_time: {e}")
                     });
+                self
+            }
+            ///Sets `end_time` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_end_time(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.end_time = Ok(value);
+                self
+            }
+            ///Sets `start_time` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_start_time(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.start_time = Ok(value);
                 self
             }
         }
@@ -10716,16 +16913,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminAssistantUpdateRequestVariant {
+            ///Sets `config`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::VariantConfigs>>,
+                T: ::std::convert::TryInto<super::VariantConfigs>,
                 T::Error: ::std::fmt::Display,
             {
                 self.config = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for config: {e}")
                     });
+                self
+            }
+            ///Sets `config` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_config(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigs>,
+            ) -> Self {
+                self.config = Ok(value);
                 self
             }
         }
@@ -10764,30 +16971,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminCreateAssistantResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminCreateAssistantResponseData>,
-                >,
+                T: ::std::convert::TryInto<super::AdminCreateAssistantResponseData>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::AdminCreateAssistantResponseData>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -10827,18 +17052,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminCreateAssistantResponseData {
+            ///Sets `assistant_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn assistant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::AssistantId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::AssistantId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for assistant_id: {e}")
                     });
+                self
+            }
+            ///Sets `assistant_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_assistant_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::AssistantId>,
+            ) -> Self {
+                self.assistant_id = Ok(value);
                 self
             }
         }
@@ -11040,16 +17273,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -11089,18 +17332,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AdminUpdateAssistantResponse {
+            ///Sets `assistant_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn assistant_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::AssistantId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::AssistantId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.assistant_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for assistant_id: {e}")
                     });
+                self
+            }
+            ///Sets `assistant_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_assistant_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::AssistantId>,
+            ) -> Self {
+                self.assistant_id = Ok(value);
                 self
             }
         }
@@ -11148,42 +17399,70 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AgentIdentity {
+            ///Sets `gender`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AgentIdentityGender>,
-                >,
+                T: ::std::convert::TryInto<super::AgentIdentityGender>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `voice`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn voice<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for voice: {e}")
                     });
+                self
+            }
+            ///Sets `gender` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_gender(
+                mut self,
+                value: ::std::option::Option<super::AgentIdentityGender>,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `voice` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_voice(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.voice = Ok(value);
                 self
             }
         }
@@ -11301,15 +17580,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AnalysisPlan {
+            ///Sets `call_insight_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call_insight_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallInsightPlan>,
-                >,
+                T: ::std::convert::TryInto<super::CallInsightPlan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_insight_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for call_insight_plan: {e}"
@@ -11317,13 +17596,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `success_criteria_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn success_criteria_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success_criteria_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for success_criteria_plan: {e}"
@@ -11331,16 +17612,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `summary_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn summary_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.summary_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for summary_plan: {e}")
                     });
+                self
+            }
+            ///Sets `call_insight_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call_insight_plan(
+                mut self,
+                value: ::std::option::Option<super::CallInsightPlan>,
+            ) -> Self {
+                self.call_insight_plan = Ok(value);
+                self
+            }
+            ///Sets `success_criteria_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_success_criteria_plan(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.success_criteria_plan = Ok(value);
+                self
+            }
+            ///Sets `summary_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_summary_plan(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.summary_plan = Ok(value);
                 self
             }
         }
@@ -11430,65 +17737,69 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ApiTool {
+            ///Sets `config`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ApiToolConfig>>,
+                T: ::std::convert::TryInto<super::ApiToolConfig>,
                 T::Error: ::std::fmt::Display,
             {
                 self.config = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for config: {e}")
                     });
                 self
             }
+            ///Sets `created_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            ///Sets `deleted_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn deleted_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.deleted_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for deleted_at: {e}")
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::ids::ToolId>>,
+                T: ::std::convert::TryInto<crate::ids::ToolId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `integration_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn integration_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::IntegrationId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::IntegrationId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.integration_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for integration_id: {e}"
@@ -11496,25 +17807,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `is_active`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn is_active<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_active = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_active: {e}")
                     });
                 self
             }
+            ///Sets `is_payload_pass`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn is_payload_pass<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_payload_pass = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for is_payload_pass: {e}"
@@ -11522,56 +17837,145 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `slug`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn slug<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.slug = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for slug: {e}")
                     });
                 self
             }
+            ///Sets `updated_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for updated_at: {e}")
                     });
                 self
             }
+            ///Sets `workspace`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::WorkspaceId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::WorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for workspace: {e}")
                     });
+                self
+            }
+            ///Sets `config` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_config(
+                mut self,
+                value: ::std::option::Option<super::ApiToolConfig>,
+            ) -> Self {
+                self.config = Ok(value);
+                self
+            }
+            ///Sets `created_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            ///Sets `deleted_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_deleted_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.deleted_at = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::ToolId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `integration_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_integration_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::IntegrationId>,
+            ) -> Self {
+                self.integration_id = Ok(value);
+                self
+            }
+            ///Sets `is_active` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_is_active(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_active = Ok(value);
+                self
+            }
+            ///Sets `is_payload_pass` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_is_payload_pass(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_payload_pass = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `slug` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_slug(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.slug = Ok(value);
+                self
+            }
+            ///Sets `updated_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_updated_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.updated_at = Ok(value);
+                self
+            }
+            ///Sets `workspace` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_workspace(
+                mut self,
+                value: ::std::option::Option<crate::ids::WorkspaceId>,
+            ) -> Self {
+                self.workspace = Ok(value);
                 self
             }
         }
@@ -11647,25 +18051,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ApiToolConfig {
+            ///Sets `body`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn body<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ToolParameters>>,
+                T: ::std::convert::TryInto<super::ToolParameters>,
                 T::Error: ::std::fmt::Display,
             {
                 self.body = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for body: {e}")
                     });
                 self
             }
+            ///Sets `description`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -11683,30 +18091,64 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `method`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn method<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ApiToolConfigMethod>,
-                >,
+                T: ::std::convert::TryInto<super::ApiToolConfigMethod>,
                 T::Error: ::std::fmt::Display,
             {
                 self.method = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for method: {e}")
                     });
                 self
             }
+            ///Sets `url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
                     });
+                self
+            }
+            ///Sets `body` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_body(
+                mut self,
+                value: ::std::option::Option<super::ToolParameters>,
+            ) -> Self {
+                self.body = Ok(value);
+                self
+            }
+            ///Sets `description` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_description(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.description = Ok(value);
+                self
+            }
+            ///Sets `method` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_method(
+                mut self,
+                value: ::std::option::Option<super::ApiToolConfigMethod>,
+            ) -> Self {
+                self.method = Ok(value);
+                self
+            }
+            ///Sets `url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.url = Ok(value);
                 self
             }
         }
@@ -11826,44 +18268,71 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ArchiveUnarchiveResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            ///Sets `status_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status_code: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
+                self
+            }
+            ///Sets `status_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status_code(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.status_code = Ok(value);
                 self
             }
         }
@@ -11910,30 +18379,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AssistantAdminGetResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssistantDetailResponse>,
-                >,
+                T: ::std::convert::TryInto<super::AssistantDetailResponse>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::AssistantDetailResponse>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -12028,105 +18515,111 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AssistantDetailResponse {
+            ///Sets `agent`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn agent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssistantDetailResponseAgent>,
-                >,
+                T: ::std::convert::TryInto<super::AssistantDetailResponseAgent>,
                 T::Error: ::std::fmt::Display,
             {
                 self.agent = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for agent: {e}")
                     });
                 self
             }
+            ///Sets `analysis_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn analysis_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AnalysisPlan>>,
+                T: ::std::convert::TryInto<super::AnalysisPlan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.analysis_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for analysis_plan: {e}")
                     });
                 self
             }
+            ///Sets `archived_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn archived_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.archived_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for archived_at: {e}")
                     });
                 self
             }
+            ///Sets `call_settings`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call_settings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallSettings>>,
+                T: ::std::convert::TryInto<super::CallSettings>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_settings = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for call_settings: {e}")
                     });
                 self
             }
+            ///Sets `created_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            ///Sets `icp_context`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn icp_context<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IcpContext>>,
+                T: ::std::convert::TryInto<super::IcpContext>,
                 T::Error: ::std::fmt::Display,
             {
                 self.icp_context = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for icp_context: {e}")
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::AssistantId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::AssistantId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `knowledge_base`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn knowledge_base<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AdminKnowledgeBase>,
-                >,
+                T: ::std::convert::TryInto<super::AdminKnowledgeBase>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for knowledge_base: {e}"
@@ -12134,56 +18627,156 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `telephony`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn telephony<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssistantTelephony>,
-                >,
+                T: ::std::convert::TryInto<super::AssistantTelephony>,
                 T::Error: ::std::fmt::Display,
             {
                 self.telephony = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for telephony: {e}")
                     });
                 self
             }
+            ///Sets `timezone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for timezone: {e}")
                     });
                 self
             }
+            ///Sets `variant`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn variant<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssistantDetailResponseVariant>,
-                >,
+                T: ::std::convert::TryInto<super::AssistantDetailResponseVariant>,
                 T::Error: ::std::fmt::Display,
             {
                 self.variant = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for variant: {e}")
                     });
+                self
+            }
+            ///Sets `agent` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_agent(
+                mut self,
+                value: ::std::option::Option<super::AssistantDetailResponseAgent>,
+            ) -> Self {
+                self.agent = Ok(value);
+                self
+            }
+            ///Sets `analysis_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_analysis_plan(
+                mut self,
+                value: ::std::option::Option<super::AnalysisPlan>,
+            ) -> Self {
+                self.analysis_plan = Ok(value);
+                self
+            }
+            ///Sets `archived_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_archived_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.archived_at = Ok(value);
+                self
+            }
+            ///Sets `call_settings` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call_settings(
+                mut self,
+                value: ::std::option::Option<super::CallSettings>,
+            ) -> Self {
+                self.call_settings = Ok(value);
+                self
+            }
+            ///Sets `created_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            ///Sets `icp_context` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_icp_context(
+                mut self,
+                value: ::std::option::Option<super::IcpContext>,
+            ) -> Self {
+                self.icp_context = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::AssistantId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `knowledge_base` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_knowledge_base(
+                mut self,
+                value: ::std::option::Option<super::AdminKnowledgeBase>,
+            ) -> Self {
+                self.knowledge_base = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `telephony` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_telephony(
+                mut self,
+                value: ::std::option::Option<super::AssistantTelephony>,
+            ) -> Self {
+                self.telephony = Ok(value);
+                self
+            }
+            ///Sets `timezone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_timezone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.timezone = Ok(value);
+                self
+            }
+            ///Sets `variant` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_variant(
+                mut self,
+                value: ::std::option::Option<super::AssistantDetailResponseVariant>,
+            ) -> Self {
+                self.variant = Ok(value);
                 self
             }
         }
@@ -12263,49 +18856,57 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AssistantDetailResponseAgent {
+            ///Sets `end_message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn end_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for end_message: {e}")
                     });
                 self
             }
+            ///Sets `first_message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn first_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_message: {e}")
                     });
                 self
             }
+            ///Sets `identity`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn identity<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentIdentity>>,
+                T: ::std::convert::TryInto<super::AgentIdentity>,
                 T::Error: ::std::fmt::Display,
             {
                 self.identity = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for identity: {e}")
                     });
                 self
             }
+            ///Sets `system_prompt`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn system_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.system_prompt = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for system_prompt: {e}")
                     });
@@ -12321,6 +18922,38 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for tools: {e}")
                     });
+                self
+            }
+            ///Sets `end_message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_end_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.end_message = Ok(value);
+                self
+            }
+            ///Sets `first_message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_first_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_message = Ok(value);
+                self
+            }
+            ///Sets `identity` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_identity(
+                mut self,
+                value: ::std::option::Option<super::AgentIdentity>,
+            ) -> Self {
+                self.identity = Ok(value);
+                self
+            }
+            ///Sets `system_prompt` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_system_prompt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.system_prompt = Ok(value);
                 self
             }
         }
@@ -12371,30 +19004,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AssistantDetailResponseVariant {
+            ///Sets `config`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::VariantConfigs>>,
+                T: ::std::convert::TryInto<super::VariantConfigs>,
                 T::Error: ::std::fmt::Display,
             {
                 self.config = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for config: {e}")
                     });
                 self
             }
+            ///Sets `type_`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssistantDetailResponseVariantType>,
-                >,
+                T: ::std::convert::TryInto<super::AssistantDetailResponseVariantType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
+                self
+            }
+            ///Sets `config` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_config(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigs>,
+            ) -> Self {
+                self.config = Ok(value);
+                self
+            }
+            ///Sets `type_` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_type_(
+                mut self,
+                value: ::std::option::Option<super::AssistantDetailResponseVariantType>,
+            ) -> Self {
+                self.type_ = Ok(value);
                 self
             }
         }
@@ -12439,28 +19090,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AssistantTelephony {
+            ///Sets `inbound`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn inbound<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.inbound = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for inbound: {e}")
                     });
                 self
             }
+            ///Sets `outbound`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn outbound<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.outbound = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for outbound: {e}")
                     });
+                self
+            }
+            ///Sets `inbound` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_inbound(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.inbound = Ok(value);
+                self
+            }
+            ///Sets `outbound` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_outbound(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.outbound = Ok(value);
                 self
             }
         }
@@ -12518,25 +19189,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl AvailableNumber {
+            ///Sets `country_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn country_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country_code: {e}")
                     });
                 self
             }
+            ///Sets `monthly_rate_cents`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn monthly_rate_cents<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.monthly_rate_cents = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for monthly_rate_cents: {e}"
@@ -12544,44 +19219,88 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `number`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for number: {e}")
                     });
                 self
             }
+            ///Sets `number_type`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn number_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AvailableNumberNumberType>,
-                >,
+                T: ::std::convert::TryInto<super::AvailableNumberNumberType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for number_type: {e}")
                     });
                 self
             }
+            ///Sets `setup_fee_cents`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn setup_fee_cents<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.setup_fee_cents = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for setup_fee_cents: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `country_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_country_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country_code = Ok(value);
+                self
+            }
+            ///Sets `monthly_rate_cents` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_monthly_rate_cents(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.monthly_rate_cents = Ok(value);
+                self
+            }
+            ///Sets `number` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.number = Ok(value);
+                self
+            }
+            ///Sets `number_type` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_number_type(
+                mut self,
+                value: ::std::option::Option<super::AvailableNumberNumberType>,
+            ) -> Self {
+                self.number_type = Ok(value);
+                self
+            }
+            ///Sets `setup_fee_cents` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_setup_fee_cents(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.setup_fee_cents = Ok(value);
                 self
             }
         }
@@ -12640,60 +19359,92 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CallEventData {
+            ///Sets `analysis`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn analysis<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallEventDataAnalysis>,
-                >,
+                T: ::std::convert::TryInto<super::CallEventDataAnalysis>,
                 T::Error: ::std::fmt::Display,
             {
                 self.analysis = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for analysis: {e}")
                     });
                 self
             }
+            ///Sets `call`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallEventDataCall>,
-                >,
+                T: ::std::convert::TryInto<super::CallEventDataCall>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for call: {e}")
                     });
                 self
             }
+            ///Sets `credits`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn credits<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallEventDataCredits>,
-                >,
+                T: ::std::convert::TryInto<super::CallEventDataCredits>,
                 T::Error: ::std::fmt::Display,
             {
                 self.credits = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for credits: {e}")
                     });
                 self
             }
+            ///Sets `report`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn report<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallEventDataReport>,
-                >,
+                T: ::std::convert::TryInto<super::CallEventDataReport>,
                 T::Error: ::std::fmt::Display,
             {
                 self.report = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for report: {e}")
                     });
+                self
+            }
+            ///Sets `analysis` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_analysis(
+                mut self,
+                value: ::std::option::Option<super::CallEventDataAnalysis>,
+            ) -> Self {
+                self.analysis = Ok(value);
+                self
+            }
+            ///Sets `call` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call(
+                mut self,
+                value: ::std::option::Option<super::CallEventDataCall>,
+            ) -> Self {
+                self.call = Ok(value);
+                self
+            }
+            ///Sets `credits` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_credits(
+                mut self,
+                value: ::std::option::Option<super::CallEventDataCredits>,
+            ) -> Self {
+                self.credits = Ok(value);
+                self
+            }
+            ///Sets `report` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_report(
+                mut self,
+                value: ::std::option::Option<super::CallEventDataReport>,
+            ) -> Self {
+                self.report = Ok(value);
                 self
             }
         }
@@ -12797,28 +19548,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `success`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
                 self
             }
+            ///Sets `summary`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn summary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.summary = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for summary: {e}")
                     });
+                self
+            }
+            ///Sets `success` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
+                self
+            }
+            ///Sets `summary` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_summary(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.summary = Ok(value);
                 self
             }
         }
@@ -12894,25 +19662,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CallEventDataCall {
+            ///Sets `detail_url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn detail_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.detail_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for detail_url: {e}")
                     });
                 self
             }
+            ///Sets `duration_seconds`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn duration_seconds<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.duration_seconds = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for duration_seconds: {e}"
@@ -12920,66 +19692,128 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `ended_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn ended_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ended_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ended_at: {e}")
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::ids::CallId>>,
+                T: ::std::convert::TryInto<crate::ids::CallId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `recording_url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn recording_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.recording_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for recording_url: {e}")
                     });
                 self
             }
+            ///Sets `started_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.started_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for started_at: {e}")
                     });
                 self
             }
+            ///Sets `status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallStatus>>,
+                T: ::std::convert::TryInto<super::CallStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
+                self
+            }
+            ///Sets `detail_url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_detail_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.detail_url = Ok(value);
+                self
+            }
+            ///Sets `duration_seconds` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_duration_seconds(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.duration_seconds = Ok(value);
+                self
+            }
+            ///Sets `ended_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_ended_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.ended_at = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::CallId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `recording_url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_recording_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.recording_url = Ok(value);
+                self
+            }
+            ///Sets `started_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_started_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.started_at = Ok(value);
+                self
+            }
+            ///Sets `status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<super::CallStatus>,
+            ) -> Self {
+                self.status = Ok(value);
                 self
             }
         }
@@ -13032,28 +19866,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CallEventDataCredits {
+            ///Sets `available`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn available<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.available = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for available: {e}")
                     });
                 self
             }
+            ///Sets `used`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn used<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.used = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for used: {e}")
                     });
+                self
+            }
+            ///Sets `available` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_available(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.available = Ok(value);
+                self
+            }
+            ///Sets `used` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_used(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.used = Ok(value);
                 self
             }
         }
@@ -13097,13 +19945,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CallEventDataReport {
+            ///Sets `re_attempt_count`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn re_attempt_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.re_attempt_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for re_attempt_count: {e}"
@@ -13111,18 +19961,36 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `rescheduled_count`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn rescheduled_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.rescheduled_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for rescheduled_count: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `re_attempt_count` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_re_attempt_count(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.re_attempt_count = Ok(value);
+                self
+            }
+            ///Sets `rescheduled_count` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_rescheduled_count(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.rescheduled_count = Ok(value);
                 self
             }
         }
@@ -13178,13 +20046,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CallSettings {
+            ///Sets `concurrent_call_count`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn concurrent_call_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.concurrent_call_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for concurrent_call_count: {e}"
@@ -13192,13 +20062,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `max_call_duration`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn max_call_duration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_call_duration = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for max_call_duration: {e}"
@@ -13232,6 +20104,22 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for slots: {e}")
                     });
+                self
+            }
+            ///Sets `concurrent_call_count` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_concurrent_call_count(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.concurrent_call_count = Ok(value);
+                self
+            }
+            ///Sets `max_call_duration` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_max_call_duration(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.max_call_duration = Ok(value);
                 self
             }
         }
@@ -13278,28 +20166,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CallSettingsSlotsItem {
+            ///Sets `end_time`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn end_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_time = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for end_time: {e}")
                     });
                 self
             }
+            ///Sets `start_time`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn start_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.start_time = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for start_time: {e}")
                     });
+                self
+            }
+            ///Sets `end_time` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_end_time(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.end_time = Ok(value);
+                self
+            }
+            ///Sets `start_time` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_start_time(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.start_time = Ok(value);
                 self
             }
         }
@@ -13344,15 +20252,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CodPolicy {
+            ///Sets `additional_fee`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn additional_fee<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CodPolicyAdditionalFee>,
-                >,
+                T: ::std::convert::TryInto<super::CodPolicyAdditionalFee>,
                 T::Error: ::std::fmt::Display,
             {
                 self.additional_fee = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for additional_fee: {e}"
@@ -13360,16 +20268,31 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `enabled`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enabled = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for enabled: {e}")
                     });
+                self
+            }
+            ///Sets `additional_fee` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_additional_fee(
+                mut self,
+                value: ::std::option::Option<super::CodPolicyAdditionalFee>,
+            ) -> Self {
+                self.additional_fee = Ok(value);
+                self
+            }
+            ///Sets `enabled` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_enabled(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.enabled = Ok(value);
                 self
             }
         }
@@ -13407,16 +20330,23 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CodPolicyAdditionalFee {
+            ///Sets `amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for amount: {e}")
                     });
+                self
+            }
+            ///Sets `amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_amount(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.amount = Ok(value);
                 self
             }
         }
@@ -13465,15 +20395,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CompleteUploadResponse {
+            ///Sets `knowledge_base_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn knowledge_base_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::KnowledgeBaseFileId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for knowledge_base_id: {e}"
@@ -13481,17 +20411,17 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `knowledge_base_status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn knowledge_base_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::CompleteUploadResponseKnowledgeBaseStatus,
-                    >,
+                    super::CompleteUploadResponseKnowledgeBaseStatus,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.knowledge_base_status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for knowledge_base_status: {e}"
@@ -13499,30 +20429,66 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            ///Sets `session_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn session_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::UploadSessionId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::UploadSessionId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for session_id: {e}")
                     });
+                self
+            }
+            ///Sets `knowledge_base_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_knowledge_base_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
+            ) -> Self {
+                self.knowledge_base_id = Ok(value);
+                self
+            }
+            ///Sets `knowledge_base_status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_knowledge_base_status(
+                mut self,
+                value: ::std::option::Option<
+                    super::CompleteUploadResponseKnowledgeBaseStatus,
+                >,
+            ) -> Self {
+                self.knowledge_base_status = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
+                self
+            }
+            ///Sets `session_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_session_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::UploadSessionId>,
+            ) -> Self {
+                self.session_id = Ok(value);
                 self
             }
         }
@@ -13650,13 +20616,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `parameters`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn parameters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ToolParameters>>,
+                T: ::std::convert::TryInto<super::ToolParameters>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parameters = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for parameters: {e}")
                     });
@@ -13672,6 +20640,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
                     });
+                self
+            }
+            ///Sets `parameters` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_parameters(
+                mut self,
+                value: ::std::option::Option<super::ToolParameters>,
+            ) -> Self {
+                self.parameters = Ok(value);
                 self
             }
         }
@@ -13725,28 +20701,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CreateApiToolResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ApiTool>>,
+                T: ::std::convert::TryInto<super::ApiTool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::ApiTool>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -13828,13 +20824,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CreateOrderData {
+            ///Sets `abandoned_checkout_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn abandoned_checkout_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.abandoned_checkout_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for abandoned_checkout_id: {e}"
@@ -13842,51 +20840,57 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `cart_total`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn cart_total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cart_total = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for cart_total: {e}")
                     });
                 self
             }
+            ///Sets `cod_charge`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn cod_charge<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cod_charge = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for cod_charge: {e}")
                     });
                 self
             }
+            ///Sets `discount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn discount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateOrderDataDiscount>,
-                >,
+                T: ::std::convert::TryInto<super::CreateOrderDataDiscount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.discount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for discount: {e}")
                     });
                 self
             }
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -13908,44 +20912,106 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `note`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for note: {e}")
                     });
                 self
             }
+            ///Sets `phone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            ///Sets `shipping_address`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateOrderDataShippingAddress>,
-                >,
+                T: ::std::convert::TryInto<super::CreateOrderDataShippingAddress>,
                 T::Error: ::std::fmt::Display,
             {
                 self.shipping_address = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for shipping_address: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `abandoned_checkout_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_abandoned_checkout_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.abandoned_checkout_id = Ok(value);
+                self
+            }
+            ///Sets `cart_total` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_cart_total(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.cart_total = Ok(value);
+                self
+            }
+            ///Sets `cod_charge` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_cod_charge(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.cod_charge = Ok(value);
+                self
+            }
+            ///Sets `discount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_discount(
+                mut self,
+                value: ::std::option::Option<super::CreateOrderDataDiscount>,
+            ) -> Self {
+                self.discount = Ok(value);
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            ///Sets `note` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_note(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.note = Ok(value);
+                self
+            }
+            ///Sets `phone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            ///Sets `shipping_address` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shipping_address(
+                mut self,
+                value: ::std::option::Option<super::CreateOrderDataShippingAddress>,
+            ) -> Self {
+                self.shipping_address = Ok(value);
                 self
             }
         }
@@ -14002,28 +21068,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CreateOrderDataDiscount {
+            ///Sets `code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
                 self
             }
+            ///Sets `reason`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reason = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for reason: {e}")
                     });
+                self
+            }
+            ///Sets `code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.code = Ok(value);
+                self
+            }
+            ///Sets `reason` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_reason(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.reason = Ok(value);
                 self
             }
         }
@@ -14103,112 +21189,202 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CreateOrderDataShippingAddress {
+            ///Sets `address1`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address1<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address1 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address1: {e}")
                     });
                 self
             }
+            ///Sets `address2`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address2 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address2: {e}")
                     });
                 self
             }
+            ///Sets `city`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn city<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.city = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for city: {e}")
                     });
                 self
             }
+            ///Sets `country`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country: {e}")
                     });
                 self
             }
+            ///Sets `first_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
                 self
             }
+            ///Sets `last_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
                 self
             }
+            ///Sets `phone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            ///Sets `province`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn province<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.province = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for province: {e}")
                     });
                 self
             }
+            ///Sets `zip`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn zip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zip = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for zip: {e}")
                     });
+                self
+            }
+            ///Sets `address1` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address1(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address1 = Ok(value);
+                self
+            }
+            ///Sets `address2` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address2(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address2 = Ok(value);
+                self
+            }
+            ///Sets `city` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_city(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.city = Ok(value);
+                self
+            }
+            ///Sets `country` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_country(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(value);
+                self
+            }
+            ///Sets `first_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_first_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            ///Sets `last_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_last_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            ///Sets `phone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            ///Sets `province` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_province(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.province = Ok(value);
+                self
+            }
+            ///Sets `zip` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_zip(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.zip = Ok(value);
                 self
             }
         }
@@ -14395,13 +21571,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl CustomOnboardingRequestSupportContacts {
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -14417,6 +21595,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for phone_number: {e}")
                     });
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
                 self
             }
         }
@@ -14507,16 +21693,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl DeleteApiToolResponse {
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -14550,16 +21746,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl DeleteKnowledgeBaseCollectionResponse {
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -14598,28 +21804,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ErrorResponse {
+            ///Sets `code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_code(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.code = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -14728,42 +21951,67 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl GetHealthMonitorResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::GetHealthMonitorResponseData>,
-                >,
+                T: ::std::convert::TryInto<super::GetHealthMonitorResponseData>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            ///Sets `status_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status_code: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::GetHealthMonitorResponseData>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
+                self
+            }
+            ///Sets `status_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status_code(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.status_code = Ok(value);
                 self
             }
         }
@@ -14810,30 +22058,50 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl GetHealthMonitorResponseData {
+            ///Sets `status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
                 self
             }
+            ///Sets `under_maintenance`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn under_maintenance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.under_maintenance = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for under_maintenance: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.status = Ok(value);
+                self
+            }
+            ///Sets `under_maintenance` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_under_maintenance(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.under_maintenance = Ok(value);
                 self
             }
         }
@@ -14878,30 +22146,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl GetKnowledgeBaseFileResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::KnowledgeBaseFile>,
-                >,
+                T: ::std::convert::TryInto<super::KnowledgeBaseFile>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::KnowledgeBaseFile>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -14946,28 +22232,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl GetShowcaseCallResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ShowcaseCall>>,
+                T: ::std::convert::TryInto<super::ShowcaseCall>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `success`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::ShowcaseCall>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `success` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
                 self
             }
         }
@@ -15012,28 +22315,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl GetShowcaseFlowResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ShowcaseFlow>>,
+                T: ::std::convert::TryInto<super::ShowcaseFlow>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `success`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::ShowcaseFlow>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `success` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
                 self
             }
         }
@@ -15095,28 +22415,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            ///Sets `status_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status_code: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
+                self
+            }
+            ///Sets `status_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status_code(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.status_code = Ok(value);
                 self
             }
         }
@@ -15172,15 +22509,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl IcpContext {
+            ///Sets `language`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::IcpContextLanguage>,
-                >,
+                T: ::std::convert::TryInto<super::IcpContextLanguage>,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for language: {e}")
                     });
@@ -15232,6 +22569,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                             "error converting supplied value for target_audience: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `language` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_language(
+                mut self,
+                value: ::std::option::Option<super::IcpContextLanguage>,
+            ) -> Self {
+                self.language = Ok(value);
                 self
             }
         }
@@ -15310,41 +22655,43 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `callback_url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn callback_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.callback_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for callback_url: {e}")
                     });
                 self
             }
+            ///Sets `metadata`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn metadata<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InitiateCallRequestMetadata>,
-                >,
+                T: ::std::convert::TryInto<super::InitiateCallRequestMetadata>,
                 T::Error: ::std::fmt::Display,
             {
                 self.metadata = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for metadata: {e}")
                     });
                 self
             }
+            ///Sets `payload`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn payload<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InitiateCallRequestPayload>,
-                >,
+                T: ::std::convert::TryInto<super::InitiateCallRequestPayload>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payload = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for payload: {e}")
                     });
@@ -15362,16 +22709,47 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `priority`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn priority<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.priority = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for priority: {e}")
                     });
+                self
+            }
+            ///Sets `callback_url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_callback_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.callback_url = Ok(value);
+                self
+            }
+            ///Sets `metadata` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_metadata(
+                mut self,
+                value: ::std::option::Option<super::InitiateCallRequestMetadata>,
+            ) -> Self {
+                self.metadata = Ok(value);
+                self
+            }
+            ///Sets `payload` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_payload(
+                mut self,
+                value: ::std::option::Option<super::InitiateCallRequestPayload>,
+            ) -> Self {
+                self.payload = Ok(value);
+                self
+            }
+            ///Sets `priority` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_priority(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.priority = Ok(value);
                 self
             }
         }
@@ -15423,15 +22801,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl InitiateCallRequestMetadata {
+            ///Sets `discount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn discount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InitiateCallRequestMetadataDiscount>,
-                >,
+                T: ::std::convert::TryInto<super::InitiateCallRequestMetadataDiscount>,
                 T::Error: ::std::fmt::Display,
             {
                 self.discount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for discount: {e}")
                     });
@@ -15449,6 +22827,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for extra: {e}")
                     });
+                self
+            }
+            ///Sets `discount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_discount(
+                mut self,
+                value: ::std::option::Option<super::InitiateCallRequestMetadataDiscount>,
+            ) -> Self {
+                self.discount = Ok(value);
                 self
             }
         }
@@ -15508,68 +22894,115 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl InitiateCallRequestMetadataDiscount {
+            ///Sets `apply_as`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn apply_as<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::InitiateCallRequestMetadataDiscountApplyAs,
-                    >,
+                    super::InitiateCallRequestMetadataDiscountApplyAs,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.apply_as = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for apply_as: {e}")
                     });
                 self
             }
+            ///Sets `code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
                 self
             }
+            ///Sets `code_type`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn code_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code_type: {e}")
                     });
                 self
             }
+            ///Sets `description`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            ///Sets `value`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            ///Sets `apply_as` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_apply_as(
+                mut self,
+                value: ::std::option::Option<
+                    super::InitiateCallRequestMetadataDiscountApplyAs,
+                >,
+            ) -> Self {
+                self.apply_as = Ok(value);
+                self
+            }
+            ///Sets `code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.code = Ok(value);
+                self
+            }
+            ///Sets `code_type` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_code_type(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.code_type = Ok(value);
+                self
+            }
+            ///Sets `description` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_description(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.description = Ok(value);
+                self
+            }
+            ///Sets `value` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_value(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.value = Ok(value);
                 self
             }
         }
@@ -15620,28 +23053,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl InitiateCallResponse {
+            ///Sets `call_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::ids::CallId>>,
+                T: ::std::convert::TryInto<crate::ids::CallId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for call_id: {e}")
                     });
                 self
             }
+            ///Sets `status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallStatus>>,
+                T: ::std::convert::TryInto<super::CallStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
+                self
+            }
+            ///Sets `call_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::CallId>,
+            ) -> Self {
+                self.call_id = Ok(value);
+                self
+            }
+            ///Sets `status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<super::CallStatus>,
+            ) -> Self {
+                self.status = Ok(value);
                 self
             }
         }
@@ -15721,30 +23174,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `payload`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn payload<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InitiateWebCallRequestPayload>,
-                >,
+                T: ::std::convert::TryInto<super::InitiateWebCallRequestPayload>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payload = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for payload: {e}")
                     });
                 self
             }
+            ///Sets `system_prompt`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn system_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.system_prompt = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for system_prompt: {e}")
                     });
+                self
+            }
+            ///Sets `payload` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_payload(
+                mut self,
+                value: ::std::option::Option<super::InitiateWebCallRequestPayload>,
+            ) -> Self {
+                self.payload = Ok(value);
+                self
+            }
+            ///Sets `system_prompt` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_system_prompt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.system_prompt = Ok(value);
                 self
             }
         }
@@ -15809,44 +23280,71 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl InitiateWebCallResponse {
+            ///Sets `error`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn error<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for error: {e}")
                     });
                 self
             }
+            ///Sets `success`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
                 self
             }
+            ///Sets `token`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for token: {e}")
                     });
+                self
+            }
+            ///Sets `error` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_error(
+                mut self,
+                value: ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.error = Ok(value);
+                self
+            }
+            ///Sets `success` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
+                self
+            }
+            ///Sets `token` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_token(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.token = Ok(value);
                 self
             }
         }
@@ -16024,13 +23522,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl KnowledgeBaseFile {
+            ///Sets `collection_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn collection_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.collection_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for collection_name: {e}"
@@ -16038,51 +23538,55 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `created_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            ///Sets `file_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn file_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.file_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for file_name: {e}")
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::KnowledgeBaseFileId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `processing_percentage`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn processing_percentage<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.processing_percentage = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for processing_percentage: {e}"
@@ -16090,56 +23594,129 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `size`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.size = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for size: {e}")
                     });
                 self
             }
+            ///Sets `status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::KnowledgeBaseFileStatus>,
-                >,
+                T: ::std::convert::TryInto<super::KnowledgeBaseFileStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
                 self
             }
+            ///Sets `type_`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
                 self
             }
+            ///Sets `workspace`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::WorkspaceId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::WorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for workspace: {e}")
                     });
+                self
+            }
+            ///Sets `collection_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_collection_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.collection_name = Ok(value);
+                self
+            }
+            ///Sets `created_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            ///Sets `file_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_file_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.file_name = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::KnowledgeBaseFileId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `processing_percentage` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_processing_percentage(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.processing_percentage = Ok(value);
+                self
+            }
+            ///Sets `size` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_size(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.size = Ok(value);
+                self
+            }
+            ///Sets `status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<super::KnowledgeBaseFileStatus>,
+            ) -> Self {
+                self.status = Ok(value);
+                self
+            }
+            ///Sets `type_` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_type_(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.type_ = Ok(value);
+                self
+            }
+            ///Sets `workspace` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_workspace(
+                mut self,
+                value: ::std::option::Option<crate::ids::WorkspaceId>,
+            ) -> Self {
+                self.workspace = Ok(value);
                 self
             }
         }
@@ -16208,16 +23785,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -16273,16 +23860,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -16327,30 +23924,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ListShowcaseCallsResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ListShowcaseCallsResponseData>,
-                >,
+                T: ::std::convert::TryInto<super::ListShowcaseCallsResponseData>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `success`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::ListShowcaseCallsResponseData>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `success` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
                 self
             }
         }
@@ -16407,16 +24019,23 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `total`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for total: {e}")
                     });
+                self
+            }
+            ///Sets `total` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_total(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.total = Ok(value);
                 self
             }
         }
@@ -16461,30 +24080,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ListShowcaseFlowsResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ListShowcaseFlowsResponseData>,
-                >,
+                T: ::std::convert::TryInto<super::ListShowcaseFlowsResponseData>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `success`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn success<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.success = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for success: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::ListShowcaseFlowsResponseData>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `success` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_success(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.success = Ok(value);
                 self
             }
         }
@@ -16541,16 +24175,23 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `total`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn total<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for total: {e}")
                     });
+                self
+            }
+            ///Sets `total` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_total(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.total = Ok(value);
                 self
             }
         }
@@ -16647,13 +24288,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl NdrFollowupPayload {
+            ///Sets `attempt_count`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn attempt_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.attempt_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for attempt_count: {e}")
                     });
@@ -16671,25 +24314,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `cod_amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn cod_amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cod_amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for cod_amount: {e}")
                     });
                 self
             }
+            ///Sets `courier_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn courier_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.courier_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for courier_name: {e}")
                     });
@@ -16719,25 +24366,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `ndr_remark`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn ndr_remark<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ndr_remark = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ndr_remark: {e}")
                     });
                 self
             }
+            ///Sets `next_attempt_date`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn next_attempt_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_attempt_date = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for next_attempt_date: {e}"
@@ -16745,37 +24396,43 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `order_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn order_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for order_id: {e}")
                     });
                 self
             }
+            ///Sets `order_items`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn order_items<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_items = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for order_items: {e}")
                     });
                 self
             }
+            ///Sets `payment_method`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn payment_method<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_method = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for payment_method: {e}"
@@ -16783,15 +24440,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `shipping_address`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::NdrFollowupPayloadShippingAddress>,
-                >,
+                T: ::std::convert::TryInto<super::NdrFollowupPayloadShippingAddress>,
                 T::Error: ::std::fmt::Display,
             {
                 self.shipping_address = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for shipping_address: {e}"
@@ -16811,6 +24468,78 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for extra: {e}")
                     });
+                self
+            }
+            ///Sets `attempt_count` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_attempt_count(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.attempt_count = Ok(value);
+                self
+            }
+            ///Sets `cod_amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_cod_amount(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.cod_amount = Ok(value);
+                self
+            }
+            ///Sets `courier_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_courier_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.courier_name = Ok(value);
+                self
+            }
+            ///Sets `ndr_remark` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_ndr_remark(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.ndr_remark = Ok(value);
+                self
+            }
+            ///Sets `next_attempt_date` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_next_attempt_date(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_attempt_date = Ok(value);
+                self
+            }
+            ///Sets `order_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_order_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.order_id = Ok(value);
+                self
+            }
+            ///Sets `order_items` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_order_items(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.order_items = Ok(value);
+                self
+            }
+            ///Sets `payment_method` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_payment_method(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.payment_method = Ok(value);
+                self
+            }
+            ///Sets `shipping_address` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shipping_address(
+                mut self,
+                value: ::std::option::Option<super::NdrFollowupPayloadShippingAddress>,
+            ) -> Self {
+                self.shipping_address = Ok(value);
                 self
             }
         }
@@ -16885,13 +24614,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl NdrFollowupPayloadCustomer {
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -16909,28 +24640,56 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `last_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
                 self
             }
+            ///Sets `phone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            ///Sets `last_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_last_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            ///Sets `phone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
                 self
             }
         }
@@ -16999,76 +24758,136 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl NdrFollowupPayloadShippingAddress {
+            ///Sets `address1`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address1<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address1 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address1: {e}")
                     });
                 self
             }
+            ///Sets `address2`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address2 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address2: {e}")
                     });
                 self
             }
+            ///Sets `city`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn city<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.city = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for city: {e}")
                     });
                 self
             }
+            ///Sets `country`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country: {e}")
                     });
                 self
             }
+            ///Sets `province`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn province<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.province = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for province: {e}")
                     });
                 self
             }
+            ///Sets `zip`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn zip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zip = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for zip: {e}")
                     });
+                self
+            }
+            ///Sets `address1` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address1(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address1 = Ok(value);
+                self
+            }
+            ///Sets `address2` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address2(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address2 = Ok(value);
+                self
+            }
+            ///Sets `city` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_city(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.city = Ok(value);
+                self
+            }
+            ///Sets `country` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_country(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(value);
+                self
+            }
+            ///Sets `province` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_province(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.province = Ok(value);
+                self
+            }
+            ///Sets `zip` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_zip(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.zip = Ok(value);
                 self
             }
         }
@@ -17121,28 +24940,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl OnboardCustomWorkspaceResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Workspace>>,
+                T: ::std::convert::TryInto<super::Workspace>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::Workspace>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -17334,13 +25173,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl OnboardingRequestSupportContacts {
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -17356,6 +25197,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for phone_number: {e}")
                     });
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
                 self
             }
         }
@@ -17405,46 +25254,70 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl OnboardingResponse {
+            ///Sets `billing`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn billing<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::OnboardingResponseBilling>,
-                >,
+                T: ::std::convert::TryInto<super::OnboardingResponseBilling>,
                 T::Error: ::std::fmt::Display,
             {
                 self.billing = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for billing: {e}")
                     });
                 self
             }
+            ///Sets `status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::OnboardingResponseStatus>,
-                >,
+                T: ::std::convert::TryInto<super::OnboardingResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
                 self
             }
+            ///Sets `workspace`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::WorkspaceId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::WorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for workspace: {e}")
                     });
+                self
+            }
+            ///Sets `billing` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_billing(
+                mut self,
+                value: ::std::option::Option<super::OnboardingResponseBilling>,
+            ) -> Self {
+                self.billing = Ok(value);
+                self
+            }
+            ///Sets `status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<super::OnboardingResponseStatus>,
+            ) -> Self {
+                self.status = Ok(value);
+                self
+            }
+            ///Sets `workspace` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_workspace(
+                mut self,
+                value: ::std::option::Option<crate::ids::WorkspaceId>,
+            ) -> Self {
+                self.workspace = Ok(value);
                 self
             }
         }
@@ -17494,13 +25367,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl OnboardingResponseBilling {
+            ///Sets `credit_balance`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn credit_balance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.credit_balance = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for credit_balance: {e}"
@@ -17508,13 +25383,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `negative_credit_allowance`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn negative_credit_allowance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.negative_credit_allowance = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for negative_credit_allowance: {e}"
@@ -17522,18 +25399,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `type_`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::OnboardingResponseBillingType>,
-                >,
+                T: ::std::convert::TryInto<super::OnboardingResponseBillingType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
+                self
+            }
+            ///Sets `credit_balance` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_credit_balance(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.credit_balance = Ok(value);
+                self
+            }
+            ///Sets `negative_credit_allowance` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_negative_credit_allowance(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.negative_credit_allowance = Ok(value);
+                self
+            }
+            ///Sets `type_` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_type_(
+                mut self,
+                value: ::std::option::Option<super::OnboardingResponseBillingType>,
+            ) -> Self {
+                self.type_ = Ok(value);
                 self
             }
         }
@@ -17661,16 +25562,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl PreCall {
+            ///Sets `api_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn api_plan<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::PreCallApiPlan>>,
+                T: ::std::convert::TryInto<super::PreCallApiPlan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.api_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for api_plan: {e}")
                     });
+                self
+            }
+            ///Sets `api_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_api_plan(
+                mut self,
+                value: ::std::option::Option<super::PreCallApiPlan>,
+            ) -> Self {
+                self.api_plan = Ok(value);
                 self
             }
         }
@@ -17775,16 +25686,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
                     });
+                self
+            }
+            ///Sets `url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.url = Ok(value);
                 self
             }
         }
@@ -17953,30 +25874,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl PurchaseNumberResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TelephonyNumber>,
-                >,
+                T: ::std::convert::TryInto<super::TelephonyNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::TelephonyNumber>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -18021,30 +25960,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ReleaseNumberResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TelephonyNumber>,
-                >,
+                T: ::std::convert::TryInto<super::TelephonyNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::TelephonyNumber>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -18197,15 +26154,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ReturnPolicy {
+            ///Sets `processing_fee`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn processing_fee<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ReturnPolicyProcessingFee>,
-                >,
+                T: ::std::convert::TryInto<super::ReturnPolicyProcessingFee>,
                 T::Error: ::std::fmt::Display,
             {
                 self.processing_fee = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for processing_fee: {e}"
@@ -18213,13 +26170,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `refund_timeline_days`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn refund_timeline_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refund_timeline_days = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for refund_timeline_days: {e}"
@@ -18227,16 +26186,39 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `window_days`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn window_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.window_days = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for window_days: {e}")
                     });
+                self
+            }
+            ///Sets `processing_fee` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_processing_fee(
+                mut self,
+                value: ::std::option::Option<super::ReturnPolicyProcessingFee>,
+            ) -> Self {
+                self.processing_fee = Ok(value);
+                self
+            }
+            ///Sets `refund_timeline_days` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_refund_timeline_days(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.refund_timeline_days = Ok(value);
+                self
+            }
+            ///Sets `window_days` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_window_days(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.window_days = Ok(value);
                 self
             }
         }
@@ -18276,16 +26258,23 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ReturnPolicyProcessingFee {
+            ///Sets `amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for amount: {e}")
                     });
+                self
+            }
+            ///Sets `amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_amount(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.amount = Ok(value);
                 self
             }
         }
@@ -18336,16 +26325,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -18385,16 +26384,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl SendWhatsapp {
+            ///Sets `number`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for number: {e}")
                     });
+                self
+            }
+            ///Sets `number` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.number = Ok(value);
                 self
             }
         }
@@ -18431,15 +26440,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ShippingPolicy {
+            ///Sets `delivery_timeline`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn delivery_timeline<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ShippingPolicyDeliveryTimeline>,
-                >,
+                T: ::std::convert::TryInto<super::ShippingPolicyDeliveryTimeline>,
                 T::Error: ::std::fmt::Display,
             {
                 self.delivery_timeline = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for delivery_timeline: {e}"
@@ -18447,18 +26456,36 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `free_shipping_min_order_value`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn free_shipping_min_order_value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.free_shipping_min_order_value = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for free_shipping_min_order_value: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `delivery_timeline` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_delivery_timeline(
+                mut self,
+                value: ::std::option::Option<super::ShippingPolicyDeliveryTimeline>,
+            ) -> Self {
+                self.delivery_timeline = Ok(value);
+                self
+            }
+            ///Sets `free_shipping_min_order_value` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_free_shipping_min_order_value(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.free_shipping_min_order_value = Ok(value);
                 self
             }
         }
@@ -18503,28 +26530,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ShippingPolicyDeliveryTimeline {
+            ///Sets `max_days`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn max_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_days = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for max_days: {e}")
                     });
                 self
             }
+            ///Sets `min_days`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn min_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.min_days = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for min_days: {e}")
                     });
+                self
+            }
+            ///Sets `max_days` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_max_days(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.max_days = Ok(value);
+                self
+            }
+            ///Sets `min_days` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_min_days(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.min_days = Ok(value);
                 self
             }
         }
@@ -18574,42 +26615,70 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ShiprocketNdrWebhookResponse {
+            ///Sets `call_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn call_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::ids::CallId>>,
+                T: ::std::convert::TryInto<crate::ids::CallId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.call_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for call_id: {e}")
                     });
                 self
             }
+            ///Sets `reason`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reason = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for reason: {e}")
                     });
                 self
             }
+            ///Sets `status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ShiprocketNdrWebhookResponseStatus>,
-                >,
+                T: ::std::convert::TryInto<super::ShiprocketNdrWebhookResponseStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
+                self
+            }
+            ///Sets `call_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_call_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::CallId>,
+            ) -> Self {
+                self.call_id = Ok(value);
+                self
+            }
+            ///Sets `reason` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_reason(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.reason = Ok(value);
+                self
+            }
+            ///Sets `status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<super::ShiprocketNdrWebhookResponseStatus>,
+            ) -> Self {
+                self.status = Ok(value);
                 self
             }
         }
@@ -18716,13 +26785,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `financial_status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn financial_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.financial_status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for financial_status: {e}"
@@ -18770,15 +26841,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `shipping_address`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn shipping_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ShopifyOrderPayloadShippingAddress>,
-                >,
+                T: ::std::convert::TryInto<super::ShopifyOrderPayloadShippingAddress>,
                 T::Error: ::std::fmt::Display,
             {
                 self.shipping_address = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for shipping_address: {e}"
@@ -18810,6 +26881,22 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for extra: {e}")
                     });
+                self
+            }
+            ///Sets `financial_status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_financial_status(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.financial_status = Ok(value);
+                self
+            }
+            ///Sets `shipping_address` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_shipping_address(
+                mut self,
+                value: ::std::option::Option<super::ShopifyOrderPayloadShippingAddress>,
+            ) -> Self {
+                self.shipping_address = Ok(value);
                 self
             }
         }
@@ -18877,13 +26964,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ShopifyOrderPayloadCustomer {
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -18901,28 +26990,56 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `last_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
                 self
             }
+            ///Sets `phone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            ///Sets `last_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_last_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            ///Sets `phone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
                 self
             }
         }
@@ -18976,40 +27093,70 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ShopifyOrderPayloadDiscountCodesItem {
+            ///Sets `amount`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn amount<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.amount = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for amount: {e}")
                     });
                 self
             }
+            ///Sets `code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code: {e}")
                     });
                 self
             }
+            ///Sets `type_`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
+                self
+            }
+            ///Sets `amount` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_amount(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.amount = Ok(value);
+                self
+            }
+            ///Sets `code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.code = Ok(value);
+                self
+            }
+            ///Sets `type_` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_type_(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.type_ = Ok(value);
                 self
             }
         }
@@ -19079,16 +27226,26 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `variant_title`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn variant_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.variant_title = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for variant_title: {e}")
                     });
+                self
+            }
+            ///Sets `variant_title` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_variant_title(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.variant_title = Ok(value);
                 self
             }
         }
@@ -19175,124 +27332,224 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ShopifyOrderPayloadShippingAddress {
+            ///Sets `address1`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address1<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address1 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address1: {e}")
                     });
                 self
             }
+            ///Sets `address2`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address2<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address2 = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for address2: {e}")
                     });
                 self
             }
+            ///Sets `city`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn city<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.city = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for city: {e}")
                     });
                 self
             }
+            ///Sets `country`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country: {e}")
                     });
                 self
             }
+            ///Sets `first_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
                 self
             }
+            ///Sets `last_name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `phone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
                 self
             }
+            ///Sets `province`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn province<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.province = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for province: {e}")
                     });
                 self
             }
+            ///Sets `zip`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn zip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.zip = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for zip: {e}")
                     });
+                self
+            }
+            ///Sets `address1` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address1(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address1 = Ok(value);
+                self
+            }
+            ///Sets `address2` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address2(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.address2 = Ok(value);
+                self
+            }
+            ///Sets `city` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_city(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.city = Ok(value);
+                self
+            }
+            ///Sets `country` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_country(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(value);
+                self
+            }
+            ///Sets `first_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_first_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            ///Sets `last_name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_last_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `phone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            ///Sets `province` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_province(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.province = Ok(value);
+                self
+            }
+            ///Sets `zip` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_zip(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.zip = Ok(value);
                 self
             }
         }
@@ -19430,13 +27687,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `brand_logo_url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn brand_logo_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.brand_logo_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for brand_logo_url: {e}"
@@ -19508,15 +27767,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::ShowcaseCallId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::ShowcaseCallId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
@@ -19582,13 +27841,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `transcript_preview`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn transcript_preview<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.transcript_preview = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for transcript_preview: {e}"
@@ -19596,30 +27857,74 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `waveform_url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn waveform_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.waveform_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for waveform_url: {e}")
                     });
                 self
             }
+            ///Sets `what_to_notice`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn what_to_notice<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.what_to_notice = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for what_to_notice: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `brand_logo_url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_brand_logo_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.brand_logo_url = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::ShowcaseCallId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `transcript_preview` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_transcript_preview(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.transcript_preview = Ok(value);
+                self
+            }
+            ///Sets `waveform_url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_waveform_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.waveform_url = Ok(value);
+                self
+            }
+            ///Sets `what_to_notice` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_what_to_notice(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.what_to_notice = Ok(value);
                 self
             }
         }
@@ -19826,27 +28131,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `icon_color`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn icon_color<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.icon_color = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for icon_color: {e}")
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::ShowcaseFlowId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::ShowcaseFlowId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
@@ -19910,25 +28217,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `waveform_url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn waveform_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.waveform_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for waveform_url: {e}")
                     });
                 self
             }
+            ///Sets `what_to_notice`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn what_to_notice<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.what_to_notice = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for what_to_notice: {e}"
@@ -19946,6 +28257,38 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for workspace: {e}")
                     });
+                self
+            }
+            ///Sets `icon_color` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_icon_color(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.icon_color = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::ShowcaseFlowId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `waveform_url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_waveform_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.waveform_url = Ok(value);
+                self
+            }
+            ///Sets `what_to_notice` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_what_to_notice(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.what_to_notice = Ok(value);
                 self
             }
         }
@@ -20076,30 +28419,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl StartKnowledgeBaseUploadResponse {
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            ///Sets `session_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn session_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::UploadSessionId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::UploadSessionId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for session_id: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
+                self
+            }
+            ///Sets `session_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_session_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::UploadSessionId>,
+            ) -> Self {
+                self.session_id = Ok(value);
                 self
             }
         }
@@ -20178,13 +28539,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `mime_type`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mime_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for mime_type: {e}")
                     });
@@ -20200,6 +28563,14 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     .map_err(|e| {
                         format!("error converting supplied value for total_chunks: {e}")
                     });
+                self
+            }
+            ///Sets `mime_type` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_mime_type(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.mime_type = Ok(value);
                 self
             }
         }
@@ -20248,28 +28619,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl SupportContacts {
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
                 self
             }
+            ///Sets `phone_number`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_number: {e}")
                     });
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            ///Sets `phone_number` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_number = Ok(value);
                 self
             }
         }
@@ -20367,49 +28758,55 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl TelephonyNumber {
+            ///Sets `country_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn country_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country_code: {e}")
                     });
                 self
             }
+            ///Sets `created_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::ids::NumberId>>,
+                T: ::std::convert::TryInto<crate::ids::NumberId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `monthly_rate_cents`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn monthly_rate_cents<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.monthly_rate_cents = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for monthly_rate_cents: {e}"
@@ -20417,65 +28814,71 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `number`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for number: {e}")
                     });
                 self
             }
+            ///Sets `number_type`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn number_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TelephonyNumberNumberType>,
-                >,
+                T: ::std::convert::TryInto<super::TelephonyNumberNumberType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for number_type: {e}")
                     });
                 self
             }
+            ///Sets `organization`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::OrganizationId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::OrganizationId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.organization = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for organization: {e}")
                     });
                 self
             }
+            ///Sets `provider`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn provider<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.provider = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for provider: {e}")
                     });
                 self
             }
+            ///Sets `provider_number_id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn provider_number_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.provider_number_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for provider_number_id: {e}"
@@ -20483,13 +28886,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `setup_fee_cents`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn setup_fee_cents<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.setup_fee_cents = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for setup_fee_cents: {e}"
@@ -20497,46 +28902,150 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `status`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TelephonyNumberStatus>,
-                >,
+                T: ::std::convert::TryInto<super::TelephonyNumberStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
                 self
             }
+            ///Sets `updated_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for updated_at: {e}")
                     });
                 self
             }
+            ///Sets `workspace`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn workspace<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::WorkspaceId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::WorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for workspace: {e}")
                     });
+                self
+            }
+            ///Sets `country_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_country_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country_code = Ok(value);
+                self
+            }
+            ///Sets `created_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::NumberId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `monthly_rate_cents` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_monthly_rate_cents(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.monthly_rate_cents = Ok(value);
+                self
+            }
+            ///Sets `number` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.number = Ok(value);
+                self
+            }
+            ///Sets `number_type` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_number_type(
+                mut self,
+                value: ::std::option::Option<super::TelephonyNumberNumberType>,
+            ) -> Self {
+                self.number_type = Ok(value);
+                self
+            }
+            ///Sets `organization` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_organization(
+                mut self,
+                value: ::std::option::Option<crate::ids::OrganizationId>,
+            ) -> Self {
+                self.organization = Ok(value);
+                self
+            }
+            ///Sets `provider` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_provider(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.provider = Ok(value);
+                self
+            }
+            ///Sets `provider_number_id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_provider_number_id(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.provider_number_id = Ok(value);
+                self
+            }
+            ///Sets `setup_fee_cents` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_setup_fee_cents(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.setup_fee_cents = Ok(value);
+                self
+            }
+            ///Sets `status` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status(
+                mut self,
+                value: ::std::option::Option<super::TelephonyNumberStatus>,
+            ) -> Self {
+                self.status = Ok(value);
+                self
+            }
+            ///Sets `updated_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_updated_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.updated_at = Ok(value);
+                self
+            }
+            ///Sets `workspace` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_workspace(
+                mut self,
+                value: ::std::option::Option<crate::ids::WorkspaceId>,
+            ) -> Self {
+                self.workspace = Ok(value);
                 self
             }
         }
@@ -20755,13 +29264,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl ToolProperty {
+            ///Sets `description`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -20779,13 +29290,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `items`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn items<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
                 self.items = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for items: {e}")
                     });
@@ -20839,16 +29352,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `value`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            ///Sets `description` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_description(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.description = Ok(value);
+                self
+            }
+            ///Sets `items` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_items(
+                mut self,
+                value: ::std::option::Option<::serde_json::Value>,
+            ) -> Self {
+                self.items = Ok(value);
+                self
+            }
+            ///Sets `value` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_value(
+                mut self,
+                value: ::std::option::Option<::serde_json::Value>,
+            ) -> Self {
+                self.value = Ok(value);
                 self
             }
         }
@@ -20915,13 +29454,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl TrustSignals {
+            ///Sets `customers_till_date`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn customers_till_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.customers_till_date = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for customers_till_date: {e}"
@@ -20929,25 +29470,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `store_rating`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn store_rating<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.store_rating = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for store_rating: {e}")
                     });
                 self
             }
+            ///Sets `total_orders_fulfilled`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn total_orders_fulfilled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_orders_fulfilled = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for total_orders_fulfilled: {e}"
@@ -20967,6 +29512,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                             "error converting supplied value for value_proposition_one_liner: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `customers_till_date` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_customers_till_date(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.customers_till_date = Ok(value);
+                self
+            }
+            ///Sets `store_rating` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_store_rating(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.store_rating = Ok(value);
+                self
+            }
+            ///Sets `total_orders_fulfilled` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_total_orders_fulfilled(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.total_orders_fulfilled = Ok(value);
                 self
             }
         }
@@ -21038,13 +29607,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl UpdateApiToolRequest {
+            ///Sets `description`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -21062,68 +29633,119 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `is_active`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn is_active<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_active = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_active: {e}")
                     });
                 self
             }
+            ///Sets `method`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn method<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateApiToolRequestMethod>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateApiToolRequestMethod>,
                 T::Error: ::std::fmt::Display,
             {
                 self.method = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for method: {e}")
                     });
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateApiToolRequestName>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateApiToolRequestName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `parameters`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn parameters<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ToolParameters>>,
+                T: ::std::convert::TryInto<super::ToolParameters>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parameters = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for parameters: {e}")
                     });
                 self
             }
+            ///Sets `url`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
                     });
+                self
+            }
+            ///Sets `description` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_description(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.description = Ok(value);
+                self
+            }
+            ///Sets `is_active` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_is_active(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_active = Ok(value);
+                self
+            }
+            ///Sets `method` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_method(
+                mut self,
+                value: ::std::option::Option<super::UpdateApiToolRequestMethod>,
+            ) -> Self {
+                self.method = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<super::UpdateApiToolRequestName>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `parameters` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_parameters(
+                mut self,
+                value: ::std::option::Option<super::ToolParameters>,
+            ) -> Self {
+                self.parameters = Ok(value);
+                self
+            }
+            ///Sets `url` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_url(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.url = Ok(value);
                 self
             }
         }
@@ -21177,28 +29799,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl UpdateApiToolResponse {
+            ///Sets `data`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ApiTool>>,
+                T: ::std::convert::TryInto<super::ApiTool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data: {e}")
                     });
                 self
             }
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
+                self
+            }
+            ///Sets `data` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_data(
+                mut self,
+                value: ::std::option::Option<super::ApiTool>,
+            ) -> Self {
+                self.data = Ok(value);
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
                 self
             }
         }
@@ -21288,28 +29930,45 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl UpdateCallPayloadResponse {
+            ///Sets `message`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            ///Sets `status_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn status_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for status_code: {e}")
                     });
+                self
+            }
+            ///Sets `message` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_message(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(value);
+                self
+            }
+            ///Sets `status_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_status_code(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.status_code = Ok(value);
                 self
             }
         }
@@ -21379,15 +30038,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VariantConfigs {
+            ///Sets `abandoned_cart`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn abandoned_cart<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VariantConfigsAbandonedCart>,
-                >,
+                T: ::std::convert::TryInto<super::VariantConfigsAbandonedCart>,
                 T::Error: ::std::fmt::Display,
             {
                 self.abandoned_cart = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for abandoned_cart: {e}"
@@ -21395,15 +30054,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `address_verification`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn address_verification<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VariantConfigsAddressVerification>,
-                >,
+                T: ::std::convert::TryInto<super::VariantConfigsAddressVerification>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address_verification = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for address_verification: {e}"
@@ -21411,15 +30070,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `cod_to_prepaid`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn cod_to_prepaid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VariantConfigsCodToPrepaid>,
-                >,
+                T: ::std::convert::TryInto<super::VariantConfigsCodToPrepaid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cod_to_prepaid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for cod_to_prepaid: {e}"
@@ -21439,29 +30098,29 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `ndr_followup`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn ndr_followup<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VariantConfigsNdrFollowup>,
-                >,
+                T: ::std::convert::TryInto<super::VariantConfigsNdrFollowup>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ndr_followup = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ndr_followup: {e}")
                     });
                 self
             }
+            ///Sets `order_confirmation`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn order_confirmation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VariantConfigsOrderConfirmation>,
-                >,
+                T: ::std::convert::TryInto<super::VariantConfigsOrderConfirmation>,
                 T::Error: ::std::fmt::Display,
             {
                 self.order_confirmation = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for order_confirmation: {e}"
@@ -21469,20 +30128,68 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `variable_schema`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn variable_schema<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VariantConfigsVariableSchema>,
-                >,
+                T: ::std::convert::TryInto<super::VariantConfigsVariableSchema>,
                 T::Error: ::std::fmt::Display,
             {
                 self.variable_schema = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for variable_schema: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `abandoned_cart` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_abandoned_cart(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigsAbandonedCart>,
+            ) -> Self {
+                self.abandoned_cart = Ok(value);
+                self
+            }
+            ///Sets `address_verification` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_address_verification(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigsAddressVerification>,
+            ) -> Self {
+                self.address_verification = Ok(value);
+                self
+            }
+            ///Sets `cod_to_prepaid` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_cod_to_prepaid(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigsCodToPrepaid>,
+            ) -> Self {
+                self.cod_to_prepaid = Ok(value);
+                self
+            }
+            ///Sets `ndr_followup` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_ndr_followup(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigsNdrFollowup>,
+            ) -> Self {
+                self.ndr_followup = Ok(value);
+                self
+            }
+            ///Sets `order_confirmation` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_order_confirmation(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigsOrderConfirmation>,
+            ) -> Self {
+                self.order_confirmation = Ok(value);
+                self
+            }
+            ///Sets `variable_schema` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_variable_schema(
+                mut self,
+                value: ::std::option::Option<super::VariantConfigsVariableSchema>,
+            ) -> Self {
+                self.variable_schema = Ok(value);
                 self
             }
         }
@@ -21530,18 +30237,30 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VariantConfigsAbandonedCart {
+            ///Sets `payment_plan`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn payment_plan<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::VariantConfigsAbandonedCartPaymentPlan>,
+                    super::VariantConfigsAbandonedCartPaymentPlan,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.payment_plan = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for payment_plan: {e}")
                     });
+                self
+            }
+            ///Sets `payment_plan` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_payment_plan(
+                mut self,
+                value: ::std::option::Option<
+                    super::VariantConfigsAbandonedCartPaymentPlan,
+                >,
+            ) -> Self {
+                self.payment_plan = Ok(value);
                 self
             }
         }
@@ -21586,17 +30305,17 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VariantConfigsAbandonedCartPaymentPlan {
+            ///Sets `additional_fee`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn additional_fee<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::VariantConfigsAbandonedCartPaymentPlanAdditionalFee,
-                    >,
+                    super::VariantConfigsAbandonedCartPaymentPlanAdditionalFee,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.additional_fee = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for additional_fee: {e}"
@@ -21604,20 +30323,40 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `mode`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn mode<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::VariantConfigsAbandonedCartPaymentPlanMode,
-                    >,
+                    super::VariantConfigsAbandonedCartPaymentPlanMode,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mode = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for mode: {e}")
                     });
+                self
+            }
+            ///Sets `additional_fee` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_additional_fee(
+                mut self,
+                value: ::std::option::Option<
+                    super::VariantConfigsAbandonedCartPaymentPlanAdditionalFee,
+                >,
+            ) -> Self {
+                self.additional_fee = Ok(value);
+                self
+            }
+            ///Sets `mode` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_mode(
+                mut self,
+                value: ::std::option::Option<
+                    super::VariantConfigsAbandonedCartPaymentPlanMode,
+                >,
+            ) -> Self {
+                self.mode = Ok(value);
                 self
             }
         }
@@ -21658,16 +30397,23 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VariantConfigsAbandonedCartPaymentPlanAdditionalFee {
+            ///Sets `cod`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn cod<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cod = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for cod: {e}")
                     });
+                self
+            }
+            ///Sets `cod` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_cod(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.cod = Ok(value);
                 self
             }
         }
@@ -21896,13 +30642,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VariantConfigsNdrFollowup {
+            ///Sets `max_reschedule_days`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn max_reschedule_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_reschedule_days = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for max_reschedule_days: {e}"
@@ -21910,15 +30658,15 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `support_contacts`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn support_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SupportContacts>,
-                >,
+                T: ::std::convert::TryInto<super::SupportContacts>,
                 T::Error: ::std::fmt::Display,
             {
                 self.support_contacts = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for support_contacts: {e}"
@@ -21926,16 +30674,42 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `webhook_token`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn webhook_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.webhook_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for webhook_token: {e}")
                     });
+                self
+            }
+            ///Sets `max_reschedule_days` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_max_reschedule_days(
+                mut self,
+                value: ::std::option::Option<f64>,
+            ) -> Self {
+                self.max_reschedule_days = Ok(value);
+                self
+            }
+            ///Sets `support_contacts` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_support_contacts(
+                mut self,
+                value: ::std::option::Option<super::SupportContacts>,
+            ) -> Self {
+                self.support_contacts = Ok(value);
+                self
+            }
+            ///Sets `webhook_token` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_webhook_token(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.webhook_token = Ok(value);
                 self
             }
         }
@@ -21977,20 +30751,28 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VariantConfigsOrderConfirmation {
+            ///Sets `support_contacts`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn support_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SupportContacts>,
-                >,
+                T: ::std::convert::TryInto<super::SupportContacts>,
                 T::Error: ::std::fmt::Display,
             {
                 self.support_contacts = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for support_contacts: {e}"
                         )
                     });
+                self
+            }
+            ///Sets `support_contacts` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_support_contacts(
+                mut self,
+                value: ::std::option::Option<super::SupportContacts>,
+            ) -> Self {
+                self.support_contacts = Ok(value);
                 self
             }
         }
@@ -22107,28 +30889,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VariantConfigsVariableSchemaPropertiesValue {
+            ///Sets `description`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            ///Sets `type_`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
+                self
+            }
+            ///Sets `description` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_description(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.description = Ok(value);
+                self
+            }
+            ///Sets `type_` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_type_(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.type_ = Ok(value);
                 self
             }
         }
@@ -22178,38 +30980,68 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl VoiceGalleryItem {
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<crate::ids::VoiceId>>,
+                T: ::std::convert::TryInto<crate::ids::VoiceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `sample_audio`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn sample_audio<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sample_audio = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for sample_audio: {e}")
                     });
                 self
             }
+            ///Sets `slug`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn slug<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.slug = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for slug: {e}")
                     });
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::VoiceId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `sample_audio` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_sample_audio(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.sample_audio = Ok(value);
+                self
+            }
+            ///Sets `slug` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_slug(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.slug = Ok(value);
                 self
             }
         }
@@ -22416,91 +31248,97 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl Workspace {
+            ///Sets `created_at`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
                     });
                 self
             }
+            ///Sets `currency_code`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn currency_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.currency_code = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for currency_code: {e}")
                     });
                 self
             }
+            ///Sets `id`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::WorkspaceId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::WorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            ///Sets `name`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            ///Sets `organization`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::ids::OrganizationId>,
-                >,
+                T: ::std::convert::TryInto<crate::ids::OrganizationId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.organization = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for organization: {e}")
                     });
                 self
             }
+            ///Sets `slug`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn slug<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.slug = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for slug: {e}")
                     });
                 self
             }
+            ///Sets `support_contacts`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn support_contacts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::WorkspaceSupportContacts>,
-                >,
+                T: ::std::convert::TryInto<super::WorkspaceSupportContacts>,
                 T::Error: ::std::fmt::Display,
             {
                 self.support_contacts = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for support_contacts: {e}"
@@ -22508,30 +31346,104 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
                     });
                 self
             }
+            ///Sets `timezone`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.timezone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for timezone: {e}")
                     });
                 self
             }
+            ///Sets `variant`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn variant<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::WorkspaceVariant>,
-                >,
+                T: ::std::convert::TryInto<super::WorkspaceVariant>,
                 T::Error: ::std::fmt::Display,
             {
                 self.variant = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for variant: {e}")
                     });
+                self
+            }
+            ///Sets `created_at` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_created_at(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.created_at = Ok(value);
+                self
+            }
+            ///Sets `currency_code` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_currency_code(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.currency_code = Ok(value);
+                self
+            }
+            ///Sets `id` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_id(
+                mut self,
+                value: ::std::option::Option<crate::ids::WorkspaceId>,
+            ) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            ///Sets `name` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_name(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            ///Sets `organization` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_organization(
+                mut self,
+                value: ::std::option::Option<crate::ids::OrganizationId>,
+            ) -> Self {
+                self.organization = Ok(value);
+                self
+            }
+            ///Sets `slug` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_slug(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.slug = Ok(value);
+                self
+            }
+            ///Sets `support_contacts` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_support_contacts(
+                mut self,
+                value: ::std::option::Option<super::WorkspaceSupportContacts>,
+            ) -> Self {
+                self.support_contacts = Ok(value);
+                self
+            }
+            ///Sets `timezone` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_timezone(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.timezone = Ok(value);
+                self
+            }
+            ///Sets `variant` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_variant(
+                mut self,
+                value: ::std::option::Option<super::WorkspaceVariant>,
+            ) -> Self {
+                self.variant = Ok(value);
                 self
             }
         }
@@ -22588,28 +31500,48 @@ If the endpoint returns an array, string, number, or boolean, only `preCallData`
             }
         }
         impl WorkspaceSupportContacts {
+            ///Sets `email`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
                 self
             }
+            ///Sets `phone_number`. Takes the value or anything that converts into it (`&str` for a string, a nested builder); a failed conversion is reported by the build.
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_number: {e}")
                     });
+                self
+            }
+            ///Sets `email` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_email(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            ///Sets `phone_number` from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value), so the server's default applies.
+            pub fn set_phone_number(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_number = Ok(value);
                 self
             }
         }
@@ -24760,6 +33692,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `limit` query parameter. Unset, it is not sent and the server's default applies (`20`).
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU64>,
@@ -24773,6 +33706,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `numberType` query parameter. Unset, it is not sent and the server's default applies.
         pub fn number_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::SearchAvailableNumbersNumberType>,
@@ -24786,6 +33720,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `pattern` query parameter. Unset, it is not sent and the server's default applies.
         pub fn pattern<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -24799,6 +33734,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `provider` query parameter. Unset, it is not sent and the server's default applies (`"miraiminds"`).
         pub fn provider<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -24867,6 +33803,38 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sets the `limit` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`20`).
+        pub fn set_limit(
+            mut self,
+            value: ::std::option::Option<::std::num::NonZeroU64>,
+        ) -> Self {
+            self.limit = Ok(value);
+            self
+        }
+        ///Sets the `numberType` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies.
+        pub fn set_number_type(
+            mut self,
+            value: ::std::option::Option<types::SearchAvailableNumbersNumberType>,
+        ) -> Self {
+            self.number_type = Ok(value);
+            self
+        }
+        ///Sets the `pattern` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies.
+        pub fn set_pattern(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.pattern = Ok(value);
+            self
+        }
+        ///Sets the `provider` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`"miraiminds"`).
+        pub fn set_provider(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.provider = Ok(value);
+            self
         }
     }
     /**Builder for [`ClientTelephonyExt::purchase_number`]
@@ -25991,6 +34959,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `x-api-key` header parameter. Unset, it is not sent and the server's default applies.
         pub fn x_api_key<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -26085,6 +35054,14 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sets the `x-api-key` header parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies.
+        pub fn set_x_api_key(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.x_api_key = Ok(value);
+            self
         }
     }
     /**Builder for [`ClientCallExt::abort_call`]
@@ -26537,6 +35514,7 @@ pub mod builder {
                 lang: Ok(None),
             }
         }
+        ///Sets the `category` query parameter. Unset, it is not sent and the server's default applies (`"all"`).
         pub fn category<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListShowcaseCallsCategory>,
@@ -26550,6 +35528,7 @@ pub mod builder {
                 });
             self
         }
+        ///Sets the `lang` query parameter. Unset, it is not sent and the server's default applies (`"all"`).
         pub fn lang<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListShowcaseCallsLang>,
@@ -26607,6 +35586,22 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        ///Sets the `category` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`"all"`).
+        pub fn set_category(
+            mut self,
+            value: ::std::option::Option<types::ListShowcaseCallsCategory>,
+        ) -> Self {
+            self.category = Ok(value);
+            self
+        }
+        ///Sets the `lang` query parameter from an `Option`: `Some` sets it, `None` leaves it unset (clearing an earlier value): it is not sent and the server's default applies (`"all"`).
+        pub fn set_lang(
+            mut self,
+            value: ::std::option::Option<types::ListShowcaseCallsLang>,
+        ) -> Self {
+            self.lang = Ok(value);
+            self
         }
     }
     /**Builder for [`ClientShowcaseExt::get_showcase_call`]
@@ -26811,6 +35806,440 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+    }
+    impl<'a> crate::Operation for GetHealthMonitor<'a> {
+        const OPERATION_ID: &'static str = "getHealthMonitor";
+        type Response = types::GetHealthMonitorResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetHealthMonitor::send(self)
+        }
+    }
+    impl<'a> crate::Operation for OnboardCustomWorkspace<'a> {
+        const OPERATION_ID: &'static str = "onboardCustomWorkspace";
+        type Response = types::OnboardCustomWorkspaceResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            OnboardCustomWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for InitializeWorkspace<'a> {
+        const OPERATION_ID: &'static str = "initializeWorkspace";
+        type Response = types::OnboardingResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            InitializeWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminGetAssistant<'a> {
+        const OPERATION_ID: &'static str = "adminGetAssistant";
+        type Response = types::AssistantAdminGetResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminGetAssistant::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminListAssistants<'a> {
+        const OPERATION_ID: &'static str = "adminListAssistants";
+        type Response = types::AdminListAssistantsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminListAssistants::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminCreateAssistant<'a> {
+        const OPERATION_ID: &'static str = "adminCreateAssistant";
+        type Response = types::AdminCreateAssistantResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminCreateAssistant::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AdminUpdateAssistant<'a> {
+        const OPERATION_ID: &'static str = "adminUpdateAssistant";
+        type Response = types::AdminUpdateAssistantResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AdminUpdateAssistant::send(self)
+        }
+    }
+    impl<'a> crate::Operation for SearchAvailableNumbers<'a> {
+        const OPERATION_ID: &'static str = "searchAvailableNumbers";
+        type Response = types::SearchAvailableNumbersResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            SearchAvailableNumbers::send(self)
+        }
+    }
+    impl<'a> crate::Operation for PurchaseNumber<'a> {
+        const OPERATION_ID: &'static str = "purchaseNumber";
+        type Response = types::PurchaseNumberResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            PurchaseNumber::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ReleaseNumber<'a> {
+        const OPERATION_ID: &'static str = "releaseNumber";
+        type Response = types::ReleaseNumberResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ReleaseNumber::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListApiTools<'a> {
+        const OPERATION_ID: &'static str = "listApiTools";
+        type Response = types::ListApiToolsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListApiTools::send(self)
+        }
+    }
+    impl<'a> crate::Operation for CreateApiTool<'a> {
+        const OPERATION_ID: &'static str = "createApiTool";
+        type Response = types::CreateApiToolResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            CreateApiTool::send(self)
+        }
+    }
+    impl<'a> crate::Operation for UpdateApiTool<'a> {
+        const OPERATION_ID: &'static str = "updateApiTool";
+        type Response = types::UpdateApiToolResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            UpdateApiTool::send(self)
+        }
+    }
+    impl<'a> crate::Operation for DeleteApiTool<'a> {
+        const OPERATION_ID: &'static str = "deleteApiTool";
+        type Response = types::DeleteApiToolResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            DeleteApiTool::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListKnowledgeBaseFiles<'a> {
+        const OPERATION_ID: &'static str = "listKnowledgeBaseFiles";
+        type Response = types::ListKnowledgeBaseFilesResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListKnowledgeBaseFiles::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetKnowledgeBaseFile<'a> {
+        const OPERATION_ID: &'static str = "getKnowledgeBaseFile";
+        type Response = types::GetKnowledgeBaseFileResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetKnowledgeBaseFile::send(self)
+        }
+    }
+    impl<'a> crate::Operation for StartKnowledgeBaseUpload<'a> {
+        const OPERATION_ID: &'static str = "startKnowledgeBaseUpload";
+        type Response = types::StartKnowledgeBaseUploadResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            StartKnowledgeBaseUpload::send(self)
+        }
+    }
+    impl<'a> crate::Operation for CompleteKnowledgeBaseUpload<'a> {
+        const OPERATION_ID: &'static str = "completeKnowledgeBaseUpload";
+        type Response = types::CompleteUploadResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            CompleteKnowledgeBaseUpload::send(self)
+        }
+    }
+    impl<'a> crate::Operation for DeleteKnowledgeBaseCollection<'a> {
+        const OPERATION_ID: &'static str = "deleteKnowledgeBaseCollection";
+        type Response = types::DeleteKnowledgeBaseCollectionResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            DeleteKnowledgeBaseCollection::send(self)
+        }
+    }
+    impl<'a> crate::Operation for InitiateCall<'a> {
+        const OPERATION_ID: &'static str = "initiateCall";
+        type Response = types::InitiateCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            InitiateCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for InitiateWebCall<'a> {
+        const OPERATION_ID: &'static str = "initiateWebCall";
+        type Response = types::InitiateWebCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            InitiateWebCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ShiprocketNdrWebhook<'a> {
+        const OPERATION_ID: &'static str = "shiprocketNdrWebhook";
+        type Response = types::ShiprocketNdrWebhookResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ShiprocketNdrWebhook::send(self)
+        }
+    }
+    impl<'a> crate::Operation for AbortCall<'a> {
+        const OPERATION_ID: &'static str = "abortCall";
+        type Response = types::AbortCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            AbortCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for UpdateCallPayload<'a> {
+        const OPERATION_ID: &'static str = "updateCallPayload";
+        type Response = types::UpdateCallPayloadResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            UpdateCallPayload::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ArchiveOrganizationOrWorkspace<'a> {
+        const OPERATION_ID: &'static str = "archiveOrganizationOrWorkspace";
+        type Response = types::ArchiveUnarchiveResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ArchiveOrganizationOrWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for UnarchiveOrganizationOrWorkspace<'a> {
+        const OPERATION_ID: &'static str = "unarchiveOrganizationOrWorkspace";
+        type Response = types::ArchiveUnarchiveResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            UnarchiveOrganizationOrWorkspace::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetVoiceGallery<'a> {
+        const OPERATION_ID: &'static str = "getVoiceGallery";
+        type Response = ();
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetVoiceGallery::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListShowcaseCalls<'a> {
+        const OPERATION_ID: &'static str = "listShowcaseCalls";
+        type Response = types::ListShowcaseCallsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListShowcaseCalls::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetShowcaseCall<'a> {
+        const OPERATION_ID: &'static str = "getShowcaseCall";
+        type Response = types::GetShowcaseCallResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetShowcaseCall::send(self)
+        }
+    }
+    impl<'a> crate::Operation for ListShowcaseFlows<'a> {
+        const OPERATION_ID: &'static str = "listShowcaseFlows";
+        type Response = types::ListShowcaseFlowsResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            ListShowcaseFlows::send(self)
+        }
+    }
+    impl<'a> crate::Operation for GetShowcaseFlow<'a> {
+        const OPERATION_ID: &'static str = "getShowcaseFlow";
+        type Response = types::GetShowcaseFlowResponse;
+        fn client(&self) -> &super::Client {
+            self.client
+        }
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<ByteStream>>,
+        > + Send {
+            GetShowcaseFlow::send(self)
         }
     }
 }

@@ -13,6 +13,45 @@
 //!   so status, headers and body are never lost; [`RawErrorResponse`] reads it and decodes the
 //!   documented shape named by [`OperationSpec::error_schema`].
 //! - Requests go through a [`RequestExecutor`], the hook for retries and tracing.
+//! - Every operation builder implements [`Operation`], so one generic function can send any of them.
+//! - Every struct of [`types`] with named fields has `new(<required fields>)`, each taken as
+//!   `impl Into<T>` in the order of the spec's `required` list (the rustdoc of each `new` says
+//!   which order), so a missing required field does not compile. Optional fields start unset:
+//!   they are not sent and the server's default applies; fields with a default in the spec start
+//!   at it. Each non-required field has a chainable setter of its name taking `impl Into<T>`.
+//!   A constrained string (a name with a length limit, a country code) is taken as its checked
+//!   type, made with `"…".parse()?`, so a value the spec forbids is an error, not a panic.
+//! - The fallible `types::builder` builders take the value for an optional field (`&str`, a
+//!   nested builder) and store `Some`; `set_<field>(Option<T>)` forwards an `Option` or clears
+//!   the field. A nested builder that misses a required field fails the outer build.
+//!
+//! ```
+//! use mirai_voice_generated::types;
+//!
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let customer = types::AbandonedCartPayloadCustomer::new("Jane", "+15550100").last_name("Doe");
+//! assert_eq!(
+//!     serde_json::to_value(&customer)?,
+//!     serde_json::json!({"firstName": "Jane", "phone": "+15550100", "lastName": "Doe"}),
+//! );
+//! let variant: types::AdminAssistantRequestVariant = types::AdminAssistantRequestVariant::builder()
+//!     .type_(types::AdminAssistantRequestVariantType::AbandonedCart)
+//!     .config(types::VariantConfigs::builder().abandoned_cart(types::VariantConfigsAbandonedCart::builder()))
+//!     .try_into()?;
+//! let request = types::AdminAssistantRequest::new(
+//!     "Cart recovery".parse::<types::AdminAssistantRequestName>()?,
+//!     variant,
+//!     types::AdminAssistantRequestAgent::new(types::AgentIdentity::new().name("Maya")),
+//! );
+//! # let _ = request; Ok(()) }
+//! # run().unwrap();
+//! ```
+//!
+//! A missing required field does not compile (`phone` is missing here):
+//!
+//! ```compile_fail
+//! let customer = mirai_voice_generated::types::AbandonedCartPayloadCustomer::new("Jane");
+//! ```
 //!
 //! ```no_run
 //! use mirai_voice_generated::{Client, ClientContext, Credentials, prelude::*};
@@ -36,11 +75,13 @@ mod credentials;
 mod hooks;
 pub mod id;
 mod operation;
+mod operation_builder;
 mod raw_error;
 
 pub use context::{ClientContext, ExecuteFuture, RequestExecutor, SendOnce};
 pub use credentials::{Credentials, InvalidCredential, MissingCredential};
 pub use operation::{CredentialHeader, CredentialRole, OperationSpec};
+pub use operation_builder::Operation;
 pub use raw_error::{MAX_ERROR_BODY_BYTES, RawErrorResponse, describe_error};
 
 // The generated code is neither rustfmt-stable nor written to this crate's lint and doc

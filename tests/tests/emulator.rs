@@ -6,14 +6,13 @@ mod sdk_support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use mirai_voice::api::InitiateCall;
+use mirai_voice::api::{AgentIdentity, CreateAssistant, InitiateCall};
 use mirai_voice::error::{ErrorKind, UnknownCause};
 use mirai_voice::ids::AssistantId;
 use mirai_voice::{Client, Error};
 use mirai_voice_generated::operations::OPERATIONS;
 use mirai_voice_mock::{FaultBody, FaultKind, FaultMatch, FaultRule, MockServer};
 use mirai_voice_tests::call_every_operation;
-use serde_json::json;
 
 /// A client for the seeded organization, with fast retries so tests stay quick.
 fn client(server: &MockServer, attempt_timeout: Duration) -> Client {
@@ -21,11 +20,11 @@ fn client(server: &MockServer, attempt_timeout: Duration) -> Client {
 }
 
 async fn assistant(client: &Client) -> AssistantId {
-    let request: mirai_voice::types::AdminAssistantRequest = serde_json::from_value(json!({
-        "name": "Emulator tests", "variant": {"type": "custom"},
-        "agent": {"identity": {"name": "Asha"}, "systemPrompt": "Confirm the order."}
-    }))
-    .unwrap();
+    let request = CreateAssistant::custom(
+        "Emulator tests",
+        AgentIdentity::new("Asha"),
+        "Confirm the order.",
+    );
     let created = client
         .assistants()
         .create(request)

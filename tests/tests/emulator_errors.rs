@@ -15,7 +15,10 @@ use std::fmt::Debug;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use mirai_voice::api::{AbortOutcome, ArchiveTarget, InitiateCall, NumberSearch, WebCall};
+use mirai_voice::api::{
+    AbortOutcome, AgentIdentity, ArchiveTarget, AssistantVariant, CreateAssistant, InitiateCall,
+    NumberSearch, WebCall,
+};
 use mirai_voice::error::ErrorKind;
 use mirai_voice::knowledge_base::{Upload, UploadPlan};
 use mirai_voice::{CallStatus, Client, Error};
@@ -131,12 +134,8 @@ fn custom_workspace(name: &str) -> Value {
     })
 }
 
-fn assistant_request(name: &str) -> mirai_voice::types::AdminAssistantRequest {
-    from_json(json!({
-        "name": name,
-        "variant": { "type": "custom" },
-        "agent": { "identity": { "name": "Asha" }, "systemPrompt": "Confirm the order." },
-    }))
+fn assistant_request(name: &str) -> CreateAssistant {
+    CreateAssistant::custom(name, AgentIdentity::new("Asha"), "Confirm the order.")
 }
 
 fn tool_request(name: &str) -> mirai_voice::types::CreateApiToolRequest {
@@ -405,11 +404,11 @@ async fn assistants(h: &Harness, archived: &(Client, String)) -> String {
         "already exists",
         assistants.create(assistant_request("support")).await,
     );
-    let no_prompt: mirai_voice::types::AdminAssistantRequest = from_json(json!({
-        "name": "Silent",
-        "variant": { "type": "custom" },
-        "agent": { "identity": { "name": "Asha" } },
-    }));
+    let no_prompt = CreateAssistant::new(
+        "Silent",
+        AgentIdentity::new("Asha"),
+        AssistantVariant::custom(),
+    );
     h.expect_error(
         "adminCreateAssistant",
         400,
@@ -601,14 +600,19 @@ async fn knowledge_base(h: &Harness, archived: &Client) {
         .expect("the file exists")
         .collection_name
         .expect("a collection name");
-    let reader: mirai_voice::types::AdminAssistantRequest = from_json(json!({
-        "name": "FAQ reader",
-        "variant": { "type": "custom" },
-        "agent": { "identity": { "name": "Asha" }, "systemPrompt": "Answer from the FAQ." },
-        "knowledgeBase": { "documents": [{
-            "url": format!("https://kb.example.com/{collection}.txt"), "title": "FAQ", "type": "txt",
-        }] },
-    }));
+    let reader = CreateAssistant::custom(
+        "FAQ reader",
+        AgentIdentity::new("Asha"),
+        "Answer from the FAQ.",
+    )
+    .knowledge_base(mirai_voice::types::AdminKnowledgeBase {
+        documents: vec![mirai_voice::types::AdminKnowledgeBaseDocumentsItem {
+            url: format!("https://kb.example.com/{collection}.txt"),
+            title: "FAQ".into(),
+            type_: mirai_voice::types::AdminKnowledgeBaseDocumentsItemType::Txt,
+        }],
+        faq: Vec::new(),
+    });
     h.client
         .assistants()
         .create(reader)
@@ -767,11 +771,12 @@ async fn calls(h: &Harness, assistant: &str, archived: &(Client, String)) {
     h.record("abortCall", 404, false);
 
     // Shiprocket NDR events need an NDR follow-up assistant and its webhook token.
-    let ndr: mirai_voice::types::AdminAssistantRequest = from_json(json!({
-        "name": "NDR follow-up",
-        "variant": { "type": "ndr_followup", "config": { "ndr_followup": { "webhookToken": "shiprocket-secret" } } },
-        "agent": { "identity": { "name": "Asha" }, "systemPrompt": "" },
-    }));
+    let ndr = CreateAssistant::new(
+        "NDR follow-up",
+        AgentIdentity::new("Asha"),
+        AssistantVariant::ndr_followup().webhook_token("shiprocket-secret"),
+    )
+    .system_prompt("");
     let ndr = h
         .client
         .assistants()

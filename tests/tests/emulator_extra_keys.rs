@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mirai_voice::Client;
-use mirai_voice::api::InitiateCall;
+use mirai_voice::api::payload::{Customer, Money, NdrFollowup, OrderLineItem, ShopifyOrder};
+use mirai_voice::api::{AgentIdentity, CreateAssistant, InitiateCall};
 use mirai_voice::ids::AssistantId;
 use mirai_voice::types;
 use mirai_voice::webhook::Verifier;
@@ -23,11 +24,11 @@ fn client(server: &MockServer) -> Client {
 }
 
 async fn custom_assistant(client: &Client) -> AssistantId {
-    let request: types::AdminAssistantRequest = serde_json::from_value(json!({
-        "name": "Extra keys", "variant": {"type": "custom"},
-        "agent": {"identity": {"name": "Asha"}, "systemPrompt": "Confirm the order."}
-    }))
-    .unwrap();
+    let request = CreateAssistant::custom(
+        "Extra keys",
+        AgentIdentity::new("Asha"),
+        "Confirm the order.",
+    );
     let created = client.assistants().create(request).await.expect("created");
     created.id
 }
@@ -71,16 +72,33 @@ async fn extra_keys_reach_the_emulator_and_metadata_comes_back_on_every_event() 
         (
             InitiateCall::new("+14155552672".parse().unwrap(), &assistant)
                 .payload(
-                    serde_json::from_value::<types::ShopifyOrderPayload>(shopify.clone()).unwrap(),
+                    ShopifyOrder::new(
+                        "#1093",
+                        Customer::new("John"),
+                        Money::new("1895.00").unwrap(),
+                        [OrderLineItem::new("T-shirt", 1)],
+                    )
+                    .extra("storeRegion", "north")
+                    .extra("loyalty", json!({"tier": "gold"})),
                 )
-                .discount(serde_json::from_value(json!({"code": "SAVE10"})).unwrap())
+                .discount(types::InitiateCallRequestMetadataDiscount {
+                    code: Some("SAVE10".into()),
+                    ..Default::default()
+                })
                 .metadata_entry("internalOrderId", "8843"),
             shopify,
             json!({"discount": {"code": "SAVE10"}, "internalOrderId": "8843"}),
         ),
         (
             InitiateCall::new("+14155552673".parse().unwrap(), &assistant)
-                .payload(serde_json::from_value::<types::NdrFollowupPayload>(ndr.clone()).unwrap())
+                .payload(
+                    NdrFollowup::new(
+                        "190123456789",
+                        "customer_unavailable",
+                        Customer::new("John"),
+                    )
+                    .extra("warehouseCode", "DEL-4"),
+                )
                 .metadata_entries([
                     ("internalOrderId", json!("8844")),
                     ("nested", json!({"n": [1]})),

@@ -4,6 +4,7 @@
 //! The wire checks use a plain loopback server (wiremock) that captures the raw request body.
 
 use mirai_voice::api::InitiateCall;
+use mirai_voice::api::payload::{Customer, Money, NdrFollowup, OrderLineItem, ShopifyOrder};
 use mirai_voice::error::ValidationError;
 use mirai_voice::{Client, Error};
 use mirai_voice_generated::prelude::*;
@@ -29,6 +30,18 @@ fn shopify_json() -> Value {
         "storeRegion": "north",
         "loyalty": {"tier": "gold", "points": 120}
     })
+}
+
+/// The typed builder for [`shopify_json`].
+fn shopify_order() -> ShopifyOrder {
+    ShopifyOrder::new(
+        "#1093",
+        Customer::new("John").phone("+919876543210"),
+        Money::new("1895.00").unwrap(),
+        [OrderLineItem::new("T-shirt", 1)],
+    )
+    .extra("storeRegion", "north")
+    .extra("loyalty", json!({"tier": "gold", "points": 120}))
 }
 
 fn ndr_json() -> Value {
@@ -259,8 +272,12 @@ async fn sent_bodies(server: &MockServer) -> Vec<Value> {
 async fn the_users_keys_are_in_the_raw_request_body() {
     let server = initiate_server().await;
     let client = sdk_client(&server);
-    let discount: types::InitiateCallRequestMetadataDiscount =
-        body(json!({"code": "SAVE10", "value": 10, "applyAs": "override"}));
+    let discount = types::InitiateCallRequestMetadataDiscount {
+        code: Some("SAVE10".into()),
+        value: Some(10.0),
+        apply_as: Some(types::InitiateCallRequestMetadataDiscountApplyAs::Override),
+        ..Default::default()
+    };
     let cases: [(InitiateCall, Value); 3] = [
         (
             InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
@@ -273,13 +290,21 @@ async fn the_users_keys_are_in_the_raw_request_body() {
         (
             InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
                 .metadata_entry("internalOrderId", "8842")
-                .payload(body::<types::ShopifyOrderPayload>(shopify_json())),
+                .payload(shopify_order()),
             shopify_json(),
         ),
         (
             InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
                 .metadata_entry("internalOrderId", "8842")
-                .payload(body::<types::NdrFollowupPayload>(ndr_json())),
+                .payload(
+                    NdrFollowup::new(
+                        "190123456789",
+                        "customer_unavailable",
+                        Customer::new("John"),
+                    )
+                    .extra("warehouseCode", "DEL-4")
+                    .extra("escalation", json!([1, 2])),
+                ),
             ndr_json(),
         ),
     ];
@@ -308,8 +333,7 @@ async fn the_users_keys_are_in_the_raw_request_body() {
 async fn a_free_form_key_naming_a_typed_property_is_refused_before_sending() {
     let server = initiate_server().await;
     let client = sdk_client(&server);
-    let mut shopify: types::ShopifyOrderPayload = body(shopify_json());
-    shopify.extra.insert("name".into(), json!("#9999"));
+    let shopify = shopify_order().extra("name", "#9999");
     let cases = [
         (
             InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID)
@@ -318,7 +342,7 @@ async fn a_free_form_key_naming_a_typed_property_is_refused_before_sending() {
         ),
         (
             InitiateCall::new("+15550100".parse().unwrap(), OBJECT_ID).payload(shopify),
-            "payload key `name`",
+            "Shopify order extra key `name`",
         ),
     ];
     for (call, expected) in cases {

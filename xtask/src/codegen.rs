@@ -179,6 +179,29 @@ pub fn generate(document: Value) -> Result<Generated> {
     for (target, detail) in outcome.report_lines() {
         report.change("secret-fields", target, detail);
     }
+    let implemented = crate::operation_trait::implement_operation_trait(&mut file, &operations)?;
+    if !implemented.is_empty() {
+        report.change(
+            "operation-trait",
+            "builder",
+            format!(
+                "{} operation builders implement `Operation` (operation id, response type, send), \
+                 so one generic function sends any of them",
+                implemented.len()
+            ),
+        );
+    }
+    // Last: they read the final field types and the methods the passes above added.
+    let parameters = crate::optional_setters::optional_parameters(&document);
+    report_optional_setters(
+        &mut report,
+        crate::optional_setters::take_values(&mut file, &parameters),
+    );
+    let orders = crate::required_constructors::required_orders(&document);
+    report_constructors(
+        &mut report,
+        crate::required_constructors::add_constructors(&mut file, &orders),
+    );
     let body = prettyplease::unparse(&file);
     let source = format!("{HEADER}\n{body}");
     Ok(Generated {
@@ -206,6 +229,68 @@ fn id_module(id_kinds: &IdKinds) -> TokenStream {
             pub use crate::id::BlankId;
             crate::id::define_ids! { #(#types),* }
         }
+    }
+}
+
+fn report_optional_setters(report: &mut Report, outcome: crate::optional_setters::Outcome) {
+    if !outcome.type_setters.is_empty() {
+        report.change(
+            "optional-setters",
+            "types::builder",
+            format!(
+                "{} setter(s) of optional fields take the value (`TryInto<T>`: `&str`, a nested \
+                 builder) and store `Some`; each has `set_<field>(Option<T>)` to forward or clear",
+                outcome.type_setters.len()
+            ),
+        );
+    }
+    if !outcome.operation_setters.is_empty() {
+        report.change(
+            "optional-setters",
+            "builder",
+            format!(
+                "optional parameter(s) {} gained `set_<param>(Option<T>)` to forward or clear; \
+                 their setters name the wire parameter and the spec's default",
+                outcome.operation_setters.join(", ")
+            ),
+        );
+    }
+    for skipped in outcome.skipped {
+        report.change(
+            "optional-setters",
+            skipped,
+            "left out: a method of that name exists".to_string(),
+        );
+    }
+}
+
+fn report_constructors(report: &mut Report, outcome: crate::required_constructors::Outcome) {
+    if outcome.constructed.is_empty() {
+        return;
+    }
+    report.change(
+        "required-constructors",
+        "types",
+        format!(
+            "{} type(s) gained `new(<required fields>)` and {} infallible optional-field setter(s); \
+             {} take several required fields in the spec's `required` order",
+            outcome.constructed.len(),
+            outcome.setters,
+            outcome.spec_order.len()
+        ),
+    );
+    if !outcome.alphabetical.is_empty() {
+        report.change(
+            "required-constructors",
+            "types",
+            format!(
+                "arguments in alphabetical order (no single spec schema gives one): {}",
+                outcome.alphabetical.join(", ")
+            ),
+        );
+    }
+    for skipped in outcome.skipped {
+        report.change("required-constructors", skipped, "left out".to_string());
     }
 }
 

@@ -4,8 +4,11 @@
 pub mod codegen;
 pub mod extra_fields;
 pub mod forward_compat;
+pub mod operation_trait;
+pub mod optional_setters;
 pub mod preprocess;
 pub mod prerequisites;
+pub mod required_constructors;
 pub mod secret_fields;
 pub mod secret_headers;
 pub mod spec;

@@ -32,6 +32,22 @@ impl<'a> Assistants<'a> {
     /// Creates an assistant (`adminCreateAssistant`). Names are unique per workspace: a clash is a 409
     /// ([`ErrorKind::Conflict`](crate::error::ErrorKind::Conflict)); [`get_or_create`](Self::get_or_create) turns
     /// it into the existing assistant.
+    ///
+    /// Takes a [`CreateAssistant`](super::CreateAssistant) (or the generated
+    /// [`types::AdminAssistantRequest`] and its builder); a request that cannot be sent as built (a name over 40
+    /// characters, a variant number out of range) is an
+    /// [`Error::Validation`](crate::Error::Validation) naming every problem, before anything is sent.
+    ///
+    /// ```no_run
+    /// use mirai_voice::api::{AgentIdentity, AssistantVariant, CreateAssistant};
+    ///
+    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// let request = CreateAssistant::new("Cart saver", AgentIdentity::new("Asha"), AssistantVariant::abandoned_cart());
+    /// let created = client.assistants().create(request).await?;
+    /// println!("created assistant {}", created.id);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create<R>(&self, request: R) -> crate::Result<CreatedAssistant>
     where
         R: TryInto<types::AdminAssistantRequest>,

@@ -6,12 +6,13 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::payload::{CallPayload, PayloadError};
 use super::require_id;
 use crate::call_status::CallStatus;
 use crate::client::Client;
 use crate::error::{Error, ValidationError};
 use crate::ids::{AssistantId, CallId};
-use crate::phone::{InvalidPhoneNumber, PhoneNumber};
+use crate::phone::PhoneNumber;
 use crate::redact::RedactedJson;
 
 /// The call operations; see [`Client::calls`].
@@ -22,25 +23,29 @@ pub struct Calls<'a> {
 
 /// A phone call to place with [`Calls::initiate`].
 ///
-/// Only `phone_number` and `assistant` are required; the payload's shape depends on the assistant's variant.
+/// Only `phone_number` and `assistant` are required. The payload is a [`CallPayload`] whose variant matches the
+/// assistant's (an [`AbandonedCart`](super::payload::AbandonedCart), a
+/// [`ShopifyOrder`](super::payload::ShopifyOrder), an [`NdrFollowup`](super::payload::NdrFollowup) or a custom
+/// map); a payload that cannot be sent as built (no line item, a zero quantity, an empty custom map) is refused
+/// by [`Calls::initiate`] with [`ValidationError::InvalidRequest`](crate::error::ValidationError::InvalidRequest)
+/// naming every problem, before anything is sent.
 ///
 /// Free-form keys are kept: metadata entries ([`InitiateCall::metadata_entry`]) are sent next to the typed
-/// `discount` and echoed on every webhook event of the call; the `extra` maps of
-/// [`types::ShopifyOrderPayload`] and [`types::NdrFollowupPayload`] are sent next to their typed fields. A free-form
-/// key that names a typed property (`discount`, or `name` in a Shopify order payload) would be written twice, so
-/// [`Calls::initiate`] refuses it with [`ValidationError::InvalidRequest`](crate::error::ValidationError::InvalidRequest)
-/// before anything is sent: set the typed field instead.
+/// `discount` and echoed on every webhook event of the call; the `extra` keys of a Shopify order or NDR
+/// follow-up payload are sent next to their typed fields. A free-form key that names a typed property
+/// (`discount`, or `name` in a Shopify order payload) would be written twice, so [`Calls::initiate`] refuses it
+/// the same way: set the typed field instead.
 ///
 /// ```
 /// use mirai_voice::PhoneNumber;
 /// use mirai_voice::api::InitiateCall;
+/// use mirai_voice::api::payload::CallPayload;
 /// use mirai_voice::ids::AssistantId;
-/// use serde_json::json;
 ///
 /// let to: PhoneNumber = "+15550100".parse()?;
 /// let assistant = AssistantId::from("6650f0c2a1b2c3d4e5f60718");
 /// let call = InitiateCall::new(to.clone(), &assistant)
-///     .custom_payload(json!({"orderId": "1001", "customerName": "Jane"}).as_object().unwrap().clone())
+///     .payload(CallPayload::custom_entries([("orderId", "1001"), ("customerName", "Jane")]))
 ///     .callback_url("https://example.com/mirai/webhook")
 ///     .priority(true);
 /// assert_eq!(call.priority, Some(true));
@@ -58,8 +63,8 @@ pub struct InitiateCall {
     pub phone_number: PhoneNumber,
     /// The assistant that makes the call.
     pub assistant: AssistantId,
-    /// Per-call values for the assistant's prompt; see [`InitiateCall::custom_payload`] for free-form ones.
-    pub payload: Option<types::InitiateCallRequestPayload>,
+    /// Per-call values for the assistant's flow; its variant must match the assistant's.
+    pub payload: Option<CallPayload>,
     /// The HTTPS URL that receives this call's webhook events.
     pub callback_url: Option<String>,
     /// Metadata echoed on every webhook event of the call: the typed per-contact `discount` and free-form keys
@@ -82,20 +87,17 @@ impl InitiateCall {
         }
     }
 
-    /// Sets a typed payload: a [`types::AbandonedCartPayload`], [`types::ShopifyOrderPayload`],
-    /// [`types::NdrFollowupPayload`] or [`types::CustomPayload`] (or the union itself). The `extra` keys of a
-    /// Shopify order or NDR follow-up payload are sent too.
-    pub fn payload(mut self, payload: impl Into<types::InitiateCallRequestPayload>) -> Self {
+    /// Sets the payload: a [`CallPayload`], or any variant's builder
+    /// ([`AbandonedCart`](super::payload::AbandonedCart), [`ShopifyOrder`](super::payload::ShopifyOrder),
+    /// [`NdrFollowup`](super::payload::NdrFollowup)) or a custom map, each converted with `From`.
+    pub fn payload(mut self, payload: impl Into<CallPayload>) -> Self {
         self.payload = Some(payload.into());
         self
     }
 
-    /// Sets a free-form payload, as custom assistants take it: the object is sent as is.
-    pub fn custom_payload(mut self, payload: Map<String, Value>) -> Self {
-        self.payload = Some(types::InitiateCallRequestPayload::CustomPayload(
-            types::CustomPayload(payload),
-        ));
-        self
+    /// Sets a custom assistant's payload, sent as it is: the same as `payload(CallPayload::custom(values))`.
+    pub fn custom_payload(self, values: Map<String, Value>) -> Self {
+        self.payload(CallPayload::custom(values))
     }
 
     /// Sets the webhook URL for this call's events.
@@ -152,7 +154,7 @@ impl std::fmt::Debug for InitiateCall {
         f.debug_struct("InitiateCall")
             .field("phone_number", &self.phone_number)
             .field("assistant", &self.assistant)
-            .field("payload", &self.payload.as_ref().map(RedactedJson))
+            .field("payload", &self.payload)
             .field(
                 "callback_url",
                 &self.callback_url.as_ref().map(RedactedJson),
@@ -163,81 +165,40 @@ impl std::fmt::Debug for InitiateCall {
     }
 }
 
-/// A generated request becomes an [`InitiateCall`] once its phone number is checked.
-impl TryFrom<types::InitiateCallRequest> for InitiateCall {
-    type Error = InvalidPhoneNumber;
-    fn try_from(request: types::InitiateCallRequest) -> Result<Self, Self::Error> {
+impl TryFrom<InitiateCall> for types::InitiateCallRequest {
+    type Error = PayloadError;
+
+    /// The generated request; fails only on a payload that cannot be sent as built.
+    fn try_from(call: InitiateCall) -> Result<Self, PayloadError> {
         Ok(Self {
-            phone_number: PhoneNumber::parse(&request.phone_number)?,
-            assistant: request.assistant,
-            payload: request.payload,
-            callback_url: request.callback_url,
-            metadata: request.metadata,
-            priority: request.priority,
+            phone_number: call.phone_number.into(),
+            assistant: call.assistant,
+            payload: call.payload.map(TryInto::try_into).transpose()?,
+            callback_url: call.callback_url,
+            metadata: call.metadata,
+            priority: call.priority,
         })
     }
 }
 
-impl From<InitiateCall> for types::InitiateCallRequest {
-    fn from(call: InitiateCall) -> Self {
-        Self {
-            phone_number: call.phone_number.into(),
-            assistant: call.assistant,
-            payload: call.payload,
-            callback_url: call.callback_url,
-            metadata: call.metadata,
-            priority: call.priority,
-        }
-    }
-}
-
-/// Free-form keys of an initiate request that name a typed property of the same object, one message each, in
-/// the order metadata, payload. Such a key would be written twice in the JSON body (the typed field and the
-/// flattened map), leaving the server to pick one; refusing it is the only rule that neither drops nor silently
-/// overrides a value.
+/// Free-form metadata keys of an initiate request that name a typed metadata property, one message each. Such a
+/// key would be written twice in the JSON body (the typed field and the flattened map), leaving the server to
+/// pick one; refusing it is the only rule that neither drops nor silently overrides a value. (The payloads'
+/// own `extra` keys are checked by [`CallPayload`]'s conversion.)
 pub(crate) fn extra_key_collisions(request: &types::InitiateCallRequest) -> Vec<String> {
-    fn clashes(
-        place: &str,
-        extra: &Map<String, Value>,
-        named: &[&str],
-        hint: &str,
-        out: &mut Vec<String>,
-    ) {
-        out.extend(
-            extra
-                .keys()
-                .filter(|k| named.contains(&k.as_str()))
-                .map(|k| format!("{place} key `{k}` names a typed property: {hint}")),
-        );
-    }
-    let mut found = Vec::new();
-    if let Some(metadata) = &request.metadata {
-        clashes(
-            "metadata",
-            &metadata.extra,
-            types::InitiateCallRequestMetadata::NAMED_PROPERTIES,
-            "set it with `InitiateCall::discount` or the typed field, not as a free-form entry",
-            &mut found,
-        );
-    }
-    match &request.payload {
-        Some(types::InitiateCallRequestPayload::ShopifyOrderPayload(p)) => clashes(
-            "payload",
-            &p.extra,
-            types::ShopifyOrderPayload::NAMED_PROPERTIES,
-            "set the typed field of `ShopifyOrderPayload` instead of an `extra` entry",
-            &mut found,
-        ),
-        Some(types::InitiateCallRequestPayload::NdrFollowupPayload(p)) => clashes(
-            "payload",
-            &p.extra,
-            types::NdrFollowupPayload::NAMED_PROPERTIES,
-            "set the typed field of `NdrFollowupPayload` instead of an `extra` entry",
-            &mut found,
-        ),
-        _ => {}
-    }
-    found
+    let Some(metadata) = &request.metadata else {
+        return Vec::new();
+    };
+    metadata
+        .extra
+        .keys()
+        .filter(|k| types::InitiateCallRequestMetadata::NAMED_PROPERTIES.contains(&k.as_str()))
+        .map(|k| {
+            format!(
+                "metadata key `{k}` names a typed property: set it with `InitiateCall::discount` or the typed field, not as a free-form entry"
+            )
+        })
+        .collect()
 }
 
 /// A call the API accepted: its id and first status.
@@ -262,13 +223,13 @@ pub struct InitiatedCall {
 /// let call = WebCall::new(AssistantId::from("6650f0c2a1b2c3d4e5f60718")).system_prompt("Greet the visitor in Hindi.");
 /// assert_eq!(call.assistant, "6650f0c2a1b2c3d4e5f60718");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct WebCall {
     /// The assistant that takes the call.
     pub assistant: AssistantId,
-    /// Per-call values for the assistant's prompt.
-    pub payload: Option<types::InitiateWebCallRequestPayload>,
+    /// Per-call values for the assistant's flow; its variant must match the assistant's.
+    pub payload: Option<CallPayload>,
     /// Metadata kept with the call.
     pub metadata: Map<String, Value>,
     /// A system prompt replacing the assistant's for this call.
@@ -286,12 +247,15 @@ impl WebCall {
         }
     }
 
-    /// Sets a free-form payload, as custom assistants take it.
-    pub fn custom_payload(mut self, payload: Map<String, Value>) -> Self {
-        self.payload = Some(types::InitiateWebCallRequestPayload::CustomPayload(
-            types::CustomPayload(payload),
-        ));
+    /// Sets the payload, as [`InitiateCall::payload`] does.
+    pub fn payload(mut self, payload: impl Into<CallPayload>) -> Self {
+        self.payload = Some(payload.into());
         self
+    }
+
+    /// Sets a custom assistant's payload, sent as it is: the same as `payload(CallPayload::custom(values))`.
+    pub fn custom_payload(self, values: Map<String, Value>) -> Self {
+        self.payload(CallPayload::custom(values))
     }
 
     /// Sets the metadata kept with the call.
@@ -307,25 +271,29 @@ impl WebCall {
     }
 }
 
-impl From<types::InitiateWebCallRequest> for WebCall {
-    fn from(request: types::InitiateWebCallRequest) -> Self {
-        Self {
-            assistant: request.assistant,
-            payload: request.payload,
-            metadata: request.metadata,
-            system_prompt: request.system_prompt,
-        }
+impl std::fmt::Debug for WebCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // As for `InitiateCall`: the payload and metadata may hold credentials.
+        f.debug_struct("WebCall")
+            .field("assistant", &self.assistant)
+            .field("payload", &self.payload)
+            .field("metadata", &RedactedJson(&self.metadata))
+            .field("system_prompt", &self.system_prompt)
+            .finish()
     }
 }
 
-impl From<WebCall> for types::InitiateWebCallRequest {
-    fn from(call: WebCall) -> Self {
-        Self {
+impl TryFrom<WebCall> for types::InitiateWebCallRequest {
+    type Error = PayloadError;
+
+    /// The generated request; fails only on a payload that cannot be sent as built.
+    fn try_from(call: WebCall) -> Result<Self, PayloadError> {
+        Ok(Self {
             assistant: call.assistant,
-            payload: call.payload,
+            payload: call.payload.map(TryInto::try_into).transpose()?,
             metadata: call.metadata,
             system_prompt: call.system_prompt,
-        }
+        })
     }
 }
 
@@ -393,7 +361,8 @@ impl<'a> Calls<'a> {
     pub async fn initiate(&self, call: InitiateCall) -> crate::Result<InitiatedCall> {
         const OP: &str = "initiateCall";
         require_id(OP, "assistant", call.assistant.as_str())?;
-        let request = types::InitiateCallRequest::from(call);
+        let request = types::InitiateCallRequest::try_from(call)
+            .map_err(|error| invalid_payload(OP, error))?;
         if let Some(message) = extra_key_collisions(&request).into_iter().next() {
             return Err(ValidationError::InvalidRequest {
                 operation_id: Some(OP),
@@ -412,7 +381,8 @@ impl<'a> Calls<'a> {
         call: impl Into<WebCall>,
     ) -> crate::Result<types::InitiateWebCallResponse> {
         const OP: &str = "initiateWebCall";
-        let request = types::InitiateWebCallRequest::from(call.into());
+        let request = types::InitiateWebCallRequest::try_from(call.into())
+            .map_err(|error| invalid_payload(OP, error))?;
         require_id(OP, "assistant", request.assistant.as_str())?;
         let response = self
             .client
@@ -465,15 +435,29 @@ impl<'a> Calls<'a> {
     }
 
     /// Replaces the payload of a call that has not been attempted yet (`updateCallPayload`). The payload is
-    /// replaced, not merged.
+    /// replaced, not merged. It takes the same [`CallPayload`] as [`InitiateCall::payload`] (a custom map
+    /// converts with `From`), checked the same way before sending.
     pub async fn update_payload(
         &self,
         call_id: impl Into<CallId>,
-        payload: Map<String, Value>,
+        payload: impl Into<CallPayload>,
     ) -> crate::Result<types::UpdateCallPayloadResponse> {
         const OP: &str = "updateCallPayload";
         let call_id = call_id.into();
         require_id(OP, "call_id", call_id.as_str())?;
+        let payload = types::InitiateCallRequestPayload::try_from(payload.into())
+            .map_err(|error| invalid_payload(OP, error))?;
+        let payload = match serde_json::to_value(payload) {
+            Ok(Value::Object(map)) => map,
+            // Every payload variant is a JSON object; anything else is reported, never sent half-converted.
+            Ok(_) | Err(_) => {
+                return Err(ValidationError::InvalidRequest {
+                    operation_id: Some(OP),
+                    message: "the payload did not convert to a JSON object".into(),
+                }
+                .into());
+            }
+        };
         let body = types::UpdateCallPayloadBody { payload };
         let response = self
             .client
@@ -483,6 +467,15 @@ impl<'a> Calls<'a> {
             .await?;
         Ok(response.into_inner())
     }
+}
+
+/// The error for a payload that cannot be sent as built.
+fn invalid_payload(operation_id: &'static str, error: PayloadError) -> Error {
+    ValidationError::InvalidRequest {
+        operation_id: Some(operation_id),
+        message: error.to_string(),
+    }
+    .into()
 }
 
 /// Status phrases, longest first so `validation failed` is not read as `failed`.
@@ -739,11 +732,11 @@ mod tests {
     }
 
     #[test]
-    fn initiate_call_converts_both_ways() {
+    fn initiate_call_converts_to_the_generated_request() {
         let call = InitiateCall::new("+15550100".parse().unwrap(), "a1")
             .callback_url("https://example.com/hook")
             .priority(false);
-        let request = types::InitiateCallRequest::from(call);
+        let request = types::InitiateCallRequest::try_from(call).unwrap();
         let json = serde_json::to_value(&request).unwrap();
         assert_eq!(
             json,
@@ -752,12 +745,6 @@ mod tests {
                 "callbackUrl": "https://example.com/hook", "priority": false
             })
         );
-        let back = InitiateCall::try_from(request).unwrap();
-        assert_eq!(back.phone_number.as_str(), "+15550100");
-        assert_eq!(
-            back.callback_url.as_deref(),
-            Some("https://example.com/hook")
-        );
     }
 
     #[test]
@@ -765,10 +752,12 @@ mod tests {
         let payload = serde_json::json!({"orderId": "1001", "nested": {"a": [1, 2]}});
         let call = InitiateCall::new("+15550100".parse().unwrap(), "a1")
             .custom_payload(payload.as_object().unwrap().clone());
-        let json = serde_json::to_value(types::InitiateCallRequest::from(call)).unwrap();
+        let json =
+            serde_json::to_value(types::InitiateCallRequest::try_from(call).unwrap()).unwrap();
         assert_eq!(json["payload"], payload);
         let web = WebCall::new("a1").custom_payload(payload.as_object().unwrap().clone());
-        let json = serde_json::to_value(types::InitiateWebCallRequest::from(web)).unwrap();
+        let json =
+            serde_json::to_value(types::InitiateWebCallRequest::try_from(web).unwrap()).unwrap();
         assert_eq!(json["payload"], payload);
     }
 

@@ -116,7 +116,7 @@ impl<'a> KnowledgeBase<'a> {
                     .body_map(|body| {
                         body.file_name(plan.file_name().to_owned())
                             .file_size(plan.file_size())
-                            .mime_type(Some(plan.mime_type().to_owned()))
+                            .mime_type(plan.mime_type())
                             .total_chunks(u64::from(plan.total_chunks()))
                     })
                     .send()

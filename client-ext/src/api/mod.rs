@@ -29,11 +29,14 @@
 
 #![warn(missing_docs)]
 
+mod assistant_variant;
 mod assistants;
 mod calls;
+mod create_assistant;
 mod knowledge_base;
 mod numbers;
 mod organizations;
+pub mod payload;
 mod platform;
 mod resource;
 mod showcase;
@@ -41,11 +44,19 @@ mod tools;
 mod voices;
 mod workspaces;
 
+pub use assistant_variant::{
+    AbandonedCartVariant, AddressVerificationVariant, AssistantVariant, CodToPrepaidVariant,
+    CustomVariant, NdrFollowupVariant, OrderConfirmationVariant, SupportContacts,
+};
 pub use assistants::{Assistant, Assistants, CreatedAssistant};
 pub use calls::{AbortOutcome, Calls, InitiateCall, InitiatedCall, WebCall};
+pub use create_assistant::{
+    ASSISTANT_NAME_MAX_CHARS, AgentIdentity, AssistantError, CreateAssistant,
+};
 pub use knowledge_base::KnowledgeBase;
 pub use numbers::{AvailableNumber, NumberSearch, Numbers, OwnedNumber};
 pub use organizations::{ArchiveTarget, Organizations};
+pub use payload::{CallPayload, Money};
 pub use platform::NdrWebhookOutcome;
 pub use resource::{GetOrCreate, Resource};
 pub use showcase::{Showcase, ShowcaseCallsQuery};
