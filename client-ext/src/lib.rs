@@ -5,15 +5,20 @@
 //! Set `MIRAI_PUBLIC_KEY`, `MIRAI_PRIVATE_KEY` and `MIRAI_WORKSPACE` (see [`config`] for every variable), then:
 //!
 //! ```no_run
-//! use mirai_voice::Client;
-//! use mirai_voice::api::{AbortOutcome, InitiateCall};
+//! use mirai_voice::api::{AbortOutcome, CallPayload, InitiateCall};
+//! use mirai_voice::{Client, PhoneNumber};
 //!
-//! # async fn example() -> mirai_voice::Result<()> {
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::from_env()?;
 //!
+//! let to: PhoneNumber = "+15550100".parse()?;
 //! let call = client
 //!     .calls()
-//!     .initiate(InitiateCall::new("+15550100".parse().unwrap(), "6650f0c2a1b2c3d4e5f60718"))
+//!     .initiate(
+//!         InitiateCall::new(to, "6650f0c2a1b2c3d4e5f60718")
+//!             .payload(CallPayload::custom_entries([("orderId", "8842")]))
+//!             .metadata_entry("internalOrderId", "8842"),
+//!     )
 //!     .await?;
 //! println!("queued call {}", call.call_id);
 //!
@@ -33,6 +38,25 @@
 //! after an ambiguous failure. The operations are grouped by area in [`api`]; any other generated operation is
 //! built with [`Client::raw`] and sent with [`Client::send`], through the same credentials check, retries and
 //! errors.
+//!
+//! # Conventions
+//!
+//! - **Ids** are typed per resource ([`ids`]), and phone numbers are checked E.164 ([`PhoneNumber`]).
+//! - **Requests** are built with constructors that take the required fields (a missing one does not compile)
+//!   and `impl Into` setters; see [`api`] for the request types and the call payload enum.
+//! - **Results**: a method returns the resource (the `data` of the API's envelope); a resource with an id comes
+//!   as [`api::Resource`], whose `id` is typed and never optional. Details in [`api`].
+//! - **Outcomes**: a call's result arrives only by webhook; [`tracker::CallTracker`] lets the code that placed
+//!   the call await it.
+//!
+//! # Features
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `axum` | the webhook middleware and extractor ([`webhook::axum`]) |
+//! | `redis` | Redis-backed webhook de-duplication and a Redis-backed call tracker, shared by several replicas |
+//!
+//! Without features the crate needs only tokio's `rt`, `time`, `fs`, `io-util` and `sync`.
 
 pub mod api;
 pub mod call_status;

@@ -79,20 +79,23 @@ fn test_command() -> Result<()> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     cargo(&["test", "--workspace", "--all-features"], &[])?;
-    // The README's main command must keep working on a fresh machine (on the emulator).
-    cargo(
-        &[
-            "run",
-            "--quiet",
-            "-p",
-            "mirai-voice",
-            "--features",
-            "axum",
-            "--example",
-            "quickstart",
-        ],
-        &[],
-    )?;
+    // The README's main command and the abandoned-cart example must keep working on a fresh machine (on the
+    // emulator).
+    for example in ["quickstart", "abandoned_cart"] {
+        cargo(
+            &[
+                "run",
+                "--quiet",
+                "-p",
+                "mirai-voice",
+                "--features",
+                "axum",
+                "--example",
+                example,
+            ],
+            &[],
+        )?;
+    }
     Ok(())
 }
 

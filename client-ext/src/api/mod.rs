@@ -17,15 +17,33 @@
 //! | [`Showcase`] | `listShowcaseCalls`, `getShowcaseCall`, `listShowcaseFlows`, `getShowcaseFlow` |
 //! | [`Client`] | `getHealthMonitor` ([`health`](crate::Client::health)), `shiprocketNdrWebhook` ([`shiprocket_ndr_webhook`](crate::Client::shiprocket_ndr_webhook)) |
 //!
-//! Results: list operations return their items. Where a response carries a status the API may extend (call
-//! status, knowledge-base status, number status and type, NDR outcome), this crate returns its own types that
-//! keep unknown values instead of failing. Other operations return the generated response type from
-//! [`types`](crate::types); should such a body hold a value the generated type does not know, the
-//! result is an [`Error::Decode`] that keeps the status and the raw body.
+//! # Requests
 //!
-//! Request bodies are the generated request types; every method taking one also accepts its generated builder
-//! (e.g. `types::AdminAssistantRequest::builder()`), and a value the builder rejects becomes an
-//! [`Error::Validation`] before anything is sent.
+//! Every request is built with a constructor that takes its required fields, so a missing one does not compile,
+//! and setters taking `impl Into<…>` for the rest: [`InitiateCall::new`]`(phone, assistant)` with a
+//! [`CallPayload`] (one constructor per assistant variant, amounts as [`Money`]), [`CreateAssistant::new`] with
+//! an [`AssistantVariant`], and for the other bodies the generated types' own `new(<required fields>)` (e.g.
+//! `types::CreateApiToolRequest::new(..)`). Methods taking a body also accept the generated type and its
+//! fallible builder; a value the builder rejects becomes an [`Error::Validation`] before anything is sent. Ids
+//! are typed ([`ids`](crate::ids)): a method taking an `AssistantId` does not take a `CallId`.
+//!
+//! # Results
+//!
+//! One convention: a method returns the resource, the `data` of the API's `{ "data": … }` envelope. Where the
+//! resource has an id, it comes as a [`Resource<Id, T>`](Resource): `id` is the typed id, not an `Option` (a body
+//! without it is an [`Error::Decode`] naming the field), and the body is `data`, reachable through `Deref`. Lists
+//! return a `Vec` of the same. Where the envelope holds more than the resource (a showcase page's `total`), the
+//! method returns the envelope's `data` object as a whole. Where the API answers 409 for a name that exists,
+//! `get_or_create` ([`Assistants::get_or_create`], [`Tools::get_or_create`]) returns the existing resource
+//! ([`GetOrCreate::Existing`]); that costs a second request (the list).
+//!
+//! Where a response carries a status the API may extend (call status, knowledge-base status, number status and
+//! type, NDR outcome), this crate returns its own types that keep unknown values instead of failing; every
+//! generated enum keeps unknown values too (`Unknown(String)`). Should a body hold a value a generated type cannot
+//! represent, the result is an [`Error::Decode`] that keeps the status and the raw body.
+//!
+//! Any operation of the generated client, including one added to the spec after this crate was written, can be
+//! sent through the same pipeline with [`Client::send`](crate::Client::send).
 
 #![warn(missing_docs)]
 
@@ -118,7 +136,9 @@ pub(crate) fn missing_field(operation_id: &'static str, status: StatusCode, fiel
         operation,
         Some(status),
         RawBody::empty(),
-        format!("the response has no `{field}`"),
+        // Not backticked: decoder details of secret-bearing operations have their quoted values masked, and the
+        // field name is ours, not the server's.
+        format!("the response has no {field} field"),
     )
     .into()
 }
