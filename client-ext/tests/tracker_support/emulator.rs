@@ -11,11 +11,10 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use mirai_voice::Client;
-use mirai_voice::api::{InitiateCall, InitiatedCall};
+use mirai_voice::api::{AgentIdentity, CreateAssistant, InitiateCall, InitiatedCall};
 use mirai_voice::ids::AssistantId;
 use mirai_voice::retry::RetryConfig;
 use mirai_voice::tracker::CallTracker;
-use mirai_voice::types;
 use mirai_voice::webhook::axum::{Webhook, middleware};
 use mirai_voice::webhook::{Verifier, WebhookReceiver};
 use mirai_voice_mock::MockServer;
@@ -87,17 +86,11 @@ pub fn client(server: &MockServer) -> Client {
 /// Creates a custom assistant with the default retry protocol (two
 /// re-attempts after no pickup, one reschedule) and returns its id.
 pub async fn assistant(client: &Client) -> AssistantId {
-    let request = types::AdminAssistantRequest::builder()
-        .name("Tracker tests")
-        .variant(
-            types::AdminAssistantRequestVariant::builder()
-                .type_(types::AdminAssistantRequestVariantType::Custom),
-        )
-        .agent(
-            types::AdminAssistantRequestAgent::builder()
-                .identity(types::AgentIdentity::builder().name("Asha".to_owned()))
-                .system_prompt("Confirm the order.".to_owned()),
-        );
+    let request = CreateAssistant::custom(
+        "Tracker tests",
+        AgentIdentity::new("Asha"),
+        "Confirm the order.",
+    );
     let created = client
         .assistants()
         .create(request)
