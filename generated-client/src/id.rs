@@ -27,7 +27,7 @@ impl fmt::Display for BlankId {
 impl std::error::Error for BlankId {}
 
 /// Defines id newtypes: serde-transparent, `Display`, `FromStr` (refusing blank), `From` a `String`, `&String` or `&str`,
-/// `AsRef<str>`, `Borrow<str>` (so a map keyed by id can be searched with `&str`), comparisons with `str`, and a
+/// `AsRef<str>`, `Deref<Target = str>`, `Borrow<str>` (so a map keyed by id can be searched with `&str`), comparisons with `str`, and a
 /// string JSON schema.
 macro_rules! define_ids {
     ($($(#[$attr:meta])* $name:ident),* $(,)?) => {$(
@@ -117,6 +117,13 @@ macro_rules! define_ids {
 
         impl ::std::convert::AsRef<str> for $name {
             fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
                 &self.0
             }
         }

@@ -619,7 +619,7 @@ mod tests {
         let whatsapp = Action::SendWhatsapp(SendWhatsapp::default());
         outcome.apply(&WebhookEvent {
             metadata: Map::new(),
-            event: Event::Action(ActionEvent::new(whatsapp, Some(CALL.to_owned()))),
+            event: Event::Action(ActionEvent::new(whatsapp, Some(CALL.into()))),
         });
         outcome.apply(
             &EventBuilder::unknown("call.voicemail", serde_json::json!({"call": {"id": CALL}}))

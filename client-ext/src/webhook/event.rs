@@ -131,7 +131,7 @@ impl Event {
     /// The id of the call the event is about, when the event names one.
     pub fn call_id(&self) -> Option<&str> {
         match self {
-            Event::Call(call) => call.data.call.as_ref()?.id.as_deref(),
+            Event::Call(call) => call.data.call.as_ref()?.id.as_ref().map(|id| id.as_str()),
             Event::Action(action) => action.call.as_ref().map(|call| call.id.as_str()),
             Event::Unknown(unknown) => unknown.data.get("call")?.get("id")?.as_str(),
         }
@@ -339,7 +339,7 @@ pub struct CallEventData {
 pub struct CallInfo {
     /// The call id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::ids::CallId>,
     /// The call's status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CallStatus>,
@@ -440,7 +440,7 @@ impl ActionEvent {
     pub const EVENT_TYPE: &'static str = "action";
 
     /// An action event about the call `call_id`.
-    pub fn new(action: Action, call_id: Option<String>) -> Self {
+    pub fn new(action: Action, call_id: Option<crate::ids::CallId>) -> Self {
         ActionEvent {
             action,
             call: call_id.map(|id| ActionCall { id }),
@@ -453,7 +453,7 @@ impl ActionEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionCall {
     /// The call id.
-    pub id: String,
+    pub id: crate::ids::CallId,
 }
 
 /// The business action an `action` event asks for, discriminated by its

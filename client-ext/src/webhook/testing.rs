@@ -126,7 +126,7 @@ impl EventBuilder {
         let finished = answered && kind != K::InProgress;
         let processed = matches!(kind, K::Completed | K::EndOfCall | K::LifecycleEnded);
         let mut call = CallInfo {
-            id: Some(DEFAULT_CALL_ID.to_owned()),
+            id: Some(DEFAULT_CALL_ID.into()),
             status: Some(kind.typical_status()),
             ..CallInfo::default()
         };
@@ -186,7 +186,7 @@ impl EventBuilder {
     pub fn action(action: Action) -> Self {
         EventBuilder::from_event(Event::Action(ActionEvent::new(
             action,
-            Some(DEFAULT_CALL_ID.to_owned()),
+            Some(DEFAULT_CALL_ID.into()),
         )))
     }
 
@@ -249,10 +249,10 @@ impl EventBuilder {
         let id = id.into();
         match &mut self.event.event {
             Event::Call(call) => {
-                call.data.call.get_or_insert_with(CallInfo::default).id = Some(id);
+                call.data.call.get_or_insert_with(CallInfo::default).id = Some(id.into());
             }
             Event::Action(action) => {
-                action.call = Some(super::event::ActionCall { id });
+                action.call = Some(super::event::ActionCall { id: id.into() });
             }
             Event::Unknown(unknown) => {
                 if let Value::Object(data) = &mut unknown.data {
