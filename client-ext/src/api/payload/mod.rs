@@ -31,7 +31,7 @@
 //! )
 //! .checkout_url("https://shop.example/checkouts/ac/abc/recover")
 //! .discount_code("WELCOME10");
-//! let call = InitiateCall::new("+919876543210", "6650f0c2a1b2c3d4e5f60718").payload(cart);
+//! let call = InitiateCall::new("+919876543210".parse()?, "6650f0c2a1b2c3d4e5f60718").payload(cart);
 //! # let _ = call;
 //! # Ok(())
 //! # }
