@@ -1,5 +1,5 @@
 //! What every typed id is: the generated `ids` module names one type per resource (`cargo xtask codegen`'s
-//! `typed-ids` rule), and [`define_ids!`] gives each the same shape.
+//! `typed-ids` rule), and `define_ids!` gives each the same shape.
 //!
 //! An id is an opaque string the API chose. It is kept exactly as received (no trimming, no case change), so
 //! deserializing never fails on a value the API sends; parsing one from text ([`FromStr`](std::str::FromStr))
