@@ -116,12 +116,6 @@ fn client(base: &str, attempt_timeout: Duration) -> mirai_voice::Client {
         .expect("valid configuration")
 }
 
-fn create_tool() -> mirai_voice_generated::types::CreateApiToolRequest {
-    body(json!({
-        "name": "lookup", "description": "Looks up an order", "url": "https://example.com/orders", "method": "get"
-    }))
-}
-
 fn expect_unknown_200(result: &Error) -> &UnknownCause {
     let Error::OutcomeUnknown(unknown) = result else {
         panic!("expected OutcomeUnknown, got {result:?}");
@@ -185,7 +179,7 @@ async fn another_post_with_truncated_json_is_an_unknown_outcome() {
     let (base, received) = raw_server(AfterHeaders::TruncatedJson).await;
     let error = client(&base, Duration::from_secs(10))
         .tools()
-        .create(create_tool())
+        .create(lookup_tool())
         .await
         .unwrap_err();
     let cause = expect_unknown_200(&error);
@@ -199,7 +193,7 @@ async fn another_post_with_truncated_json_is_an_unknown_outcome() {
     let (base, received) = raw_server(AfterHeaders::Reset).await;
     let error = client(&base, Duration::from_secs(10))
         .tools()
-        .create(create_tool())
+        .create(lookup_tool())
         .await
         .unwrap_err();
     expect_unknown_200(&error);

@@ -6,16 +6,10 @@
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 use mirai_voice_generated::{ByteStream, Client, Error, ResponseValue, describe_error};
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use std::num::NonZeroU64;
 
 /// A 24-hex-digit id, as the API's Mongo ObjectIds are.
 pub const OBJECT_ID: &str = "6650f0c2a1b2c3d4e5f60718";
-
-/// Builds a request body of type `T` from JSON.
-pub fn body<T: DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("test body matches the spec's schema")
-}
 
 /// The outcome of one call, reduced to what the tests compare.
 #[derive(Debug)]
@@ -33,8 +27,16 @@ fn outcome<T>(result: Result<ResponseValue<T>, Error<ByteStream>>) -> Outcome {
     }
 }
 
-fn onboarding_contacts() -> Value {
-    json!({"phoneNumber": "+15550100"})
+/// A constrained field's value (e.g. `types::CreateApiToolRequestName`), parsed with the spec's checks; the
+/// tests' literals are valid, so a failure is a broken test.
+pub fn checked<T>(value: &str) -> T
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .unwrap_or_else(|e| panic!("{value:?} is a valid value: {e}"))
 }
 
 /// Calls every generated operation once, in spec order, and returns `(operationId, outcome)`.
@@ -52,23 +54,31 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         "onboardCustomWorkspace",
         client
             .onboard_custom_workspace()
-            .body(body::<types::CustomOnboardingRequest>(json!({
-                "name": "Acme", "currencyCode": "USD", "timezone": "UTC",
-                "supportContacts": onboarding_contacts(),
-                "trustSignals": {"valuePropositionOneLiner": "Fast shipping"}
-            })))
+            .body(types::CustomOnboardingRequest::new(
+                "Acme",
+                checked::<types::CustomOnboardingRequestCurrencyCode>("USD"),
+                "UTC",
+                types::CustomOnboardingRequestSupportContacts::new("+15550100"),
+                types::CustomOnboardingRequestTrustSignals::new("Fast shipping"),
+            ))
             .send()
     );
     call!(
         "initializeWorkspace",
         client
             .initialize_workspace()
-            .body(body::<types::OnboardingRequest>(json!({
-                "name": "Acme Store", "currencyCode": "INR", "timezone": "Asia/Kolkata",
-                "supportContacts": onboarding_contacts(),
-                "trustSignals": {"valuePropositionOneLiner": "Fast shipping"},
-                "policyFramework": {"returnPolicy": {}, "shippingPolicy": {}, "codPolicy": {}}
-            })))
+            .body(types::OnboardingRequest::new(
+                "Acme Store",
+                "INR",
+                "Asia/Kolkata",
+                types::OnboardingRequestSupportContacts::new("+15550100"),
+                types::TrustSignals::new("Fast shipping"),
+                types::PolicyFramework::new(
+                    types::ReturnPolicy::new(),
+                    types::ShippingPolicy::new(),
+                    types::CodPolicy::new(),
+                ),
+            ))
             .send()
     );
     call!(
@@ -78,18 +88,26 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
     call!("adminListAssistants", client.admin_list_assistants().send());
     call!(
         "adminCreateAssistant",
-        client.admin_create_assistant().body(body::<types::AdminAssistantRequest>(json!({
-            "name": "Cart saver", "variant": {"type": "custom"}, "agent": {"identity": {"name": "Asha"}}
-        }))).send()
+        client
+            .admin_create_assistant()
+            .body(types::AdminAssistantRequest::new(
+                checked::<types::AdminAssistantRequestName>("Cart saver"),
+                types::AdminAssistantRequestVariant::new(
+                    types::AdminAssistantRequestVariantType::Custom
+                ),
+                types::AdminAssistantRequestAgent::new(types::AgentIdentity::new().name("Asha")),
+            ))
+            .send()
     );
     call!(
         "adminUpdateAssistant",
         client
             .admin_update_assistant()
             .assistant_id(id)
-            .body(body::<types::AdminAssistantUpdateRequest>(
-                json!({"name": "Renamed"})
-            ))
+            .body(
+                types::AdminAssistantUpdateRequest::new()
+                    .name(checked::<types::AdminAssistantUpdateRequestName>("Renamed"),)
+            )
             .send()
     );
     call!(
@@ -100,9 +118,11 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         "purchaseNumber",
         client
             .purchase_number()
-            .body(body::<types::PurchaseNumberRequest>(json!({
-                "number": "+15550123", "countryCode": "US", "numberType": "local"
-            })))
+            .body(types::PurchaseNumberRequest::new(
+                checked::<types::PurchaseNumberRequestNumber>("+15550123"),
+                checked::<types::PurchaseNumberRequestCountryCode>("US"),
+                types::PurchaseNumberRequestNumberType::Local,
+            ))
             .send()
     );
     call!(
@@ -112,18 +132,22 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
     call!("listApiTools", client.list_api_tools().send());
     call!(
         "createApiTool",
-        client.create_api_tool().body(body::<types::CreateApiToolRequest>(json!({
-            "name": "lookup", "description": "Looks up an order", "url": "https://example.com/orders", "method": "get"
-        }))).send()
+        client
+            .create_api_tool()
+            .body(types::CreateApiToolRequest::new(
+                checked::<types::CreateApiToolRequestName>("lookup"),
+                checked::<types::CreateApiToolRequestDescription>("Looks up an order"),
+                "https://example.com/orders",
+                types::CreateApiToolRequestMethod::Get,
+            ))
+            .send()
     );
     call!(
         "updateApiTool",
         client
             .update_api_tool()
             .tool_id(id)
-            .body(body::<types::UpdateApiToolRequest>(
-                json!({"isActive": false})
-            ))
+            .body(types::UpdateApiToolRequest::new().is_active(false))
             .send()
     );
     call!("deleteApiTool", client.delete_api_tool().tool_id(id).send());
@@ -142,9 +166,14 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         "startKnowledgeBaseUpload",
         client
             .start_knowledge_base_upload()
-            .body(body::<types::StartUploadSessionRequest>(json!({
-                "fileName": "faq.txt", "totalChunks": 1, "fileSize": 12, "mimeType": "text/plain"
-            })))
+            .body(
+                types::StartUploadSessionRequest::new(
+                    checked::<types::StartUploadSessionRequestFileName>("faq.txt"),
+                    NonZeroU64::MIN,
+                    NonZeroU64::new(12).expect("12 is not zero"),
+                )
+                .mime_type("text/plain"),
+            )
             .send()
     );
     call!(
@@ -165,18 +194,14 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         "initiateCall",
         client
             .initiate_call()
-            .body(body::<types::InitiateCallRequest>(json!({
-                "phoneNumber": "+15550100", "assistant": id
-            })))
+            .body(types::InitiateCallRequest::new("+15550100", id))
             .send()
     );
     call!(
         "initiateWebCall",
         client
             .initiate_web_call()
-            .body(body::<types::InitiateWebCallRequest>(
-                json!({"assistant": id})
-            ))
+            .body(types::InitiateWebCallRequest::new(id))
             .send()
     );
     call!(
@@ -191,7 +216,7 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         "abortCall",
         client
             .abort_call()
-            .body(body::<types::AbortCallRequest>(json!({"callId": id})))
+            .body(types::AbortCallRequest::new(id))
             .send()
     );
     call!(
@@ -199,8 +224,11 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         client
             .update_call_payload()
             .call_id(id)
-            .body(body::<types::UpdateCallPayloadBody>(
-                json!({"payload": {"orderId": "1001"}})
+            .body(types::UpdateCallPayloadBody::new(
+                serde_json::Map::from_iter([(
+                    "orderId".to_string(),
+                    serde_json::Value::from("1001"),
+                )])
             ))
             .send()
     );
@@ -208,8 +236,9 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         "archiveOrganizationOrWorkspace",
         client
             .archive_organization_or_workspace()
-            .body(body::<types::ArchiveUnarchiveRequest>(
-                json!({"type": "workspace", "id": id})
+            .body(types::ArchiveUnarchiveRequest::new(
+                types::ArchiveUnarchiveRequestType::Workspace,
+                checked::<types::ArchiveUnarchiveRequestId>(id),
             ))
             .send()
     );
@@ -217,8 +246,9 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, Outcome
         "unarchiveOrganizationOrWorkspace",
         client
             .unarchive_organization_or_workspace()
-            .body(body::<types::ArchiveUnarchiveRequest>(
-                json!({"type": "workspace", "id": id})
+            .body(types::ArchiveUnarchiveRequest::new(
+                types::ArchiveUnarchiveRequestType::Workspace,
+                checked::<types::ArchiveUnarchiveRequestId>(id),
             ))
             .send()
     );

@@ -21,12 +21,12 @@ use mirai_voice::api::{
 };
 use mirai_voice::error::ErrorKind;
 use mirai_voice::knowledge_base::{Upload, UploadPlan};
+use mirai_voice::types;
 use mirai_voice::{CallStatus, Client, Error};
 use mirai_voice_mock::{
     Credentials, FaultBody, FaultKind, FaultMatch, FaultRule, MockServer, NewOrganization, Role,
 };
-use mirai_voice_tests::OBJECT_ID;
-use serde::de::DeserializeOwned;
+use mirai_voice_tests::{OBJECT_ID, checked};
 use serde_json::{Map, Value, json};
 
 /// The spec's inbound webhook: the service calls it, clients never do.
@@ -112,10 +112,6 @@ fn expected_kind(status: u16) -> ErrorKind {
     }
 }
 
-fn from_json<T: DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("the body matches the generated type")
-}
-
 fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
@@ -123,32 +119,36 @@ fn object(value: Value) -> Map<String, Value> {
     }
 }
 
-/// The `data._id` of a success response.
-fn custom_workspace(name: &str) -> Value {
-    json!({
-        "name": name,
-        "currencyCode": "USD",
-        "timezone": "America/New_York",
-        "supportContacts": { "phoneNumber": "+14155550100", "email": "support@acme.com" },
-        "trustSignals": { "valuePropositionOneLiner": "Premium support." },
-    })
+fn custom_workspace(name: &str) -> types::CustomOnboardingRequest {
+    types::CustomOnboardingRequest::new(
+        name,
+        checked::<types::CustomOnboardingRequestCurrencyCode>("USD"),
+        "America/New_York",
+        types::CustomOnboardingRequestSupportContacts::new("+14155550100")
+            .email("support@acme.com"),
+        types::CustomOnboardingRequestTrustSignals::new("Premium support."),
+    )
 }
 
 fn assistant_request(name: &str) -> CreateAssistant {
     CreateAssistant::custom(name, AgentIdentity::new("Asha"), "Confirm the order.")
 }
 
-fn tool_request(name: &str) -> mirai_voice::types::CreateApiToolRequest {
-    from_json(json!({
-        "name": name,
-        "description": "Look up an order.",
-        "url": "https://api.example.com/orders/status",
-        "method": "post",
-    }))
+fn tool_request(name: &str) -> types::CreateApiToolRequest {
+    types::CreateApiToolRequest::new(
+        checked::<types::CreateApiToolRequestName>(name),
+        checked::<types::CreateApiToolRequestDescription>("Look up an order."),
+        "https://api.example.com/orders/status",
+        types::CreateApiToolRequestMethod::Post,
+    )
 }
 
-fn purchase_request(number: &str) -> mirai_voice::types::PurchaseNumberRequest {
-    from_json(json!({ "number": number, "countryCode": "IN", "numberType": "local" }))
+fn purchase_request(number: &str) -> types::PurchaseNumberRequest {
+    types::PurchaseNumberRequest::new(
+        checked::<types::PurchaseNumberRequestNumber>(number),
+        checked::<types::PurchaseNumberRequestCountryCode>("IN"),
+        types::PurchaseNumberRequestNumberType::Local,
+    )
 }
 
 struct Harness {
@@ -303,9 +303,7 @@ async fn archived_workspace(h: &Harness) -> (Client, String) {
     let onboarded = h
         .client
         .workspaces()
-        .onboard_custom(from_json::<mirai_voice::types::CustomOnboardingRequest>(
-            custom_workspace("Closed Branch"),
-        ))
+        .onboard_custom(custom_workspace("Closed Branch"))
         .await
         .expect("workspace onboarded");
     let workspace = onboarded.id.to_string();
@@ -327,9 +325,7 @@ async fn archived_workspace(h: &Harness) -> (Client, String) {
 async fn onboarding(h: &Harness) {
     let workspaces = h.client.workspaces();
     workspaces
-        .onboard_custom(from_json::<mirai_voice::types::CustomOnboardingRequest>(
-            custom_workspace("Acme Support Line"),
-        ))
+        .onboard_custom(custom_workspace("Acme Support Line"))
         .await
         .expect("first onboarding succeeds");
     h.expect_error(
@@ -337,20 +333,14 @@ async fn onboarding(h: &Harness) {
         409,
         "already exists",
         workspaces
-            .onboard_custom(from_json::<mirai_voice::types::CustomOnboardingRequest>(
-                custom_workspace("acme support line"),
-            ))
+            .onboard_custom(custom_workspace("acme support line"))
             .await,
     );
     h.expect_error(
         "onboardCustomWorkspace",
         400,
         "name must not be empty",
-        workspaces
-            .onboard_custom(from_json::<mirai_voice::types::CustomOnboardingRequest>(
-                custom_workspace(""),
-            ))
-            .await,
+        workspaces.onboard_custom(custom_workspace("")).await,
     );
     let (_, stand_alone) = h.organization(NewOrganization {
         stand_alone: Some(true),
@@ -362,21 +352,23 @@ async fn onboarding(h: &Harness) {
         "Stand-alone",
         stand_alone
             .workspaces()
-            .onboard_custom(from_json::<mirai_voice::types::CustomOnboardingRequest>(
-                custom_workspace("Another Line"),
-            ))
+            .onboard_custom(custom_workspace("Another Line"))
             .await,
     );
 
     let shopify = |name: &str| {
-        from_json::<mirai_voice::types::OnboardingRequest>(json!({
-            "name": name,
-            "currencyCode": "INR",
-            "timezone": "Asia/Kolkata",
-            "supportContacts": { "phoneNumber": "+91-9876543210" },
-            "trustSignals": { "valuePropositionOneLiner": "Handcrafted." },
-            "policyFramework": { "returnPolicy": {}, "shippingPolicy": {}, "codPolicy": {} },
-        }))
+        types::OnboardingRequest::new(
+            name,
+            "INR",
+            "Asia/Kolkata",
+            types::OnboardingRequestSupportContacts::new("+91-9876543210"),
+            types::TrustSignals::new("Handcrafted."),
+            types::PolicyFramework::new(
+                types::ReturnPolicy::new(),
+                types::ShippingPolicy::new(),
+                types::CodPolicy::new(),
+            ),
+        )
     };
     h.expect_error(
         "initializeWorkspace",
@@ -423,8 +415,9 @@ async fn assistants(h: &Harness, archived: &(Client, String)) -> String {
         assistants.get(OBJECT_ID).await,
     );
 
-    let rename = |name: &str| -> mirai_voice::types::AdminAssistantUpdateRequest {
-        from_json(json!({ "name": name }))
+    let rename = |name: &str| {
+        types::AdminAssistantUpdateRequest::new()
+            .name(checked::<types::AdminAssistantUpdateRequestName>(name))
     };
     h.expect_error(
         "adminUpdateAssistant",
@@ -541,8 +534,8 @@ async fn tools(h: &Harness) {
         tools.create(tool_request("!!!")).await,
     );
 
-    let rename = |name: &str| -> mirai_voice::types::UpdateApiToolRequest {
-        from_json(json!({ "name": name }))
+    let rename = |name: &str| {
+        types::UpdateApiToolRequest::new().name(checked::<types::UpdateApiToolRequestName>(name))
     };
     h.expect_error(
         "updateApiTool",

@@ -9,7 +9,7 @@ use mirai_voice::error::ValidationError;
 use mirai_voice::{Client, Error};
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::{ClientContext, Credentials, types};
-use mirai_voice_tests::{OBJECT_ID, body};
+use mirai_voice_tests::OBJECT_ID;
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -116,8 +116,8 @@ fn builders_carry_the_extra_map_and_default_it_to_empty() {
         .name("#1093")
         .customer(types::ShopifyOrderPayloadCustomer::builder().first_name("John"))
         .total_price("1895.00")
-        .line_items(vec![body::<types::ShopifyOrderPayloadLineItemsItem>(
-            json!({"title": "T-shirt", "quantity": 1.0}),
+        .line_items(vec![types::ShopifyOrderPayloadLineItemsItem::new(
+            "T-shirt", 1.0,
         )])
         .extra(object(json!({"storeRegion": "north"})))
         .try_into()

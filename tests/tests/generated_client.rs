@@ -6,7 +6,7 @@ use mirai_voice_generated::{
     Client, ClientContext, CredentialRole, Credentials, OperationSpec, RawErrorResponse,
     describe_error, operations::OPERATIONS, types,
 };
-use mirai_voice_tests::{OBJECT_ID, body, call_every_operation};
+use mirai_voice_tests::{OBJECT_ID, call_every_operation, checked};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -97,9 +97,7 @@ async fn abort_error(
         .await;
     let err = client(&server, full_credentials())
         .abort_call()
-        .body(body::<types::AbortCallRequest>(
-            json!({"callId": OBJECT_ID}),
-        ))
+        .body(types::AbortCallRequest::new(OBJECT_ID))
         .send()
         .await
         .expect_err("an error status is an error");
@@ -145,9 +143,7 @@ async fn abort_success_is_the_success_type() {
         .await;
     let ok = client(&server, full_credentials())
         .abort_call()
-        .body(body::<types::AbortCallRequest>(
-            json!({"callId": OBJECT_ID}),
-        ))
+        .body(types::AbortCallRequest::new(OBJECT_ID))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{}", describe_error(&e)));
@@ -189,8 +185,9 @@ async fn an_empty_401_keeps_its_status() {
         .await;
     let err = client(&server, full_credentials())
         .archive_organization_or_workspace()
-        .body(body::<types::ArchiveUnarchiveRequest>(
-            json!({"type": "workspace", "id": OBJECT_ID}),
+        .body(types::ArchiveUnarchiveRequest::new(
+            types::ArchiveUnarchiveRequestType::Workspace,
+            checked::<types::ArchiveUnarchiveRequestId>(OBJECT_ID),
         ))
         .send()
         .await

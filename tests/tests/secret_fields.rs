@@ -6,7 +6,7 @@
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::{ClientContext, Credentials, types};
-use mirai_voice_tests::{OBJECT_ID, body};
+use mirai_voice_tests::{OBJECT_ID, checked};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -27,22 +27,27 @@ fn shown<T: std::fmt::Debug>(value: &T) -> (String, String) {
     (compact, pretty)
 }
 
-fn tool_json() -> Value {
-    json!({
-        "name": "Check Order Status",
-        "description": "Look up an order",
-        "url": "https://api.example.com/orders/status",
-        "method": "post",
-        "headers": [
-            {"key": "Authorization", "value": SECRET},
-            {"key": "X-Trace", "value": "trace-1"}
-        ]
-    })
+fn tool_request() -> types::CreateApiToolRequest {
+    types::CreateApiToolRequest::new(
+        checked::<types::CreateApiToolRequestName>("Check Order Status"),
+        checked::<types::CreateApiToolRequestDescription>("Look up an order"),
+        "https://api.example.com/orders/status",
+        types::CreateApiToolRequestMethod::Post,
+    )
+    .headers(vec![
+        types::ToolHeader::new("Authorization", SECRET),
+        types::ToolHeader::new("X-Trace", "trace-1"),
+    ])
+}
+
+/// A response as the client decodes it from the server's JSON.
+fn decoded<T: serde::de::DeserializeOwned>(wire: Value) -> T {
+    serde_json::from_value(wire).expect("the response matches the spec's schema")
 }
 
 #[test]
 fn a_tool_header_hides_its_value_and_keeps_its_name() {
-    let header: types::ToolHeader = body(json!({"key": "Authorization", "value": SECRET}));
+    let header = types::ToolHeader::new("Authorization", SECRET);
     let (compact, pretty) = shown(&header);
     assert_eq!(
         compact,
@@ -59,7 +64,7 @@ fn a_tool_header_hides_its_value_and_keeps_its_name() {
 
 #[test]
 fn api_tool_requests_and_the_stored_tool_hide_header_values() {
-    let create: types::CreateApiToolRequest = body(tool_json());
+    let create = tool_request();
     let (compact, pretty) = shown(&create);
     for visible in [
         "Check Order Status",
@@ -77,9 +82,9 @@ fn api_tool_requests_and_the_stored_tool_hide_header_values() {
     let sent = serde_json::to_value(&create).unwrap();
     assert_eq!(sent["headers"][0]["value"], SECRET);
 
-    let update: types::UpdateApiToolRequest = body(
-        json!({"name": "Renamed tool", "headers": [{"key": "Authorization", "value": SECRET}]}),
-    );
+    let update = types::UpdateApiToolRequest::new()
+        .name(checked::<types::UpdateApiToolRequestName>("Renamed tool"))
+        .headers(vec![types::ToolHeader::new("Authorization", SECRET)]);
     let (compact, _) = shown(&update);
     assert!(compact.contains("Renamed tool"), "{compact}");
     assert!(compact.contains("Authorization"), "{compact}");
@@ -88,7 +93,7 @@ fn api_tool_requests_and_the_stored_tool_hide_header_values() {
         SECRET
     );
 
-    let tool: types::ApiTool = body(json!({
+    let tool: types::ApiTool = decoded(json!({
         "_id": OBJECT_ID,
         "name": "Check Order Status",
         "config": {
@@ -152,10 +157,17 @@ fn builders_hide_the_value_and_say_whether_it_was_set() {
 
 #[test]
 fn assistant_pre_call_headers_show_names_only_and_the_ndr_token_is_hidden() {
-    let pre_call: types::PreCall = body(json!({"apiPlan": {
-        "url": "https://crm.acme.test/lookup",
-        "headers": {"Authorization": SECRET, "X-Retries": 3}
-    }}));
+    let pre_call = types::PreCall::new().api_plan(
+        types::PreCallApiPlan::new()
+            .url("https://crm.acme.test/lookup")
+            .headers(std::collections::HashMap::from([
+                (
+                    "Authorization".to_string(),
+                    types::PreCallApiPlanHeadersValue::String(SECRET.to_string()),
+                ),
+                ("X-Retries".to_string(), 3.0.into()),
+            ])),
+    );
     let (compact, pretty) = shown(&pre_call);
     assert!(compact.contains("crm.acme.test"), "{compact}");
     assert!(
@@ -181,10 +193,11 @@ fn assistant_pre_call_headers_show_names_only_and_the_ndr_token_is_hidden() {
     let (compact, _) = shown(&plan_builder);
     assert!(compact.contains("Authorization"), "{compact}");
 
-    let ndr: types::VariantConfigs = body(json!({"ndr_followup": {
-        "maxRescheduleDays": 3,
-        "webhookToken": HOOK_TOKEN
-    }}));
+    let ndr = types::VariantConfigs::new().ndr_followup(
+        types::VariantConfigsNdrFollowup::new()
+            .max_reschedule_days(3.0)
+            .webhook_token(HOOK_TOKEN),
+    );
     let (compact, _) = shown(&ndr);
     assert!(
         compact.contains("webhook_token: Some(<redacted>)"),
@@ -198,7 +211,7 @@ fn assistant_pre_call_headers_show_names_only_and_the_ndr_token_is_hidden() {
         serde_json::to_value(&ndr).unwrap()["ndr_followup"]["webhookToken"],
         HOOK_TOKEN
     );
-    let without: types::VariantConfigsNdrFollowup = body(json!({"maxRescheduleDays": 2}));
+    let without = types::VariantConfigsNdrFollowup::new().max_reschedule_days(2.0);
     assert!(
         format!("{without:?}").contains("webhook_token: None"),
         "{without:?}"
@@ -207,7 +220,8 @@ fn assistant_pre_call_headers_show_names_only_and_the_ndr_token_is_hidden() {
 
 #[test]
 fn the_web_call_token_is_hidden() {
-    let response: types::InitiateWebCallResponse = body(json!({"success": true, "token": LIVEKIT}));
+    let response: types::InitiateWebCallResponse =
+        decoded(json!({"success": true, "token": LIVEKIT}));
     let (compact, _) = shown(&response);
     assert!(compact.contains("success: Some(true)"), "{compact}");
     assert!(compact.contains("token: Some(<redacted>)"), "{compact}");
@@ -237,8 +251,7 @@ async fn the_operation_builder_hides_the_header_value_and_sends_it() {
         &server.uri(),
         ClientContext::with_credentials(credentials),
     );
-    let request: types::CreateApiToolRequest = body(tool_json());
-    let builder = client.create_api_tool().body(request);
+    let builder = client.create_api_tool().body(tool_request());
     let (compact, _) = shown(&builder);
     assert!(compact.contains("Check Order Status"), "{compact}");
 

@@ -351,7 +351,7 @@ impl<'a> Calls<'a> {
     /// ```no_run
     /// use mirai_voice::api::InitiateCall;
     ///
-    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
+    /// # async fn example(client: mirai_voice::Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let to = "+15550100".parse()?;
     /// let call = client.calls().initiate(InitiateCall::new(to, "6650f0c2a1b2c3d4e5f60718")).await?;
     /// println!("queued {} ({:?})", call.call_id, call.status);

@@ -24,14 +24,19 @@ impl<'a> Workspaces<'a> {
     /// [`Client::with_workspace`].
     ///
     /// ```no_run
-    /// use mirai_voice::types::CustomOnboardingRequest;
+    /// use mirai_voice::types::{
+    ///     CustomOnboardingRequest, CustomOnboardingRequestCurrencyCode, CustomOnboardingRequestSupportContacts,
+    ///     CustomOnboardingRequestTrustSignals,
+    /// };
     ///
-    /// # async fn example(client: mirai_voice::Client) -> mirai_voice::Result<()> {
-    /// let request: CustomOnboardingRequest = serde_json::from_value(serde_json::json!({
-    ///     "name": "Acme", "currencyCode": "USD", "timezone": "UTC",
-    ///     "supportContacts": {"phoneNumber": "+15550100"},
-    ///     "trustSignals": {"valuePropositionOneLiner": "Fast shipping"}
-    /// })).expect("a valid request");
+    /// # async fn example(client: mirai_voice::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let request = CustomOnboardingRequest::new(
+    ///     "Acme",
+    ///     "USD".parse::<CustomOnboardingRequestCurrencyCode>()?, // three letters, checked here
+    ///     "UTC",
+    ///     CustomOnboardingRequestSupportContacts::new("+15550100").email("help@acme.test"),
+    ///     CustomOnboardingRequestTrustSignals::new("Fast shipping"),
+    /// );
     /// let onboarded = client.workspaces().onboard_custom(request).await?;
     /// println!("{:?}", onboarded.data);
     /// # Ok(())

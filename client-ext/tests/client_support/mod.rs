@@ -11,7 +11,7 @@ use mirai_voice::knowledge_base::Upload;
 use mirai_voice::retry::RetryConfig;
 use mirai_voice_generated::OperationSpec;
 use mirai_voice_generated::operations::OPERATIONS;
-use serde::de::DeserializeOwned;
+use mirai_voice_generated::types;
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
@@ -41,9 +41,26 @@ pub fn full_client(base_url: &str) -> Client {
         .expect("valid configuration")
 }
 
-/// Builds a request body of type `T` from JSON.
-pub fn body<T: DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("test body matches the spec's schema")
+/// A constrained field's value (e.g. `types::CreateApiToolRequestName`), parsed with the spec's checks; the
+/// tests' literals are valid, so a failure is a broken test.
+pub fn checked<T>(value: &str) -> T
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .unwrap_or_else(|e| panic!("{value:?} is a valid value: {e}"))
+}
+
+/// The API tool the tests create: `GET https://example.com/orders`, named `lookup`.
+pub fn lookup_tool() -> types::CreateApiToolRequest {
+    types::CreateApiToolRequest::new(
+        checked::<types::CreateApiToolRequestName>("lookup"),
+        checked::<types::CreateApiToolRequestDescription>("Looks up an order"),
+        "https://example.com/orders",
+        types::CreateApiToolRequestMethod::Get,
+    )
 }
 
 /// Asserts that `text` contains neither test key nor a 16-hex-digit fragment of them.
@@ -153,40 +170,56 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, mirai_v
             out.push(($label, result));
         }};
     }
-    let contacts = json!({"phoneNumber": "+15550100"});
     call!("health", client.health());
     call!(
         "workspaces.onboard_custom",
-        client.workspaces().onboard_custom(body::<
-            mirai_voice_generated::types::CustomOnboardingRequest,
-        >(json!({
-            "name": "Acme", "currencyCode": "USD", "timezone": "UTC", "supportContacts": contacts,
-            "trustSignals": {"valuePropositionOneLiner": "Fast shipping"}
-        })))
+        client
+            .workspaces()
+            .onboard_custom(types::CustomOnboardingRequest::new(
+                "Acme",
+                checked::<types::CustomOnboardingRequestCurrencyCode>("USD"),
+                "UTC",
+                types::CustomOnboardingRequestSupportContacts::new("+15550100"),
+                types::CustomOnboardingRequestTrustSignals::new("Fast shipping"),
+            ))
     );
     call!(
         "workspaces.onboard_shopify",
-        client.workspaces().onboard_shopify(body::<mirai_voice_generated::types::OnboardingRequest>(json!({
-            "name": "Acme Store", "currencyCode": "INR", "timezone": "Asia/Kolkata", "supportContacts": contacts,
-            "trustSignals": {"valuePropositionOneLiner": "Fast shipping"},
-            "policyFramework": {"returnPolicy": {}, "shippingPolicy": {}, "codPolicy": {}}
-        })))
+        client
+            .workspaces()
+            .onboard_shopify(types::OnboardingRequest::new(
+                "Acme Store",
+                "INR",
+                "Asia/Kolkata",
+                types::OnboardingRequestSupportContacts::new("+15550100"),
+                types::TrustSignals::new("Fast shipping"),
+                types::PolicyFramework::new(
+                    types::ReturnPolicy::new(),
+                    types::ShippingPolicy::new(),
+                    types::CodPolicy::new(),
+                ),
+            ))
     );
     call!("assistants.get", client.assistants().get(id));
     call!("assistants.list", client.assistants().list());
     call!(
         "assistants.create",
-        client.assistants().create(body::<mirai_voice_generated::types::AdminAssistantRequest>(json!({
-            "name": "Cart saver", "variant": {"type": "custom"}, "agent": {"identity": {"name": "Asha"}}
-        })))
+        client
+            .assistants()
+            .create(types::AdminAssistantRequest::new(
+                checked::<types::AdminAssistantRequestName>("Cart saver"),
+                types::AdminAssistantRequestVariant::new(
+                    types::AdminAssistantRequestVariantType::Custom
+                ),
+                types::AdminAssistantRequestAgent::new(types::AgentIdentity::new().name("Asha")),
+            ))
     );
     call!(
         "assistants.update",
         client.assistants().update(
             id,
-            body::<mirai_voice_generated::types::AdminAssistantUpdateRequest>(
-                json!({"name": "Renamed"})
-            )
+            types::AdminAssistantUpdateRequest::new()
+                .name(checked::<types::AdminAssistantUpdateRequestName>("Renamed"))
         )
     );
     call!(
@@ -195,28 +228,20 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, mirai_v
     );
     call!(
         "numbers.purchase",
-        client
-            .numbers()
-            .purchase(body::<mirai_voice_generated::types::PurchaseNumberRequest>(
-                json!({
-                    "number": "+15550123", "countryCode": "US", "numberType": "local"
-                })
-            ))
+        client.numbers().purchase(types::PurchaseNumberRequest::new(
+            checked::<types::PurchaseNumberRequestNumber>("+15550123"),
+            checked::<types::PurchaseNumberRequestCountryCode>("US"),
+            types::PurchaseNumberRequestNumberType::Local,
+        ))
     );
     call!("numbers.release", client.numbers().release(id));
     call!("tools.list", client.tools().list());
-    call!(
-        "tools.create",
-        client.tools().create(body::<mirai_voice_generated::types::CreateApiToolRequest>(json!({
-            "name": "lookup", "description": "Looks up an order", "url": "https://example.com/orders", "method": "get"
-        })))
-    );
+    call!("tools.create", client.tools().create(lookup_tool()));
     call!(
         "tools.update",
-        client.tools().update(
-            id,
-            body::<mirai_voice_generated::types::UpdateApiToolRequest>(json!({"isActive": false}))
-        )
+        client
+            .tools()
+            .update(id, types::UpdateApiToolRequest::new().is_active(false))
     );
     call!("tools.delete", client.tools().delete(id));
     call!("knowledge_base.list", client.knowledge_base().list());
@@ -249,9 +274,10 @@ pub async fn call_every_operation(client: &Client) -> Vec<(&'static str, mirai_v
     call!("calls.abort", client.calls().abort(id));
     call!(
         "calls.update_payload",
-        client
-            .calls()
-            .update_payload(id, json!({"orderId": "1001"}).as_object().unwrap().clone())
+        client.calls().update_payload(
+            id,
+            serde_json::Map::from_iter([("orderId".to_string(), Value::from("1001"))])
+        )
     );
     call!(
         "organizations.archive",

@@ -2,10 +2,12 @@
 //! `adminListAssistants`): `preCall.apiPlan.headers` values, credentials in `preCall.apiPlan.url`, and an NDR
 //! follow-up variant's `webhookToken`, which the API returns as stored.
 
+use std::collections::HashMap;
+
 use mirai_voice::Error;
 use mirai_voice::types;
 use mirai_voice_mock::{FaultBody, FaultKind};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 use crate::harness::{Harness, kept_body, logs_show};
 
@@ -27,29 +29,67 @@ impl LongToken {
     }
 }
 
-fn ndr_assistant(name: &str, url: &str, authorization: &str, webhook_token: &str) -> Value {
-    json!({
-        "name": name,
-        "variant": {
-            "type": "ndr_followup",
-            "config": {"ndr_followup": {"maxRescheduleDays": 3, "webhookToken": webhook_token}},
-        },
-        "agent": {"identity": {"name": "Asha"}, "systemPrompt": ""},
-        "preCall": {"apiPlan": {
-            "method": "post",
-            "url": url,
-            "headers": {"Authorization": authorization, "X-Tenant": "acme"},
-            "body": {"orderId": "{{variableValues.orderId}}"},
-        }},
-    })
+/// The NDR follow-up variant's configuration with its webhook token.
+fn ndr_config(webhook_token: &str) -> types::VariantConfigs {
+    types::VariantConfigs::new().ndr_followup(
+        types::VariantConfigsNdrFollowup::new()
+            .max_reschedule_days(3.0)
+            .webhook_token(webhook_token),
+    )
 }
 
-fn create_request(body: Value) -> types::AdminAssistantRequest {
-    serde_json::from_value(body).expect("a valid assistant")
+/// `preCall` headers: `Authorization` with the credential, and a plain `X-Tenant`.
+fn pre_call_headers(
+    authorization: &str,
+    tenant: Option<&str>,
+) -> HashMap<String, types::PreCallApiPlanHeadersValue> {
+    let header = |value: &str| types::PreCallApiPlanHeadersValue::String(value.to_string());
+    let mut headers = HashMap::from([("Authorization".to_string(), header(authorization))]);
+    if let Some(tenant) = tenant {
+        headers.insert("X-Tenant".to_string(), header(tenant));
+    }
+    headers
 }
 
-fn update_request(body: Value) -> types::AdminAssistantUpdateRequest {
-    serde_json::from_value(body).expect("a valid update")
+fn ndr_assistant(
+    name: &str,
+    url: &str,
+    authorization: &str,
+    webhook_token: &str,
+) -> types::AdminAssistantRequest {
+    let name = name
+        .parse::<types::AdminAssistantRequestName>()
+        .expect("a valid assistant name");
+    types::AdminAssistantRequest::new(
+        name,
+        types::AdminAssistantRequestVariant::new(
+            types::AdminAssistantRequestVariantType::NdrFollowup,
+        )
+        .config(ndr_config(webhook_token)),
+        types::AdminAssistantRequestAgent::new(types::AgentIdentity::new().name("Asha"))
+            .system_prompt(""),
+    )
+    .pre_call(
+        types::PreCall::new().api_plan(
+            types::PreCallApiPlan::new()
+                .method(types::PreCallApiPlanMethod::Post)
+                .url(url)
+                .headers(pre_call_headers(authorization, Some("acme")))
+                .body(Map::from_iter([(
+                    "orderId".to_string(),
+                    Value::from("{{variableValues.orderId}}"),
+                )])),
+        ),
+    )
+}
+
+/// An update replacing the pre-call URL and `Authorization` header.
+fn pre_call_update(url: &str, authorization: &str) -> types::PreCall {
+    types::PreCall::new().api_plan(
+        types::PreCallApiPlan::new()
+            .url(url)
+            .headers(pre_call_headers(authorization, None)),
+    )
 }
 
 pub async fn exercise(h: &Harness) {
@@ -65,7 +105,7 @@ pub async fn exercise(h: &Harness) {
     let bearer = format!("Bearer {precall_token}");
 
     // adminCreateAssistant: a success. The credentials are in what the SDK sends, so the checks can fail.
-    let request = create_request(ndr_assistant("Courier desk", &url, &bearer, &token.value));
+    let request = ndr_assistant("Courier desk", &url, &bearer, &token.value);
     let sent = serde_json::to_string(&request).expect("the request serializes");
     for secret in [&precall_token, &precall_key, &token.head] {
         assert!(
@@ -113,10 +153,16 @@ pub async fn exercise(h: &Harness) {
     check_truncated(h, "truncated adminListAssistants", &error, &token.head);
 
     // adminUpdateAssistant: a success replacing both credentials.
-    let update = update_request(json!({
-        "variant": {"type": "ndr_followup", "config": {"ndr_followup": {"webhookToken": updated.value}}},
-        "preCall": {"apiPlan": {"url": url, "headers": {"Authorization": format!("Bearer {updated_precall_token}")}}},
-    }));
+    let update = types::AdminAssistantUpdateRequest::new()
+        .variant(types::AdminAssistantUpdateRequestVariant::new().config(
+            types::VariantConfigs::new().ndr_followup(
+                types::VariantConfigsNdrFollowup::new().webhook_token(updated.value.as_str()),
+            ),
+        ))
+        .pre_call(pre_call_update(
+            &url,
+            &format!("Bearer {updated_precall_token}"),
+        ));
     h.assert_hidden_except(
         "the update request's Debug",
         &format!("{update:?}"),
@@ -157,12 +203,12 @@ pub async fn exercise(h: &Harness) {
     // adminCreateAssistant answering truncated JSON (the assistant is created all the same).
     h.fault("adminCreateAssistant", FaultKind::TruncatedJson);
     let error = assistants
-        .create(create_request(ndr_assistant(
+        .create(ndr_assistant(
             "Courier desk 2",
             &url,
             &bearer,
             &short_ndr_token,
-        )))
+        ))
         .await
         .expect_err("a truncated body");
     h.check_error("truncated adminCreateAssistant", &error);
@@ -170,19 +216,20 @@ pub async fn exercise(h: &Harness) {
     // Both rejected with a 400 whose message quotes the pre-call URL, credential included.
     let rejected_url = format!("https://[bad-host]/lookup?api_key={rejected_key}");
     let error = assistants
-        .create(create_request(ndr_assistant(
+        .create(ndr_assistant(
             "Courier desk 3",
             &rejected_url,
             &bearer,
             &short_ndr_token,
-        )))
+        ))
         .await
         .expect_err("an invalid URL");
     check_echoed_400(h, "400 on adminCreateAssistant", &error, &rejected_key);
     let error = assistants
         .update(
             &assistant_id,
-            update_request(json!({"preCall": {"apiPlan": {"url": rejected_url, "headers": {"Authorization": bearer}}}})),
+            types::AdminAssistantUpdateRequest::new()
+                .pre_call(pre_call_update(&rejected_url, &bearer)),
         )
         .await
         .expect_err("an invalid URL");

@@ -1,8 +1,11 @@
 //! The call operations carrying credentials: `initiateCall` (per-call values such as a `token` feeding the
 //! assistant's pre-call header templates) and `initiateWebCall` (the LiveKit `token` of its answer).
 
+use std::collections::HashMap;
+
 use mirai_voice::Error;
 use mirai_voice::api::{InitiateCall, WebCall};
+use mirai_voice::types;
 use mirai_voice_mock::{FaultBody, FaultKind};
 use serde_json::json;
 
@@ -10,15 +13,30 @@ use crate::harness::{Harness, kept_body, logs_show};
 
 pub async fn exercise(h: &Harness) {
     let assistant_id = h
-        .create_assistant(json!({
-            "name": "Order updates",
-            "variant": {"type": "custom"},
-            "agent": {"identity": {"name": "Priya"}, "systemPrompt": "Hello {{customerName}}, about order {{orderId}}."},
-            "preCall": {"apiPlan": {
-                "url": "https://crm.example.test/lookup",
-                "headers": {"Authorization": "Bearer {{variableValues.token}}"},
-            }},
-        }))
+        .create_assistant(
+            types::AdminAssistantRequest::new(
+                "Order updates"
+                    .parse::<types::AdminAssistantRequestName>()
+                    .expect("a valid assistant name"),
+                types::AdminAssistantRequestVariant::new(
+                    types::AdminAssistantRequestVariantType::Custom,
+                ),
+                types::AdminAssistantRequestAgent::new(types::AgentIdentity::new().name("Priya"))
+                    .system_prompt("Hello {{customerName}}, about order {{orderId}}."),
+            )
+            .pre_call(
+                types::PreCall::new().api_plan(
+                    types::PreCallApiPlan::new()
+                        .url("https://crm.example.test/lookup")
+                        .headers(HashMap::from([(
+                            "Authorization".to_string(),
+                            types::PreCallApiPlanHeadersValue::String(
+                                "Bearer {{variableValues.token}}".to_string(),
+                            ),
+                        )])),
+                ),
+            ),
+        )
         .await;
 
     initiate_call(h, &assistant_id).await;

@@ -106,13 +106,11 @@ impl Harness {
         (display, debug)
     }
 
-    /// Creates the assistant `request` describes (as JSON) and returns its id.
+    /// Creates the assistant `request` describes and returns its id.
     pub async fn create_assistant(
         &self,
-        request: serde_json::Value,
+        request: mirai_voice::types::AdminAssistantRequest,
     ) -> mirai_voice::ids::AssistantId {
-        let request: mirai_voice::types::AdminAssistantRequest =
-            serde_json::from_value(request).expect("a valid assistant");
         self.client
             .assistants()
             .create(request)

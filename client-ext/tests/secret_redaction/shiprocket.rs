@@ -1,6 +1,7 @@
 //! `shiprocketNdrWebhook`: the token travels in the `x-api-key` header only.
 
 use mirai_voice::secret::{ExposeSecret, SecretString};
+use mirai_voice::types;
 use mirai_voice_mock::{FaultBody, FaultKind};
 use serde_json::{Map, Value, json};
 
@@ -22,11 +23,19 @@ pub async fn exercise(h: &Harness) {
     h.assert_hidden("a SecretString's Debug", &format!("{ndr_token:?}"));
 
     let assistant_id = h
-        .create_assistant(json!({
-            "name": "NDR follow-up",
-            "variant": {"type": "ndr_followup", "config": {"ndr_followup": {"webhookToken": ndr_token.expose_secret()}}},
-            "agent": {"identity": {"name": "Asha"}, "systemPrompt": ""},
-        }))
+        .create_assistant(types::AdminAssistantRequest::new(
+            "NDR follow-up"
+                .parse::<types::AdminAssistantRequestName>()
+                .expect("a valid assistant name"),
+            types::AdminAssistantRequestVariant::new(
+                types::AdminAssistantRequestVariantType::NdrFollowup,
+            )
+            .config(types::VariantConfigs::new().ndr_followup(
+                types::VariantConfigsNdrFollowup::new().webhook_token(ndr_token.expose_secret()),
+            )),
+            types::AdminAssistantRequestAgent::new(types::AgentIdentity::new().name("Asha"))
+                .system_prompt(""),
+        ))
         .await;
 
     let outcome = h
