@@ -258,3 +258,26 @@ async fn store_down_is_a_dedupe_error_that_asks_for_a_retry() {
     assert_eq!(error.http_status(), 503);
     assert!(!error.to_string().contains("redis://"), "{error}");
 }
+
+/// An unreachable Redis is an error from `connect`, for the deduper and the tracker alike, not a wait of minutes
+/// in the connection manager's default retries.
+#[tokio::test]
+async fn connecting_to_an_unreachable_redis_is_an_error() {
+    // A port that was free a moment ago: nothing listens on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    assert!(
+        mirai_voice::webhook::RedisDeduper::connect(&url)
+            .await
+            .is_err()
+    );
+    assert!(
+        mirai_voice::tracker::CallTracker::redis(&url)
+            .await
+            .is_err()
+    );
+}

@@ -92,7 +92,11 @@ impl RedisTracker {
         let client = redis::Client::open(url).map_err(TrackError::store)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Self::DEFAULT_TIMEOUT)
-            .set_response_timeout(Self::DEFAULT_TIMEOUT);
+            .set_response_timeout(Self::DEFAULT_TIMEOUT)
+            // The manager's default retries back off for minutes before an unreachable Redis is reported; a
+            // few quick attempts fail the connect (or a delivery, which the sender retries) in seconds.
+            .set_number_of_retries(2)
+            .set_max_delay(500);
         let connection = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(TrackError::store)?;
