@@ -111,8 +111,12 @@ pub enum FaultKind {
         #[serde(default)]
         after_handler: bool,
     },
-    /// Run the handler, then send only the first half of its body.
+    /// Run the handler, then send only the first half of its body, framed as complete (the
+    /// client reads a whole body that is not valid JSON).
     TruncatedJson,
+    /// Run the handler, announce its whole body (`Content-Length`), send the first half and
+    /// close the connection: the status arrives, the body never completes.
+    CutOffBody,
 }
 
 impl FaultKind {
@@ -123,6 +127,7 @@ impl FaultKind {
             Self::Latency { .. } => "latency",
             Self::ConnectionReset { .. } => "connectionReset",
             Self::TruncatedJson => "truncatedJson",
+            Self::CutOffBody => "cutOffBody",
         }
     }
 }
@@ -144,7 +149,7 @@ fn one() -> u32 {
 ///
 /// Other `fault` values: `{"type": "status", "status": 502, "body": "html" | "empty" | "json"}`,
 /// `{"type": "latency", "delayMs": 2000}`, `{"type": "connectionReset", "afterHandler": false}`,
-/// `{"type": "truncatedJson"}`. `match` may instead give `method` and `path` (a template such as
+/// `{"type": "truncatedJson"}`, `{"type": "cutOffBody"}`. `match` may instead give `method` and `path` (a template such as
 /// `/v2/call/{callId}` or a concrete path), or be left out to match every request.
 ///
 /// ```
@@ -315,6 +320,32 @@ async fn truncate(response: Response) -> Response {
     Response::from_parts(parts, Body::from(cut))
 }
 
+async fn cut_off(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    // A body stream that fails after the first half makes hyper drop the connection with the
+    // announced length unmet, as a server dying mid-response would. It waits once between the
+    // two so that hyper flushes the head and the first half before it sees the failure.
+    let chunks = futures::stream::unfold(Some(half), |half| async move {
+        match half {
+            Some(half) => Some((Ok(half), None)),
+            None => {
+                tokio::task::yield_now().await;
+                let error = std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "body cut off by fault injection",
+                );
+                Some((Err(error), None))
+            }
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(chunks))
+}
+
 async fn reshape_error(response: Response, style: ErrorStyle) -> Response {
     if style == ErrorStyle::Code {
         return response;
@@ -369,6 +400,9 @@ pub(crate) async fn middleware(
         }
         Some(FaultKind::TruncatedJson) => {
             Some(truncate(reshape_error(next.run(request).await, style).await).await)
+        }
+        Some(FaultKind::CutOffBody) => {
+            Some(cut_off(reshape_error(next.run(request).await, style).await).await)
         }
         Some(FaultKind::ConnectionReset { after_handler }) => {
             let switch = request.extensions().get::<ResetSwitch>().cloned();

@@ -254,6 +254,47 @@ async fn truncated_json_is_a_prefix_of_the_real_body() {
 }
 
 #[tokio::test]
+async fn a_cut_off_body_announces_the_whole_length_and_ends_early() {
+    let fx = Fixture::new().await;
+    let full = fx
+        .list_assistants()
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    fx.add(json!({ "match": { "operationId": "adminListAssistants" }, "fault": { "type": "cutOffBody" } }))
+        .await;
+    let response = fx.list_assistants().send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "the head arrives");
+    assert_eq!(
+        response.content_length(),
+        Some(u64::try_from(full.len()).unwrap()),
+        "the whole body is announced"
+    );
+    let error = response.bytes().await.unwrap_err();
+    assert!(error.is_body() || error.is_decode(), "{error:?}");
+
+    let log = fx.server.control().requests();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.status, last.fault.as_deref()),
+        (Some(200), Some("cutOffBody"))
+    );
+    // Only one application: the next request is whole.
+    let again = fx
+        .list_assistants()
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(again, full);
+}
+
+#[tokio::test]
 async fn faults_match_routes_by_template_and_spare_the_control_api() {
     let fx = Fixture::new().await;
     let creds = fx.server.credentials();
