@@ -23,10 +23,14 @@ const ARMED: u32 = 20;
 
 /// Each attempt's limit in the latency cells. The server holds those answers for [`LATENCY`], so the timeout
 /// fires however loaded the machine is.
-const SHORT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+const SHORT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Each attempt's limit in the other cells: long enough that no answer misses it on a loaded machine.
 const LONG_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a cell waits for the emulator to take in every request the client sent before it gave up on them (on
+/// a loaded machine an attempt the client abandoned can still be queued unread).
+const SETTLE: Duration = Duration::from_secs(30);
 
 /// The latency fault's delay: far past [`SHORT_ATTEMPT_TIMEOUT`]; the emulator is dropped before it ends.
 const LATENCY: Duration = Duration::from_secs(120);
@@ -388,8 +392,9 @@ fn client(server: &MockServer, attempt_timeout: Duration) -> Client {
 }
 
 /// Runs one cell on its own emulator: creates what the operation needs without faults, arms the fault for the
-/// operation, sends it once through the client, and reads the attempts off the fault's remaining count.
-async fn run_cell(fault: Fault, class: Class) -> Observation {
+/// operation, sends it once through the client, and reads the attempts off the fault's remaining count once
+/// `expected_attempts` arrived (or [`SETTLE`] passed).
+async fn run_cell(fault: Fault, class: Class, expected_attempts: u32) -> Observation {
     let server = MockServer::start().await;
     let setup = client(&server, LONG_ATTEMPT_TIMEOUT);
     let assistant = setup
@@ -461,12 +466,21 @@ async fn run_cell(fault: Fault, class: Class) -> Observation {
     }
     .expect_err("the fault stays armed for every attempt");
 
-    let remaining = server
-        .control()
-        .faults()
-        .iter()
-        .find(|f| f.id == armed.id)
-        .map_or(0, |f| f.remaining);
+    let remaining = || {
+        server
+            .control()
+            .faults()
+            .iter()
+            .find(|f| f.id == armed.id)
+            .map_or(0, |f| f.remaining)
+    };
+    // Synchronisation, not a timing assertion: wait until the expected attempts arrived or long enough that
+    // they never will, then compare.
+    let settle_until = tokio::time::Instant::now() + SETTLE;
+    while ARMED - remaining() < expected_attempts && tokio::time::Instant::now() < settle_until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let remaining = remaining();
     let calls_placed =
         (class == Class::SideEffectingPost).then(|| server.control().calls().len() - calls_before);
     Observation {
@@ -482,7 +496,14 @@ async fn every_fault_against_every_class() {
     let mut cells = JoinSet::new();
     for &(fault, expected) in MATRIX {
         for (class, expected) in CLASSES.into_iter().zip(expected) {
-            cells.spawn(async move { (fault, class, expected, run_cell(fault, class).await) });
+            cells.spawn(async move {
+                (
+                    fault,
+                    class,
+                    expected,
+                    run_cell(fault, class, expected.attempts).await,
+                )
+            });
         }
     }
     let mut mismatches = Vec::new();
