@@ -17,7 +17,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::de::Error as _;
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -703,12 +703,107 @@ struct EnvelopeIn {
     event: EventIn,
 }
 
+/// `event`, read in one pass when `type` comes before `data` (as the API
+/// sends it): `data` is then parsed straight into its typed form. Only when
+/// `data` comes first is it kept as raw JSON and parsed once `type` is known.
+struct EventIn(Event);
+
 #[derive(Deserialize)]
-struct EventIn {
-    #[serde(rename = "type")]
-    event_type: String,
-    #[serde(default)]
-    data: Option<Box<RawValue>>,
+#[serde(field_identifier, rename_all = "lowercase")]
+enum EventField {
+    Type,
+    Data,
+    #[serde(other)]
+    Other,
+}
+
+/// `event.data` as read so far: typed when `type` was already known.
+// Lives only on the stack while one object is read; boxing would cost an
+// allocation per delivery.
+#[allow(clippy::large_enum_variant)]
+enum DataIn {
+    Typed(Event),
+    Deferred(Option<Box<RawValue>>),
+}
+
+impl<'de> Deserialize<'de> for EventIn {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = EventIn;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event object with a `type`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventIn, A::Error> {
+        let mut event_type: Option<String> = None;
+        let mut data: Option<DataIn> = None;
+        while let Some(field) = map.next_key::<EventField>()? {
+            match field {
+                EventField::Type => {
+                    if event_type.is_some() {
+                        return Err(A::Error::duplicate_field("type"));
+                    }
+                    event_type = Some(map.next_value()?);
+                }
+                EventField::Data => {
+                    if data.is_some() {
+                        return Err(A::Error::duplicate_field("data"));
+                    }
+                    data = Some(match &event_type {
+                        Some(event_type) => {
+                            DataIn::Typed(map.next_value_seed(DataSeed(event_type))?)
+                        }
+                        None => DataIn::Deferred(map.next_value()?),
+                    });
+                }
+                EventField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let event_type = event_type.ok_or_else(|| A::Error::missing_field("type"))?;
+        let raw = match data {
+            Some(DataIn::Typed(event)) => return Ok(EventIn(event)),
+            Some(DataIn::Deferred(raw)) => raw,
+            None => None,
+        };
+        Event::from_parts(event_type, raw)
+            .map(EventIn)
+            .map_err(|error| A::Error::custom(format_args!("event.data: {error}")))
+    }
+}
+
+/// Reads `event.data` for a known `type`, with the same rules as
+/// [`Event::from_parts`] (absent or `null` data of a call event reads as
+/// empty; an action event needs its data).
+struct DataSeed<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
+    type Value = Event;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
+        let event_type = self.0;
+        if let Some(kind) = CallEventType::from_wire(event_type) {
+            let data = Option::<CallEventData>::deserialize(deserializer)?.unwrap_or_default();
+            return Ok(Event::Call(CallEvent { kind, data }));
+        }
+        if event_type == ActionEvent::EVENT_TYPE {
+            let action = Option::<ActionEvent>::deserialize(deserializer)?
+                .ok_or_else(|| D::Error::missing_field("data"))?;
+            return Ok(Event::Action(action));
+        }
+        Ok(Event::Unknown(UnknownEvent {
+            event_type: event_type.to_owned(),
+            data: Value::deserialize(deserializer)?,
+        }))
+    }
 }
 
 #[derive(Deserialize)]
@@ -765,11 +860,9 @@ enum PayloadOut<'a> {
 impl<'de> Deserialize<'de> for WebhookEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let envelope = EnvelopeIn::deserialize(deserializer)?;
-        let event = Event::from_parts(envelope.event.event_type, envelope.event.data)
-            .map_err(|error| D::Error::custom(format_args!("event.data: {error}")))?;
         Ok(WebhookEvent {
             metadata: envelope.metadata,
-            event,
+            event: envelope.event.0,
         })
     }
 }
@@ -842,6 +935,39 @@ mod tests {
                 payload: Value::Null
             })
         ));
+    }
+
+    #[test]
+    fn both_orders_of_type_and_data_read_the_same_event() {
+        for (event_type, data) in [
+            (
+                "end-of-call",
+                r#"{"call":{"id":"c","status":"later"},"credits":{"used":0.1}}"#,
+            ),
+            ("call.busy", "null"),
+            (
+                "action",
+                r#"{"action":"send_whatsapp","payload":{"number":"1"}}"#,
+            ),
+            ("call.voicemail", r#"{"call":{"id":"c"},"extra":[1.5]}"#),
+        ] {
+            let type_first =
+                format!(r#"{{"event":{{"type":"{event_type}","x":1,"data":{data}}}}}"#);
+            let data_first =
+                format!(r#"{{"event":{{"data":{data},"x":1,"type":"{event_type}"}}}}"#);
+            let a = WebhookEvent::from_slice(type_first.as_bytes()).unwrap();
+            let b = WebhookEvent::from_slice(data_first.as_bytes()).unwrap();
+            assert_eq!(a, b, "{event_type}");
+            assert_eq!(a.event_type(), event_type);
+        }
+        for body in [
+            r#"{"event":{"type":"action","data":null}}"#,
+            r#"{"event":{"type":"call.busy","type":"call.busy","data":{}}}"#,
+            r#"{"event":{"type":"call.busy","data":{},"data":{}}}"#,
+            r#"{"event":{"data":{}}}"#,
+        ] {
+            assert!(WebhookEvent::from_slice(body.as_bytes()).is_err(), "{body}");
+        }
     }
 
     #[test]

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Times code generation: `cargo xtask codegen` once xtask is built, then the
+# rebuild of the generated crate after a one-line spec change (an operation
+# summary edit, which lands in a doc comment of generated.rs). The spec and the
+# generated file are restored on exit, whatever happens.
+#
+# Usage: scripts/bench-codegen.sh   (from anywhere in the workspace)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+spec=swagger.yaml
+generated=generated-client/src/generated.rs
+backup=$(mktemp -d)
+cp "$spec" "$backup/spec" && cp "$generated" "$backup/generated"
+restore() {
+    cp "$backup/spec" "$spec" && cp "$backup/generated" "$generated"
+    rm -rf "$backup"
+}
+trap restore EXIT
+
+seconds() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc; }
+
+# Warm: xtask and the generated crate built, so only the measured step runs.
+cargo build --quiet -p xtask
+cargo build --quiet -p mirai-voice-generated
+
+start=$(seconds)
+cargo xtask codegen --check --quiet
+check=$(elapsed "$start" "$(seconds)")
+
+start=$(seconds)
+cargo xtask codegen --quiet
+codegen=$(elapsed "$start" "$(seconds)")
+
+# One-line spec change: the first operation summary gets a suffix.
+sed -i '0,/summary: platform health status$/s//summary: platform health status (edited)/' "$spec"
+grep -q 'platform health status (edited)' "$spec" || { echo "spec edit not applied" >&2; exit 1; }
+cargo xtask codegen --quiet
+grep -q 'platform health status (edited)' "$generated" || { echo "edit not in generated.rs" >&2; exit 1; }
+start=$(seconds)
+cargo build --quiet -p mirai-voice-generated
+rebuild=$(elapsed "$start" "$(seconds)")
+
+printf '| Step | Wall time |\n| --- | --- |\n'
+printf '| `cargo xtask codegen --check` (xtask built) | %.2f s |\n' "$check"
+printf '| `cargo xtask codegen` (xtask built) | %.2f s |\n' "$codegen"
+printf '| `cargo build -p mirai-voice-generated` after a one-line spec change (dev profile) | %.2f s |\n' "$rebuild"
