@@ -1,6 +1,7 @@
 //! Project automation. `cargo xtask codegen` regenerates the raw client from `swagger.yaml`; `cargo xtask test`
 //! installs what the tests need and runs everything CI checks.
 
+pub mod bench;
 pub mod codegen;
 pub mod extra_fields;
 pub mod forward_compat;

@@ -1,4 +1,5 @@
-//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH]`, `cargo xtask test`, `cargo xtask prerequisites`.
+//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH]`, `cargo xtask test`, `cargo xtask prerequisites`,
+//! `cargo xtask bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use xtask::{codegen, prerequisites, spec};
+use xtask::{bench, codegen, prerequisites, spec};
 
 #[derive(Parser)]
 #[command(about = "Project automation for mirai-voice")]
@@ -37,6 +38,9 @@ enum Command {
     Test,
     /// Installs only what the tests need (redis-server, clippy, rustfmt); `test` does this first.
     Prerequisites,
+    /// Reruns every benchmark (`cargo bench --workspace --all-features`) and rewrites the sections of
+    /// BENCHMARKS.md they report, with the machine's description.
+    Bench,
 }
 
 /// Runs `cargo` with `args` in the workspace root; fails when it fails.
@@ -96,6 +100,40 @@ fn test_command() -> Result<()> {
             &[],
         )?;
     }
+    Ok(())
+}
+
+fn bench_command() -> Result<()> {
+    let root = workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let results = target.join("bench-results");
+    // Stale sections from an earlier run must not pass for this run's figures.
+    if results.exists() {
+        std::fs::remove_dir_all(&results)
+            .with_context(|| format!("clearing {}", results.display()))?;
+    }
+    cargo(&["bench", "--workspace", "--all-features"], &[])?;
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let rustc = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|_| "rustc (unknown version)".into());
+    let mut sections = vec![bench::machine_section(&cpuinfo, &rustc, &loadavg)];
+    sections.extend(bench::read_sections(&results)?);
+    let path = root.join("BENCHMARKS.md");
+    let document =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let updated = bench::replace_sections(&document, &sections)?;
+    std::fs::write(&path, updated).with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "==> rewrote {} ({} sections)",
+        path.display(),
+        sections.len()
+    );
     Ok(())
 }
 
@@ -168,6 +206,7 @@ fn main() -> ExitCode {
         } => codegen_command(check, spec, out, quiet),
         Command::Test => test_command(),
         Command::Prerequisites => prerequisites::ensure(),
+        Command::Bench => bench_command(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,396 @@
+//! Cost of the request path: `mirai_voice::Client` against a hand-written `reqwest` + `serde_json` call to the same
+//! loopback server, decoding into the same generated types.
+//!
+//! Two parts:
+//! 1. interleaved rounds measuring the client's CPU time per request (the client and its connections run on one
+//!    current-thread runtime, read with that thread's CPU clock) and wall time; the medians and ratios go to
+//!    `target/bench-results/request_path.md`, which `cargo xtask bench` copies into `BENCHMARKS.md`;
+//! 2. criterion wall-time benchmarks of the same calls, for criterion's usual reports.
+//!
+//! The server runs on its own thread and runtime, so its CPU is not counted. `REQUEST_PATH_ROUNDS` (default 11)
+//! sets the number of interleaved rounds.
+
+#[path = "support/bench_server.rs"]
+mod bench_server;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use futures::StreamExt;
+use mirai_voice::api::InitiateCall;
+use mirai_voice::generated::ClientInfo;
+use mirai_voice::{Client, PhoneNumber, types};
+use reqwest::header::{ACCEPT, HeaderValue};
+use serde::de::DeserializeOwned;
+
+use bench_server::{ASSISTANT_ID, PRIVATE_KEY, PUBLIC_KEY, WORKSPACE};
+
+/// Requests in flight in the concurrent workload.
+const IN_FLIGHT: usize = 64;
+/// The SDK's defaults, given to the raw side "with timeouts".
+const CONNECT_TIMEOUT: Duration = mirai_voice::config::DEFAULT_CONNECT_TIMEOUT;
+const ATTEMPT_TIMEOUT: Duration = mirai_voice::executor::DEFAULT_ATTEMPT_TIMEOUT;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Side {
+    /// `reqwest::Client` with the SDK's headers and user agent, no timeouts.
+    Raw,
+    /// The same, with the SDK's connect timeout and per-request timeout.
+    RawTimeouts,
+    /// `mirai_voice::Client` as users call it.
+    Sdk,
+}
+
+impl Side {
+    const ALL: [Side; 3] = [Side::Raw, Side::RawTimeouts, Side::Sdk];
+
+    fn name(self) -> &'static str {
+        match self {
+            Side::Raw => "raw",
+            Side::RawTimeouts => "raw + timeouts",
+            Side::Sdk => "SDK",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Workload {
+    Health,
+    Assistant,
+    Initiate,
+    Initiate64,
+}
+
+impl Workload {
+    const ALL: [Workload; 4] = [
+        Workload::Health,
+        Workload::Assistant,
+        Workload::Initiate,
+        Workload::Initiate64,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Health => "small GET (`/health`)",
+            Workload::Assistant => "5 KiB GET (`adminGetAssistant`)",
+            Workload::Initiate => "`initiateCall`",
+            Workload::Initiate64 => "`initiateCall`, 64 in flight",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Workload::Health => "health",
+            Workload::Assistant => "admin_get_assistant_5KiB",
+            Workload::Initiate => "initiate_call",
+            Workload::Initiate64 => "initiate_call_64_in_flight",
+        }
+    }
+
+    /// Requests per measured round.
+    fn requests(self) -> usize {
+        match self {
+            Workload::Assistant => 1_000,
+            Workload::Initiate64 => 4_096,
+            _ => 2_000,
+        }
+    }
+}
+
+/// The clients under test, all pointed at the same server.
+struct Clients {
+    base: String,
+    sdk: Client,
+    raw: reqwest::Client,
+    raw_timeouts: reqwest::Client,
+    phone: PhoneNumber,
+}
+
+impl Clients {
+    fn new(base: String) -> Self {
+        let sdk = Client::builder()
+            .public_key(PUBLIC_KEY)
+            .private_key(PRIVATE_KEY)
+            .workspace(WORKSPACE)
+            .base_url(base.clone())
+            .build()
+            .expect("a valid configuration");
+        let user_agent = mirai_voice::config::DEFAULT_USER_AGENT;
+        let raw = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .build()
+            .expect("a reqwest client");
+        let raw_timeouts = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .expect("a reqwest client");
+        Self {
+            base,
+            sdk,
+            raw,
+            raw_timeouts,
+            phone: "+15550100".parse().expect("a valid number"),
+        }
+    }
+
+    /// One request of `workload` through `side`; panics on any failure, so a broken side cannot look fast.
+    async fn one(&self, side: Side, workload: Workload) {
+        match side {
+            Side::Sdk => self.sdk_one(workload).await,
+            Side::Raw => self.raw_one(&self.raw, None, workload).await,
+            Side::RawTimeouts => {
+                self.raw_one(&self.raw_timeouts, Some(ATTEMPT_TIMEOUT), workload)
+                    .await
+            }
+        }
+    }
+
+    async fn sdk_one(&self, workload: Workload) {
+        match workload {
+            Workload::Health => {
+                black_box(self.sdk.health().await.expect("health"));
+            }
+            Workload::Assistant => {
+                black_box(
+                    self.sdk
+                        .assistants()
+                        .get(ASSISTANT_ID)
+                        .await
+                        .expect("adminGetAssistant"),
+                );
+            }
+            Workload::Initiate | Workload::Initiate64 => {
+                let call = InitiateCall::new(self.phone.clone(), ASSISTANT_ID);
+                black_box(self.sdk.calls().initiate(call).await.expect("initiateCall"));
+            }
+        }
+    }
+
+    async fn raw_one(&self, http: &reqwest::Client, timeout: Option<Duration>, workload: Workload) {
+        match workload {
+            Workload::Health => {
+                let request = http.get(format!("{}/health", self.base));
+                black_box(
+                    send_raw::<types::GetHealthMonitorResponse>(request, timeout, false).await,
+                );
+            }
+            Workload::Assistant => {
+                let request = http.get(format!(
+                    "{}/v1/admin/assistant/get/{ASSISTANT_ID}",
+                    self.base
+                ));
+                black_box(
+                    send_raw::<types::AssistantAdminGetResponse>(request, timeout, true).await,
+                );
+            }
+            Workload::Initiate | Workload::Initiate64 => {
+                let body = types::InitiateCallRequest::new(self.phone.as_str(), ASSISTANT_ID);
+                let request = http
+                    .post(format!("{}/v2/call/initiate", self.base))
+                    .json(&body);
+                black_box(send_raw::<types::InitiateCallResponse>(request, timeout, true).await);
+            }
+        }
+    }
+
+    /// `n` requests, one at a time or `IN_FLIGHT` at a time.
+    async fn round(&self, side: Side, workload: Workload, n: usize) {
+        if workload == Workload::Initiate64 {
+            futures::stream::iter(0..n)
+                .map(|_| self.one(side, workload))
+                .buffer_unordered(IN_FLIGHT)
+                .for_each(|()| async {})
+                .await;
+        } else {
+            for _ in 0..n {
+                self.one(side, workload).await;
+            }
+        }
+    }
+}
+
+/// The hand-written call: the SDK's headers (credentials only where the operation needs them), the body sent as
+/// JSON, the response read whole and decoded into the generated type.
+async fn send_raw<T: DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    timeout: Option<Duration>,
+    with_credentials: bool,
+) -> T {
+    let mut request = request
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(
+            "api-version",
+            HeaderValue::from_static(mirai_voice::generated::Client::api_version()),
+        );
+    if with_credentials {
+        request = request
+            .header("x-public-key", HeaderValue::from_static(PUBLIC_KEY))
+            .header("x-private-key", HeaderValue::from_static(PRIVATE_KEY))
+            .header("workspace", HeaderValue::from_static(WORKSPACE));
+    }
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
+    }
+    let response = request.send().await.expect("loopback request");
+    assert!(response.status().is_success(), "{}", response.status());
+    let body = response.bytes().await.expect("response body");
+    serde_json::from_slice(&body).expect("a decodable body")
+}
+
+/// CPU time consumed by the calling thread so far.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID exists on every Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// Per-request CPU and wall time, in microseconds, of every round of one workload and side.
+#[derive(Default)]
+struct Samples {
+    cpu_us: Vec<f64>,
+    wall_us: Vec<f64>,
+}
+
+fn interleaved(rt: &tokio::runtime::Runtime, clients: &Clients, rounds: usize) -> String {
+    // Warm-up: open the connections and fill the allocator's caches for every side.
+    for workload in Workload::ALL {
+        for side in Side::ALL {
+            rt.block_on(clients.round(side, workload, 256));
+        }
+    }
+    let mut table = String::new();
+    table.push_str("| Workload | raw CPU/req | raw + timeouts CPU/req | SDK CPU/req | **SDK / raw (CPU)** | SDK / raw + timeouts (CPU) | raw wall/req | SDK wall/req | SDK / raw (wall) |\n");
+    table.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for workload in Workload::ALL {
+        let mut samples: [Samples; 3] = Default::default();
+        let n = workload.requests();
+        for round in 0..rounds {
+            // Rotate the order so no side always runs first (after a cache-cold switch) or last.
+            for k in 0..Side::ALL.len() {
+                let index = (round + k) % Side::ALL.len();
+                let side = Side::ALL[index];
+                let cpu = thread_cpu_time();
+                let wall = Instant::now();
+                rt.block_on(clients.round(side, workload, n));
+                let wall = wall.elapsed();
+                let cpu = thread_cpu_time() - cpu;
+                samples[index]
+                    .cpu_us
+                    .push(cpu.as_secs_f64() * 1e6 / n as f64);
+                samples[index]
+                    .wall_us
+                    .push(wall.as_secs_f64() * 1e6 / n as f64);
+            }
+        }
+        let [raw, raw_t, sdk] = samples
+            .each_mut()
+            .map(|s| (median(&mut s.cpu_us), median(&mut s.wall_us)));
+        let line = format!(
+            "| {} | {:.1} µs | {:.1} µs | {:.1} µs | **{:.2}×** | {:.2}× | {:.1} µs | {:.1} µs | {:.2}× |\n",
+            workload.name(),
+            raw.0,
+            raw_t.0,
+            sdk.0,
+            sdk.0 / raw.0,
+            sdk.0 / raw_t.0,
+            raw.1,
+            sdk.1,
+            sdk.1 / raw.1,
+        );
+        print!("{line}");
+        table.push_str(&line);
+    }
+    table
+}
+
+fn section(table: &str, rounds: usize) -> String {
+    let names: Vec<String> = Side::ALL.iter().map(|s| s.name().to_owned()).collect();
+    format!(
+        "## Request path\n\n\
+`cargo bench -p mirai-voice --bench request_path` (`client-ext/benches/request_path.rs`).\n\n\
+Client CPU time per request: the client and its connections run on one current-thread tokio runtime, whose \
+thread's CPU clock (`CLOCK_THREAD_CPUTIME_ID`) is read around each round; the loopback server runs on another \
+thread and is not counted. Sides ({sides}) run in interleaved rounds ({rounds} rounds, order rotated each \
+round); each figure is the median over rounds. *raw* is a hand-written `reqwest` call with the SDK's headers \
+and user agent, the body sent as JSON and the response decoded with `serde_json` into the same generated type; \
+*raw + timeouts* also sets the SDK's connect timeout and per-attempt timeout. The 5 KiB GET answers with the \
+spec's example (5,188 bytes). Target: SDK / raw ≤ 1.05× CPU on every workload. Wall time on a shared machine \
+moves ±30 % between runs; CPU time much less.\n\n{table}",
+        sides = names.join(", "),
+    )
+}
+
+/// `target/` of the build that produced this bench binary (`target/release/deps/request_path-…`).
+fn results_dir() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    exe.ancestors()
+        .nth(3)
+        .expect("the bench binary lives in target/<profile>/deps")
+        .join("bench-results")
+}
+
+fn criterion_benches(c: &mut Criterion, rt: &tokio::runtime::Runtime, clients: &Clients) {
+    for workload in Workload::ALL {
+        let mut group = c.benchmark_group(format!("request_path/{}", workload.id()));
+        group
+            .measurement_time(Duration::from_secs(3))
+            .sample_size(20);
+        for side in Side::ALL {
+            let n = if workload == Workload::Initiate64 {
+                IN_FLIGHT * 4
+            } else {
+                1
+            };
+            group.bench_function(side.name(), |b| {
+                b.to_async(rt).iter(|| clients.round(side, workload, n))
+            });
+        }
+        group.finish();
+    }
+}
+
+fn main() {
+    let server = bench_server::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime");
+    let clients = Clients::new(server.base_url());
+
+    // `cargo bench -- --test` (and filters) only check that the benchmarks run.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--test" || a == "--list");
+    if !quick {
+        let rounds = std::env::var("REQUEST_PATH_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(11);
+        let table = interleaved(&rt, &clients, rounds);
+        let dir = results_dir();
+        std::fs::create_dir_all(&dir).expect("creating target/bench-results");
+        let path = dir.join("request_path.md");
+        std::fs::write(&path, section(&table, rounds)).expect("writing the results section");
+        println!("wrote {}", path.display());
+    }
+
+    let mut criterion = Criterion::default().configure_from_args();
+    criterion_benches(&mut criterion, &rt, &clients);
+    criterion.final_summary();
+}
