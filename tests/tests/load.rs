@@ -29,10 +29,10 @@ const CALL_EVERY: usize = 4;
 /// few KiB per request (20,000 requests) would exceed it.
 const RSS_GROWTH_LIMIT_KIB: u64 = 192 * 1024;
 /// Sockets allowed open at once. Both ends of each connection live in this process (client and
-/// emulator), plus the listener. A pool of one connection per request in flight is `2 * IN_FLIGHT
-/// + 1` sockets; a connection is back in the pool only once its response is read, so a few more
-/// open meanwhile (278 measured). A client that leaked connections would pass this within the
-/// first few hundred of the 20,000 requests.
+/// emulator), plus the listener. A pool of one connection per request in flight is
+/// `2 * IN_FLIGHT + 1` sockets; a connection is back in the pool only once its response is read,
+/// so a few more open meanwhile (278 measured). A client that leaked connections would pass this
+/// within the first few hundred of the 20,000 requests.
 const SOCKET_LIMIT: usize = 3 * IN_FLIGHT + 64;
 
 /// The resident set of this process, from `/proc/self/status`.
@@ -127,7 +127,7 @@ async fn worker(client: Client, assistant: AssistantId, next: Arc<AtomicUsize>) 
         if n >= REQUESTS {
             return report;
         }
-        let outcome = if n % CALL_EVERY == 0 {
+        let outcome = if n.is_multiple_of(CALL_EVERY) {
             // Distinct numbers, so a call placed twice could not hide behind another.
             let phone = format!("+1415{:07}", 1_000_000 + n / CALL_EVERY);
             let call = InitiateCall::new(phone.parse().expect("an E.164 number"), &assistant);
