@@ -5,9 +5,9 @@ use std::fmt::Display;
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 
+use super::resource::{convert_request, get_or_create};
 use super::{GetOrCreate, Resource, missing_data, require_id};
 use crate::client::Client;
-use crate::error::{Error, ErrorKind, ValidationError};
 use crate::ids::AssistantId;
 
 /// The assistant operations; see [`Client::assistants`].
@@ -88,28 +88,15 @@ impl<'a> Assistants<'a> {
         R::Error: Display,
     {
         let request: types::AdminAssistantRequest =
-            request
-                .try_into()
-                .map_err(|e| ValidationError::InvalidRequest {
-                    operation_id: Some("adminCreateAssistant"),
-                    message: e.to_string(),
-                })?;
+            convert_request("adminCreateAssistant", request)?;
         let name = request.name.to_string();
-        match self.create(request).await {
-            Ok(created) => Ok(GetOrCreate::Created(created)),
-            Err(Error::Api(conflict)) if conflict.kind() == ErrorKind::Conflict => {
-                let existing = self
-                    .list()
-                    .await?
-                    .into_iter()
-                    .find(|a| a.name.as_deref() == Some(name.as_str()));
-                match existing {
-                    Some(assistant) => Ok(GetOrCreate::Existing(assistant)),
-                    None => Err(Error::Api(conflict)),
-                }
-            }
-            Err(error) => Err(error),
-        }
+        get_or_create(
+            &name,
+            self.create(request),
+            || self.list(),
+            |r| r.name.as_deref(),
+        )
+        .await
     }
 
     /// Lists the workspace's assistants (`adminListAssistants`).

@@ -109,6 +109,49 @@ impl<I, C, E> GetOrCreate<I, C, E> {
     }
 }
 
+/// Converts a request for `operation_id`, a value the conversion rejects becoming a validation error.
+pub(crate) fn convert_request<R, T>(operation_id: &'static str, request: R) -> crate::Result<T>
+where
+    R: TryInto<T>,
+    R::Error: std::fmt::Display,
+{
+    request.try_into().map_err(|e| {
+        crate::error::ValidationError::InvalidRequest {
+            operation_id: Some(operation_id),
+            message: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// The `get_or_create` flow shared by the areas whose names are unique: `create`, and on a 409 the listed
+/// resource named `name`; the 409 itself when none is.
+pub(crate) async fn get_or_create<I, C, E, L>(
+    name: &str,
+    create: impl std::future::Future<Output = crate::Result<Resource<I, C>>>,
+    list: impl FnOnce() -> L,
+    name_of: impl Fn(&E) -> Option<&str>,
+) -> crate::Result<GetOrCreate<I, C, E>>
+where
+    L: std::future::Future<Output = crate::Result<Vec<Resource<I, E>>>>,
+{
+    use crate::error::{Error, ErrorKind};
+    match create.await {
+        Ok(created) => Ok(GetOrCreate::Created(created)),
+        Err(Error::Api(conflict)) if conflict.kind() == ErrorKind::Conflict => {
+            let existing = list()
+                .await?
+                .into_iter()
+                .find(|r| name_of(&r.data) == Some(name));
+            match existing {
+                Some(resource) => Ok(GetOrCreate::Existing(resource)),
+                None => Err(Error::Api(conflict)),
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,9 +10,9 @@ use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 use secrecy::{ExposeSecret, SecretString};
 
+use super::resource::{convert_request, get_or_create};
 use super::{GetOrCreate, Resource, missing_data, require_id};
 use crate::client::Client;
-use crate::error::{Error, ErrorKind, ValidationError};
 use crate::ids::ToolId;
 use crate::secret::REDACTED;
 
@@ -156,29 +156,15 @@ impl<'a> Tools<'a> {
         R: TryInto<types::CreateApiToolRequest>,
         R::Error: Display,
     {
-        let request: types::CreateApiToolRequest =
-            request
-                .try_into()
-                .map_err(|e| ValidationError::InvalidRequest {
-                    operation_id: Some("createApiTool"),
-                    message: e.to_string(),
-                })?;
+        let request: types::CreateApiToolRequest = convert_request("createApiTool", request)?;
         let name = request.name.to_string();
-        match self.create(request).await {
-            Ok(created) => Ok(GetOrCreate::Created(created)),
-            Err(Error::Api(conflict)) if conflict.kind() == ErrorKind::Conflict => {
-                let existing = self
-                    .list()
-                    .await?
-                    .into_iter()
-                    .find(|t| t.name.as_deref() == Some(name.as_str()));
-                match existing {
-                    Some(tool) => Ok(GetOrCreate::Existing(tool)),
-                    None => Err(Error::Api(conflict)),
-                }
-            }
-            Err(error) => Err(error),
-        }
+        get_or_create(
+            &name,
+            self.create(request),
+            || self.list(),
+            |r| r.name.as_deref(),
+        )
+        .await
     }
 
     /// Updates an API tool (`updateApiTool`).
