@@ -103,10 +103,11 @@ pub async fn tracker_conformance(tracker: &CallTracker, call_id: &str) {
         Some(mirai_voice::CallStatus::Completed)
     );
     assert!(outcome.analysis.is_some());
-    // A waiter that starts after the end gets the same outcome at once.
+    // A waiter that starts after the end gets the same outcome from the history (no new event comes; the
+    // timeout only bounds a slow store round trip on a loaded machine).
     assert_eq!(
         tracker
-            .outcome(call_id, Duration::from_millis(1))
+            .outcome(call_id, Duration::from_secs(30))
             .await
             .unwrap(),
         outcome
