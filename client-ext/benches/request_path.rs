@@ -366,6 +366,37 @@ fn criterion_benches(c: &mut Criterion, rt: &tokio::runtime::Runtime, clients: &
     }
 }
 
+/// Sends 200,000 requests (after a warm-up) of one workload through one side; see `REQUEST_PATH_PROFILE`.
+fn profile(rt: &tokio::runtime::Runtime, clients: &Clients, target: &str) {
+    let (workload, side) = target
+        .split_once(':')
+        .expect("REQUEST_PATH_PROFILE is <workload id>:<raw|raw-timeouts|sdk>");
+    let workload = Workload::ALL
+        .into_iter()
+        .find(|w| w.id() == workload)
+        .expect("a workload id: health, admin_get_assistant_5KiB, initiate_call, initiate_call_64_in_flight");
+    let side = match side {
+        "raw" => Side::Raw,
+        "raw-timeouts" => Side::RawTimeouts,
+        "sdk" => Side::Sdk,
+        other => panic!("unknown side `{other}`: raw, raw-timeouts or sdk"),
+    };
+    let requests = std::env::var("REQUEST_PATH_PROFILE_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    rt.block_on(clients.round(side, workload, 1_000));
+    let cpu = thread_cpu_time();
+    rt.block_on(clients.round(side, workload, requests));
+    let cpu = thread_cpu_time() - cpu;
+    println!(
+        "{} through {}: {:.2} µs CPU per request",
+        workload.id(),
+        side.name(),
+        cpu.as_secs_f64() * 1e6 / requests as f64
+    );
+}
+
 fn main() {
     let server = bench_server::start();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -373,6 +404,13 @@ fn main() {
         .build()
         .expect("a current-thread runtime");
     let clients = Clients::new(server.base_url());
+
+    // `REQUEST_PATH_PROFILE=<workload id>:<raw|sdk>` only sends that workload's requests through one side, for a
+    // profiler (`perf record`) to attribute the client's time.
+    if let Ok(target) = std::env::var("REQUEST_PATH_PROFILE") {
+        profile(&rt, &clients, &target);
+        return;
+    }
 
     // `cargo bench -- --test` (and filters) only check that the benchmarks run.
     let args: Vec<String> = std::env::args().collect();

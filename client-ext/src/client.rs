@@ -453,7 +453,8 @@ impl Client {
         self.credentials().check(spec)?;
         let log = AttemptLog::new();
         let result = log.scope(call(&self.shared.generated)).await;
-        let report = log.report();
+        // The log was this call's alone and is read once.
+        let report = log.take();
         // A fresh log per call, so a request that never reached the executor cannot borrow an older report; the
         // caller's scope, if any, then sees this call's report.
         if let Some(outer) = AttemptLog::current() {

@@ -63,6 +63,25 @@ impl fmt::Display for MissingCredential {
 
 impl std::error::Error for MissingCredential {}
 
+// The four headers of the built-in roles, parsed once at compile time: `apply` runs on every request, and looking
+// a header up by `&str` parses the name each time.
+const PUBLIC_KEY: HeaderName = HeaderName::from_static("x-public-key");
+const PRIVATE_KEY: HeaderName = HeaderName::from_static("x-private-key");
+const WORKSPACE: HeaderName = HeaderName::from_static("workspace");
+const ORGANIZATION: HeaderName = HeaderName::from_static("organization");
+
+/// The header of a built-in role, when the table names it as usual.
+fn known_header(role: CredentialRole, name: &str) -> Option<HeaderName> {
+    let known = match role {
+        CredentialRole::PublicKey => PUBLIC_KEY,
+        CredentialRole::PrivateKey => PRIVATE_KEY,
+        CredentialRole::Workspace => WORKSPACE,
+        CredentialRole::Organization => ORGANIZATION,
+        CredentialRole::Other => return None,
+    };
+    (known.as_str() == name).then_some(known)
+}
+
 fn sensitive(value: &str, what: &'static str) -> Result<HeaderValue, InvalidCredential> {
     let mut v = HeaderValue::from_str(value).map_err(|_| InvalidCredential { what })?;
     v.set_sensitive(true);
@@ -153,25 +172,28 @@ impl Credentials {
         headers: &mut HeaderMap,
     ) -> Result<(), MissingCredential> {
         self.check(operation)?;
-        for name in ["x-public-key", "x-private-key", "workspace", "organization"] {
+        for name in [PUBLIC_KEY, PRIVATE_KEY, WORKSPACE, ORGANIZATION] {
             headers.remove(name);
         }
         for (name, _) in &self.other {
             headers.remove(name);
         }
         for header in operation.credentials {
+            let missing = || MissingCredential {
+                operation_id: operation.operation_id,
+                role: header.role,
+                header: header.name,
+            };
             let value = self
                 .value_for(header.role, header.name)
-                .expect("checked above")
+                .ok_or_else(missing)?
                 .clone();
             // Names come from the generated table; one that is not a valid header name is
             // reported as missing rather than panicking.
-            let name =
-                HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| MissingCredential {
-                    operation_id: operation.operation_id,
-                    role: header.role,
-                    header: header.name,
-                })?;
+            let name = match known_header(header.role, header.name) {
+                Some(name) => name,
+                None => HeaderName::from_bytes(header.name.as_bytes()).map_err(|_| missing())?,
+            };
             headers.insert(name, value);
         }
         Ok(())

@@ -5,10 +5,16 @@ use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
 use crate::{Client, ClientContext, OperationSpec};
 
+/// progenitor names the operation by its method name (`initiate_call`). The index answers in one hash lookup;
+/// only a method name that is also another operation's spec id falls back to a scan.
 fn operation_for(info: &OperationInfo) -> Option<&'static OperationSpec> {
-    crate::operations::OPERATIONS
-        .iter()
-        .find(|op| op.method_name == info.operation_id)
+    OperationSpec::find(info.operation_id)
+        .filter(|op| op.method_name == info.operation_id)
+        .or_else(|| {
+            crate::operations::OPERATIONS
+                .iter()
+                .find(|op| op.method_name == info.operation_id)
+        })
 }
 
 impl ClientHooks<ClientContext> for Client {

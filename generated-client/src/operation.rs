@@ -1,5 +1,8 @@
 //! The per-operation table `cargo xtask codegen` records from the spec.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// What a credential or tenant header carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CredentialRole {
@@ -60,9 +63,42 @@ impl OperationSpec {
     }
 
     /// Looks an operation up by its spec id (`abortCall`) or method name (`abort_call`).
+    ///
+    /// Every request looks its operation up (the hooks by method name, the SDK by spec id), so the lookup is a
+    /// hash index built once rather than a scan comparing strings.
     pub fn find(id: &str) -> Option<&'static OperationSpec> {
-        crate::operations::OPERATIONS
-            .iter()
-            .find(|op| op.operation_id == id || op.method_name == id)
+        index().get(id).copied()
+    }
+}
+
+/// Spec ids and method names to table entries. Spec ids are inserted first, so where a method name equals
+/// another operation's spec id, the spec id wins, as a scan of the table in order would decide.
+fn index() -> &'static HashMap<&'static str, &'static OperationSpec> {
+    static INDEX: OnceLock<HashMap<&'static str, &'static OperationSpec>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let operations = crate::operations::OPERATIONS;
+        let mut index = HashMap::with_capacity(operations.len() * 2);
+        for op in operations {
+            index.entry(op.operation_id).or_insert(op);
+        }
+        for op in operations {
+            index.entry(op.method_name).or_insert(op);
+        }
+        index
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_by_spec_id_or_method_name_agrees_with_the_table() {
+        for op in crate::operations::OPERATIONS {
+            assert_eq!(OperationSpec::find(op.operation_id), Some(op));
+            assert_eq!(OperationSpec::find(op.method_name), Some(op));
+        }
+        assert_eq!(OperationSpec::find("noSuchOperation"), None);
+        assert_eq!(OperationSpec::find(""), None);
     }
 }

@@ -48,18 +48,24 @@ const MAX_REQUEST_ID_CHARS: usize = 128;
 /// assert_eq!(request_id_from_headers(&headers), Some("req_42"));
 /// ```
 pub fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
-    REQUEST_ID_HEADERS.iter().find_map(|name| {
-        headers
-            .get_all(*name)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .map(str::trim)
-            .find(|id| {
-                !id.is_empty()
-                    && id.len() <= MAX_REQUEST_ID_CHARS
-                    && id.bytes().all(|b| b.is_ascii_graphic())
-            })
-    })
+    // One pass over the response's few headers, keeping the best-ranked usable value: called for every
+    // response, where a lookup per candidate name would parse each of the seven names every time.
+    let mut best: Option<(usize, &str)> = None;
+    for (name, value) in headers {
+        let Some(rank) = REQUEST_ID_HEADERS.iter().position(|n| *n == name.as_str()) else {
+            continue;
+        };
+        if best.is_some_and(|(best_rank, _)| best_rank <= rank) {
+            continue;
+        }
+        let Ok(id) = value.to_str().map(str::trim) else {
+            continue;
+        };
+        if !id.is_empty() && id.len() <= MAX_REQUEST_ID_CHARS && id.bytes().all(|b| b.is_ascii_graphic()) {
+            best = Some((rank, id));
+        }
+    }
+    best.map(|(_, id)| id)
 }
 
 /// The API answered with an error status.
@@ -319,6 +325,28 @@ mod tests {
             map.append(*name, HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn request_id_is_the_best_ranked_usable_value() {
+        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+            (&[], None),
+            (&[("content-type", "application/json")], None),
+            (&[("cf-ray", "ray-1"), ("x-request-id", "req_1")], Some("req_1")),
+            (&[("x-request-id", "req_1"), ("cf-ray", "ray-1")], Some("req_1")),
+            (&[("x-trace-id", "t-1"), ("request-id", "r-1")], Some("r-1")),
+            // An unusable value of a better-ranked name does not hide a usable one.
+            (&[("x-request-id", "has space"), ("cf-ray", "ray-1")], Some("ray-1")),
+            (&[("x-request-id", " "), ("x-request-id", "req_2")], Some("req_2")),
+            (&[("x-request-id", "  req_3  ")], Some("req_3")),
+        ];
+        for (pairs, expected) in cases {
+            assert_eq!(request_id_from_headers(&headers(pairs)), *expected, "{pairs:?}");
+        }
+        let long = "a".repeat(MAX_REQUEST_ID_CHARS + 1);
+        let mut map = HeaderMap::new();
+        map.insert("x-request-id", HeaderValue::from_str(&long).unwrap());
+        assert_eq!(request_id_from_headers(&map), None);
     }
 
     #[test]

@@ -178,6 +178,16 @@ impl AttemptLog {
         self.lock().clone_from(report);
     }
 
+    /// Like [`store`](Self::store), taking the report instead of copying it.
+    pub(crate) fn put(&self, report: AttemptReport) {
+        *self.lock() = report;
+    }
+
+    /// The report, leaving an empty one behind: for the owner of a log that reads it once.
+    pub(crate) fn take(&self) -> AttemptReport {
+        std::mem::take(&mut *self.lock())
+    }
+
     fn lock(&self) -> MutexGuard<'_, AttemptReport> {
         // A panic while holding the lock cannot leave a report half-written in a harmful way: keep using it.
         self.report

@@ -146,19 +146,46 @@ impl Executor {
         request: reqwest::Request,
         operation: &OperationContext,
     ) -> reqwest::Result<reqwest::Response> {
-        self.execute_reported(http, request, operation).await.0
+        let log = AttemptLog::current();
+        let (result, report) = self
+            .send_with_retries(http, request, operation, log.as_ref())
+            .await;
+        if let Some(log) = log {
+            log.put(report);
+        }
+        result
     }
 
     /// Like [`execute`](Self::execute), and also returns the [`AttemptReport`].
     pub async fn execute_reported(
         &self,
         http: &reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         operation: &OperationContext,
     ) -> (reqwest::Result<reqwest::Response>, AttemptReport) {
         let log = AttemptLog::current();
+        let (result, report) = self
+            .send_with_retries(http, request, operation, log.as_ref())
+            .await;
+        if let Some(log) = &log {
+            log.store(&report);
+        }
+        (result, report)
+    }
+
+    /// The attempt loop. `log` receives the report before each wait for a retry, so a caller that gives up
+    /// during the wait still sees the attempts so far; the final report is the caller's to store.
+    async fn send_with_retries(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation: &OperationContext,
+        log: Option<&AttemptLog>,
+    ) -> (reqwest::Result<reqwest::Response>, AttemptReport) {
         crate::secret::mark_sensitive_headers(request.headers_mut());
         let body = request.body().and_then(reqwest::Body::as_bytes);
+        // What `try_clone` would refuse: a streaming body cannot be sent twice.
+        let replayable = request.body().is_none() || body.is_some();
         let mut report = AttemptReport::begin(
             operation.operation_id(),
             body.map(sha256_hex),
@@ -181,7 +208,13 @@ impl Executor {
         let mut attempt: u32 = 1;
         let mut last_retry_cost = None;
         loop {
-            let spare = request.try_clone();
+            // A copy for the next attempt, made only while the policy could still ask for one: cloning the URL,
+            // headers and body costs on every request, and the last permitted attempt never needs it.
+            let spare = if replayable && attempt <= self.retry.max_retries() {
+                request.try_clone()
+            } else {
+                None
+            };
             let started = Instant::now();
             let per_attempt = self
                 .attempt_timeout
@@ -200,7 +233,12 @@ impl Executor {
                 outcome = field::Empty,
             );
             let sent_at = SystemTime::now();
-            let result = http.execute(request).instrument(attempt_span.clone()).await;
+            // Without a subscriber that wants the span, instrumenting would only add an enter and exit per poll.
+            let result = if attempt_span.is_disabled() {
+                http.execute(request).await
+            } else {
+                http.execute(request).instrument(attempt_span.clone()).await
+            };
             let duration = started.elapsed();
             let outcome = match &result {
                 Ok(response) => AttemptOutcome::Response {
@@ -213,7 +251,7 @@ impl Executor {
             let ctx = RetryContext {
                 attempt,
                 class: operation.retry_class(),
-                replayable: spare.is_some(),
+                replayable,
                 remaining: Some(deadline.saturating_duration_since(Instant::now())),
             };
             let decision = decide(
@@ -237,9 +275,6 @@ impl Executor {
                     crate::error::request_id_from_headers(response.headers()).map(str::to_owned)
                 }),
             });
-            if let Some(log) = &log {
-                log.store(&report);
-            }
 
             match (decision, spare) {
                 (Decision::Retry { after, cost }, Some(next)) => {
@@ -250,6 +285,9 @@ impl Executor {
                         outcome = %describe(&outcome),
                         "retrying"
                     );
+                    if let Some(log) = log {
+                        log.store(&report);
+                    }
                     drop(result);
                     tokio::time::sleep(after).await;
                     request = next;
@@ -279,14 +317,16 @@ impl Executor {
                         "outcome unknown: the request was sent and will not be repeated"
                     );
                 }
-                // `decide` only answers Retry for replayable requests; should that ever change, the last
-                // outcome is returned as is.
+                // A retry was decided but no copy was made: only possible if `decide` and the copy condition
+                // above ever disagree; the last outcome is then returned as is.
                 (Decision::Retry { .. }, None) => {}
             }
-            request_span.record("attempts", attempt);
-            request_span.record("outcome", describe(&outcome).as_str());
-            if let AttemptOutcome::Response { status, .. } = outcome {
-                request_span.record("status", status.as_u16());
+            if !request_span.is_disabled() {
+                request_span.record("attempts", attempt);
+                request_span.record("outcome", describe(&outcome).as_str());
+                if let AttemptOutcome::Response { status, .. } = outcome {
+                    request_span.record("status", status.as_u16());
+                }
             }
             return (result, report);
         }
@@ -347,6 +387,9 @@ fn record_attempt(
     duration: Duration,
     decision: &Decision,
 ) {
+    if span.is_disabled() {
+        return;
+    }
     if let AttemptOutcome::Response { status, .. } = outcome {
         span.record("status", status.as_u16());
     }

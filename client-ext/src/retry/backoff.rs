@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 
 use super::RetryConfig;
 
@@ -74,16 +74,18 @@ fn unit(jitter: f64) -> f64 {
 /// assert_eq!(parse_retry_after(&headers, SystemTime::now()), Some(Duration::from_secs(3)));
 /// ```
 pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name: &str| {
+    // Read on every response: names as constants, not parsed from `&str` per lookup.
+    const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
+    let text = |name: &HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    if let Some(ms) = text("retry-after-ms").and_then(parse_non_negative) {
+    if let Some(ms) = text(&RETRY_AFTER_MS).and_then(parse_non_negative) {
         return Some(Duration::from_secs_f64(ms / 1000.0));
     }
-    let value = text("retry-after")?;
+    let value = text(&RETRY_AFTER)?;
     if let Some(seconds) = parse_non_negative(value) {
         return Some(Duration::from_secs_f64(seconds));
     }
