@@ -452,7 +452,8 @@ impl Client {
         let spec = Self::spec(operation_id)?;
         self.credentials().check(spec)?;
         let log = AttemptLog::new();
-        let result = log.scope(call(&self.shared.generated)).await;
+        // Boxed once here: the generated future is large, and every async layer above would otherwise copy it.
+        let result = log.scope(Box::pin(call(&self.shared.generated))).await;
         // The log was this call's alone and is read once.
         let report = log.take();
         // A fresh log per call, so a request that never reached the executor cannot borrow an older report; the

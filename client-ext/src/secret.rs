@@ -77,7 +77,8 @@ pub fn redact_headers(headers: &HeaderMap) -> HeaderMap {
 /// ```
 pub fn mark_sensitive_headers(headers: &mut HeaderMap) {
     for (name, value) in headers.iter_mut() {
-        if is_sensitive_header(name.as_str()) {
+        // `HeaderName`s are lower-case, so an exact comparison is enough here (runs on every request).
+        if SENSITIVE_HEADERS.contains(&name.as_str()) {
             value.set_sensitive(true);
         }
     }
@@ -176,6 +177,19 @@ pub fn redact_key_material(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensitive_names_are_lower_case_so_marking_matches_header_names_exactly() {
+        for name in SENSITIVE_HEADERS {
+            assert_eq!(*name, name.to_ascii_lowercase());
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert("X-Private-Key", HeaderValue::from_static("sk_x"));
+        headers.insert("accept", HeaderValue::from_static("application/json"));
+        mark_sensitive_headers(&mut headers);
+        assert!(headers["x-private-key"].is_sensitive());
+        assert!(!headers["accept"].is_sensitive());
+    }
 
     #[test]
     fn key_shapes_are_recognised_exactly() {

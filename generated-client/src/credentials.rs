@@ -172,11 +172,17 @@ impl Credentials {
         headers: &mut HeaderMap,
     ) -> Result<(), MissingCredential> {
         self.check(operation)?;
+        // Headers the operation sets are replaced by `insert` below; only the others need removing.
+        let sets = |name: &str| operation.credentials.iter().any(|h| h.name == name);
         for name in [PUBLIC_KEY, PRIVATE_KEY, WORKSPACE, ORGANIZATION] {
-            headers.remove(name);
+            if !sets(name.as_str()) {
+                headers.remove(name);
+            }
         }
         for (name, _) in &self.other {
-            headers.remove(name);
+            if !sets(name.as_str()) {
+                headers.remove(name);
+            }
         }
         for header in operation.credentials {
             let missing = || MissingCredential {

@@ -1,7 +1,8 @@
 //! The per-operation table `cargo xtask codegen` records from the spec.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 /// What a credential or tenant header carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,19 +66,21 @@ impl OperationSpec {
     /// Looks an operation up by its spec id (`abortCall`) or method name (`abort_call`).
     ///
     /// Every request looks its operation up (the hooks by method name, the SDK by spec id), so the lookup is a
-    /// hash index built once rather than a scan comparing strings.
+    /// hash index built once rather than a scan of the whole table.
     pub fn find(id: &str) -> Option<&'static OperationSpec> {
         index().get(id).copied()
     }
 }
 
-/// Spec ids and method names to table entries. Spec ids are inserted first, so where a method name equals
-/// another operation's spec id, the spec id wins, as a scan of the table in order would decide.
-fn index() -> &'static HashMap<&'static str, &'static OperationSpec> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static OperationSpec>> = OnceLock::new();
+/// Spec ids and method names to table entries. Spec ids are inserted first, so where a method name equals another
+/// operation's spec id, the spec id wins, as a scan of the table in order would decide. The keys are the spec's own
+/// names, so a fast non-cryptographic hash (Fx) is enough.
+fn index() -> &'static FxHashMap<&'static str, &'static OperationSpec> {
+    static INDEX: OnceLock<FxHashMap<&'static str, &'static OperationSpec>> = OnceLock::new();
     INDEX.get_or_init(|| {
         let operations = crate::operations::OPERATIONS;
-        let mut index = HashMap::with_capacity(operations.len() * 2);
+        let mut index = FxHashMap::default();
+        index.reserve(operations.len() * 2);
         for op in operations {
             index.entry(op.operation_id).or_insert(op);
         }

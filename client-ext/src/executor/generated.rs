@@ -20,7 +20,7 @@ impl RequestExecutor for Executor {
     ) -> ExecuteFuture<'a> {
         Box::pin(async move {
             let operation = OperationContext::from(operation);
-            self.execute_reported(http, request, &operation).await.0
+            self.execute(http, request, &operation).await
         })
     }
 }

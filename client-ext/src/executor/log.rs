@@ -23,10 +23,12 @@
 //! do not spawn), and never leaks into other tasks. A log holds the report of the most recent request executed in
 //! its scope.
 
+use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use tracing::Level;
@@ -64,24 +66,64 @@ pub struct AttemptRecord {
     pub request_id: Option<String>,
 }
 
+/// A request body's SHA-256, computed the first time it is asked for.
+///
+/// The digest is needed only to report an unknown outcome, which is rare; hashing every body would cost every
+/// request, while keeping a copy of the (small, in-memory JSON) body costs one allocation.
+#[derive(Clone, Default)]
+struct BodyDigest {
+    body: Option<Bytes>,
+    hex: OnceLock<String>,
+}
+
+impl BodyDigest {
+    fn new(body: Option<&[u8]>) -> Self {
+        Self {
+            body: body.map(Bytes::copy_from_slice),
+            hex: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&str> {
+        let body = self.body.as_ref()?;
+        Some(self.hex.get_or_init(|| sha256_hex(body)))
+    }
+}
+
+impl PartialEq for BodyDigest {
+    /// Equal bodies have equal digests, and comparing the bytes needs no hashing.
+    fn eq(&self, other: &Self) -> bool {
+        self.body == other.body
+    }
+}
+
+impl Eq for BodyDigest {}
+
+impl fmt::Debug for BodyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
+    }
+}
+
 /// Everything recorded about one request: its body digest and each attempt.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AttemptReport {
     operation_id: Option<&'static str>,
-    body_sha256: Option<String>,
+    body_sha256: BodyDigest,
     total_deadline: Option<Duration>,
     attempts: Vec<AttemptRecord>,
 }
 
 impl AttemptReport {
+    /// A report for a request with `body` (when held in memory); its digest is computed only if asked for.
     pub(crate) fn begin(
         operation_id: &'static str,
-        body_sha256: Option<String>,
+        body: Option<&[u8]>,
         total_deadline: Duration,
     ) -> Self {
         Self {
             operation_id: Some(operation_id),
-            body_sha256,
+            body_sha256: BodyDigest::new(body),
             total_deadline: Some(total_deadline),
             attempts: Vec::new(),
         }
@@ -98,7 +140,7 @@ impl AttemptReport {
 
     /// The lowercase hex SHA-256 of the request body, when it had a body held in memory.
     pub fn body_sha256(&self) -> Option<&str> {
-        self.body_sha256.as_deref()
+        self.body_sha256.get()
     }
 
     /// The total deadline the request had.
@@ -220,7 +262,12 @@ pub(crate) fn trace_request_body(span: &tracing::Span, operation: &OperationCont
 /// );
 /// ```
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    let mut hex = [0u8; 64];
+    // 32 bytes always fit 64 hex digits, which are ASCII.
+    match hex::encode_to_slice(Sha256::digest(bytes), &mut hex) {
+        Ok(()) => String::from_utf8_lossy(&hex).into_owned(),
+        Err(_) => hex::encode(Sha256::digest(bytes)),
+    }
 }
 
 #[cfg(test)]
@@ -282,7 +329,7 @@ mod tests {
     fn report_accessors() {
         let mut report = AttemptReport::begin(
             "initiateCall",
-            Some(sha256_hex(b"{}")),
+            Some(b"{}".as_slice()),
             Duration::from_secs(120),
         );
         assert_eq!(report.last_status(), None);

@@ -186,11 +186,7 @@ impl Executor {
         let body = request.body().and_then(reqwest::Body::as_bytes);
         // What `try_clone` would refuse: a streaming body cannot be sent twice.
         let replayable = request.body().is_none() || body.is_some();
-        let mut report = AttemptReport::begin(
-            operation.operation_id(),
-            body.map(sha256_hex),
-            self.total_deadline,
-        );
+        let mut report = AttemptReport::begin(operation.operation_id(), body, self.total_deadline);
         let request_span = tracing::info_span!(
             "mirai_voice.request",
             operation_id = operation.operation_id(),
@@ -239,11 +235,14 @@ impl Executor {
             } else {
                 http.execute(request).instrument(attempt_span.clone()).await
             };
-            let duration = started.elapsed();
+            // One clock reading per attempt end: the duration, the time left and "now" for an HTTP-date
+            // `Retry-After` all derive from it.
+            let finished = Instant::now();
+            let duration = finished.saturating_duration_since(started);
             let outcome = match &result {
                 Ok(response) => AttemptOutcome::Response {
                     status: response.status(),
-                    retry_after: parse_retry_after(response.headers(), SystemTime::now()),
+                    retry_after: parse_retry_after(response.headers(), sent_at + duration),
                 },
                 Err(error) => classify_reqwest_error(error),
             };
@@ -252,7 +251,7 @@ impl Executor {
                 attempt,
                 class: operation.retry_class(),
                 replayable,
-                remaining: Some(deadline.saturating_duration_since(Instant::now())),
+                remaining: Some(deadline.saturating_duration_since(finished)),
             };
             let decision = decide(
                 &outcome,
