@@ -17,9 +17,12 @@
 //! | `failed` | skips it; dials it only with `retry_failed` |
 //! | `unknown` | reports it; dials it only with `retry_unknown` |
 //!
-//! The journal is a local file ([`FileJournal`], one process) or, with feature `redis`, a Redis hash shared by
-//! any number of workers on any number of machines (`RedisJournal`). Calls start at most
-//! [`CampaignOptions::concurrency`] at a time and at most at [`CampaignOptions::rate`].
+//! | journal | shared by | a claim is | "still running" means |
+//! |---|---|---|---|
+//! | [`FileJournal`] | one process (an exclusive lock on the file) | a JSON line, `fsync`ed before the request is sent | this process |
+//! | `RedisJournal` (feature `redis`) | every worker connected to the Redis, on any machine | a Lua compare-and-set on the campaign's hash | the worker's heartbeat key exists |
+//!
+//! Calls start at most [`CampaignOptions::concurrency`] at a time and at most at [`CampaignOptions::rate`].
 //!
 //! ```no_run
 //! use mirai_voice::Client;

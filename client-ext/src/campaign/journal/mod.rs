@@ -202,7 +202,16 @@ pub enum JournalError {
     Store(String),
 }
 
-/// Where a campaign records which rows were dialed (see the [module documentation](self)).
+/// Where a campaign records which rows were dialed.
+///
+/// | state in the journal | meaning | a restart |
+/// |---|---|---|
+/// | none | never claimed | dials it |
+/// | [`Dialing`](RowState::Dialing) | claimed by a worker that is still running | leaves it to that worker |
+/// | [`Abandoned`](RowState::Abandoned) | claimed by a worker that stopped before recording a result (crash, `kill -9`) | does not dial it: outcome unknown, listed for a person to check; dialed again only after [`Journal::reopen`] |
+/// | [`Placed`](RowState::Placed) | the API accepted the call | skips it |
+/// | [`Failed`](RowState::Failed) | refused or never sent (a bad number, a 4xx) | skips it; dialed again only after [`Journal::reopen`] |
+/// | [`Unknown`](RowState::Unknown) | sent, no clear answer ([`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown)) | does not dial it: listed for a person to check; dialed again only after [`Journal::reopen`] |
 ///
 /// Implementations make [`claim`](Journal::claim) atomic across everyone sharing the journal and durable before
 /// it returns [`ClaimOutcome::Claimed`], and [`record`](Journal::record) a compare-and-set on the caller's own
