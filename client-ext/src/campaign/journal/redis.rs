@@ -14,13 +14,13 @@ use super::{
 use crate::campaign::identity::{CampaignId, WorkerId};
 use crate::campaign::rows::RowKey;
 
-/// Sets field `ARGV[1]` of the hash `KEYS[1]` to the claim `ARGV[2]` if it is absent; answers `{1}` (claimed)
-/// or `{0, <entry>, <1 if the entry is a claim whose worker key ARGV[3]..worker exists>}`.
+/// Sets field `ARGV[1]` of the hash `KEYS[1]` to the claim `ARGV[2]` if it is absent; answers `{1, '', 0}`
+/// (claimed) or `{0, <entry>, <1 if the entry is a claim whose worker key ARGV[3]..worker exists, else 0>}`.
 const CLAIM_SCRIPT: &str = r"
 local value = redis.call('HGET', KEYS[1], ARGV[1])
 if not value then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  return {1}
+  return {1, '', 0}
 end
 local entry = cjson.decode(value)
 local alive = 0
@@ -31,18 +31,18 @@ return {0, value, alive}
 ";
 
 /// Replaces field `ARGV[1]` with the result `ARGV[3]` only if it holds a claim of worker `ARGV[2]`; answers
-/// `{1}` (recorded), `{0, <entry>}` (another entry, left alone) or `{0}` (no entry).
+/// `{1, '', 0}` (recorded), `{0, <entry>, 0}` (another entry, left alone) or `{0, '', 0}` (no entry).
 const RECORD_SCRIPT: &str = r"
 local value = redis.call('HGET', KEYS[1], ARGV[1])
 if not value then
-  return {0}
+  return {0, '', 0}
 end
 local entry = cjson.decode(value)
 if entry.state == 'dialing' and entry.worker == ARGV[2] then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-  return {1}
+  return {1, '', 0}
 end
-return {0, value}
+return {0, value, 0}
 ";
 
 /// Deletes field `ARGV[1]` only if it still holds the entry of state `ARGV[2]`, worker `ARGV[3]` and time
@@ -240,8 +240,8 @@ impl fmt::Debug for RedisJournal {
     }
 }
 
-/// A script's `{flag, value, flag}` answer.
-type ScriptAnswer = (i64, Option<String>, Option<i64>);
+/// A script's `{flag, entry or '', flag}` answer (three elements always: Redis cuts a Lua array at its first nil).
+type ScriptAnswer = (i64, String, i64);
 
 impl Journal for RedisJournal {
     fn campaign(&self) -> &CampaignId {
@@ -270,11 +270,8 @@ impl Journal for RedisJournal {
                 self.claimed().insert(row.clone(), phone.to_owned());
                 return Ok(ClaimOutcome::Claimed);
             }
-            let value = value.ok_or_else(|| {
-                JournalError::Store("claim script answered no entry for a taken row".to_owned())
-            })?;
             let existing = self.parse(&value)?;
-            let view = self.view(&existing, alive == Some(1)).ok_or_else(|| {
+            let view = self.view(&existing, alive == 1).ok_or_else(|| {
                 JournalError::Store("campaign journal holds a reopened marker".to_owned())
             })?;
             Ok(ClaimOutcome::Taken(view))
@@ -304,13 +301,12 @@ impl Journal for RedisJournal {
                 self.claimed().remove(row);
                 return Ok(RecordOutcome::Recorded);
             }
-            let found = match value {
-                Some(value) => {
-                    let stored = self.parse(&value)?;
-                    // Not this worker's claim; whether its holder still runs does not matter here.
-                    self.view(&stored, stored.worker == self.worker)
-                }
-                None => None,
+            let found = if value.is_empty() {
+                None
+            } else {
+                let stored = self.parse(&value)?;
+                // Not this worker's claim; whether its holder still runs does not matter here.
+                self.view(&stored, stored.worker == self.worker)
             };
             Ok(RecordOutcome::NotHeld(found))
         })
