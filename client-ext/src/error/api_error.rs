@@ -61,7 +61,10 @@ pub fn request_id_from_headers(headers: &HeaderMap) -> Option<&str> {
         let Ok(id) = value.to_str().map(str::trim) else {
             continue;
         };
-        if !id.is_empty() && id.len() <= MAX_REQUEST_ID_CHARS && id.bytes().all(|b| b.is_ascii_graphic()) {
+        if !id.is_empty()
+            && id.len() <= MAX_REQUEST_ID_CHARS
+            && id.bytes().all(|b| b.is_ascii_graphic())
+        {
             best = Some((rank, id));
         }
     }
@@ -332,16 +335,32 @@ mod tests {
         let cases: &[(&[(&str, &str)], Option<&str>)] = &[
             (&[], None),
             (&[("content-type", "application/json")], None),
-            (&[("cf-ray", "ray-1"), ("x-request-id", "req_1")], Some("req_1")),
-            (&[("x-request-id", "req_1"), ("cf-ray", "ray-1")], Some("req_1")),
+            (
+                &[("cf-ray", "ray-1"), ("x-request-id", "req_1")],
+                Some("req_1"),
+            ),
+            (
+                &[("x-request-id", "req_1"), ("cf-ray", "ray-1")],
+                Some("req_1"),
+            ),
             (&[("x-trace-id", "t-1"), ("request-id", "r-1")], Some("r-1")),
             // An unusable value of a better-ranked name does not hide a usable one.
-            (&[("x-request-id", "has space"), ("cf-ray", "ray-1")], Some("ray-1")),
-            (&[("x-request-id", " "), ("x-request-id", "req_2")], Some("req_2")),
+            (
+                &[("x-request-id", "has space"), ("cf-ray", "ray-1")],
+                Some("ray-1"),
+            ),
+            (
+                &[("x-request-id", " "), ("x-request-id", "req_2")],
+                Some("req_2"),
+            ),
             (&[("x-request-id", "  req_3  ")], Some("req_3")),
         ];
         for (pairs, expected) in cases {
-            assert_eq!(request_id_from_headers(&headers(pairs)), *expected, "{pairs:?}");
+            assert_eq!(
+                request_id_from_headers(&headers(pairs)),
+                *expected,
+                "{pairs:?}"
+            );
         }
         let long = "a".repeat(MAX_REQUEST_ID_CHARS + 1);
         let mut map = HeaderMap::new();
