@@ -57,3 +57,11 @@ impl From<mirai_voice::config::ConfigError> for Failure {
         Self::Sdk(error.into())
     }
 }
+
+impl From<anyhow::Error> for Failure {
+    /// The generated subcommands read `--body` with `anyhow` context: an unreadable or invalid body is a usage
+    /// error.
+    fn from(error: anyhow::Error) -> Self {
+        Self::Usage(format!("{error:#}"))
+    }
+}
