@@ -156,7 +156,7 @@ async fn an_unknown_outcome_is_listed_and_dialed_again_only_on_request() {
         options.retry_unknown(true),
     )
     .await;
-    assert_eq!(retried.reopened, 1);
+    assert_eq!(retried.reopened, [RowKey::new("row-1")]);
     assert!(matches!(state(&retried, "row-1"), RowState::Placed { .. }));
     assert_eq!(retried.summary().this_run, 1);
     assert_eq!(calls_per_phone(&server)[&phone(1)], 2);
@@ -194,7 +194,7 @@ async fn a_refused_row_is_failed_and_retried_only_on_request() {
         options.retry_failed(true),
     )
     .await;
-    assert_eq!(retried.reopened, 1);
+    assert_eq!(retried.reopened, [RowKey::new("row-1")]);
     assert_eq!(retried.summary().placed, 2);
     assert_eq!(
         calls_per_phone(&server)[&phone(1)],
@@ -224,6 +224,15 @@ async fn a_claim_left_by_a_crashed_run_is_reported_not_dialed() {
     assert_eq!(report.summary().placed, 4);
     assert_eq!(report.summary().unknown, 1);
     assert!(!calls_per_phone(&server).contains_key(&phone(3)));
+
+    // A person found no call to row 3's number and names it, with a placed row that must stay alone.
+    let options = CampaignOptions::new().retry_rows([RowKey::new("row-3"), RowKey::new("row-1")]);
+    let retried = run(&server, &assistant, &text, &path, options).await;
+    assert_eq!(retried.reopened, [RowKey::new("row-3")]);
+    assert_eq!(retried.summary().placed, 5);
+    assert_eq!(retried.summary().this_run, 1);
+    assert_eq!(calls_per_phone(&server).len(), 5);
+    assert!(calls_per_phone(&server).values().all(|&n| n == 1));
 }
 
 #[tokio::test]

@@ -53,8 +53,8 @@ pub struct CampaignReport {
     pub campaign: CampaignId,
     /// Each row.
     pub rows: Vec<RowReport>,
-    /// How many rows were reopened for this run (`retry_failed`, `retry_unknown`).
-    pub reopened: usize,
+    /// The rows reopened for this run (`retry_failed`, `retry_unknown`, `retry_rows`).
+    pub reopened: Vec<RowKey>,
     /// Whether the run was asked to stop before every row was handled.
     pub stopped: bool,
     /// The journal failure that stopped the run, if one did: no row was dialed after it.

@@ -13,7 +13,7 @@ use super::journal::{
 };
 use super::pacer::{Pacer, Rate};
 use super::report::{CampaignReport, RowReport};
-use super::rows::{CAMPAIGN_METADATA_KEY, CampaignRow, ROW_METADATA_KEY, RowCall};
+use super::rows::{CAMPAIGN_METADATA_KEY, CampaignRow, ROW_METADATA_KEY, RowCall, RowKey};
 use crate::api::InitiateCall;
 use crate::client::Client;
 use crate::error::Error;
@@ -34,6 +34,9 @@ pub struct CampaignOptions {
     /// Dial rows whose outcome is unknown (unknown or abandoned) again, after a person checked that they were
     /// not placed. Rows that become unknown during this run are not retried by it.
     pub retry_unknown: bool,
+    /// Dial these rows again if they are failed, unknown or abandoned (a person checked each one); placed rows
+    /// and rows another worker is dialing are left alone.
+    pub retry_rows: Vec<RowKey>,
 }
 
 impl Default for CampaignOptions {
@@ -44,6 +47,7 @@ impl Default for CampaignOptions {
             callback_url: None,
             retry_failed: false,
             retry_unknown: false,
+            retry_rows: Vec::new(),
         }
     }
 }
@@ -83,6 +87,12 @@ impl CampaignOptions {
         self.retry_unknown = retry;
         self
     }
+
+    /// Dials these rows again if they are failed, unknown or abandoned (only after a person checked them).
+    pub fn retry_rows(mut self, rows: impl IntoIterator<Item = RowKey>) -> Self {
+        self.retry_rows = rows.into_iter().collect();
+        self
+    }
 }
 
 /// Asks a running campaign to start no further calls; calls in flight finish and are recorded. Cheap to clone.
@@ -118,7 +128,7 @@ pub struct Campaign {
 /// What the rows share while a run goes on.
 struct RunState<'a> {
     campaign: &'a Campaign,
-    known: HashMap<super::rows::RowKey, JournalEntry>,
+    known: HashMap<RowKey, JournalEntry>,
     pacer: Pacer,
     stop: &'a StopSignal,
     journal_error: Mutex<Option<JournalError>>,
@@ -220,21 +230,24 @@ impl Campaign {
     async fn reopen(
         &self,
         rows: &[CampaignRow],
-        known: &mut HashMap<super::rows::RowKey, JournalEntry>,
-    ) -> Result<usize, JournalError> {
-        let mut reopened = 0;
+        known: &mut HashMap<RowKey, JournalEntry>,
+    ) -> Result<Vec<RowKey>, JournalError> {
+        let mut reopened = Vec::new();
         for row in rows {
             let Some(entry) = known.get(&row.key) else {
                 continue;
             };
+            let named = self.options.retry_rows.contains(&row.key);
             let retry = match entry.state {
-                RowState::Failed { .. } => self.options.retry_failed,
-                RowState::Unknown { .. } | RowState::Abandoned => self.options.retry_unknown,
+                RowState::Failed { .. } => self.options.retry_failed || named,
+                RowState::Unknown { .. } | RowState::Abandoned => {
+                    self.options.retry_unknown || named
+                }
                 RowState::Dialing | RowState::Placed { .. } => false,
             };
             if retry && self.journal.reopen(entry).await? {
                 known.remove(&row.key);
-                reopened += 1;
+                reopened.push(row.key.clone());
             }
         }
         Ok(reopened)
