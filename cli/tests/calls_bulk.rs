@@ -218,6 +218,70 @@ async fn two_workers_on_one_redis_one_killed_half_way_dial_every_row_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_run_finishes_its_calls_in_flight_and_the_next_run_the_rest() {
+    let server = MockServer::start().await;
+    let assistant = assistant(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("orders.csv");
+    write_csv(&csv, ROWS);
+    let csv = csv.to_str().unwrap();
+    let base = [
+        "--csv",
+        csv,
+        "--assistant",
+        &assistant,
+        "--concurrency",
+        "8",
+        "--rate",
+        "250/s",
+    ];
+    server
+        .control()
+        .add_fault(FaultRule {
+            matcher: FaultMatch::operation("initiateCall"),
+            fault: FaultKind::Latency { delay_ms: 30 },
+            count: 10 * ROWS as u32,
+        })
+        .unwrap();
+    let child = bulk(&server, &base)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while initiate_requests(&server) < ROWS / 4 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // What Ctrl-C sends to the process.
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let (json, stderr) = report(&out);
+    assert_eq!(out.status.code(), Some(1), "rows not reached: {stderr}");
+    assert!(stderr.contains("stopping: no new calls"), "{stderr}");
+    assert_eq!(json["stopped"], true);
+    assert_eq!(
+        json["unknown"], 0,
+        "every call in flight finished and was recorded: {json}"
+    );
+    let placed = json["placed"].as_u64().unwrap() as usize;
+    assert_eq!(placed + json["notStarted"].as_u64().unwrap() as usize, ROWS);
+    assert_eq!(calls_per_phone(&server).len(), placed);
+
+    let rest = output(bulk(&server, &base)).await;
+    assert_eq!(rest.status.code(), Some(0));
+    assert_eq!(
+        report(&rest).0["thisRun"].as_u64().unwrap() as usize,
+        ROWS - placed
+    );
+    assert_each_row_dialed_once(&server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_reports_each_call_s_final_outcome_in_the_results_file() {
     let server = MockServer::start().await;
     let assistant = assistant(&server).await;

@@ -240,22 +240,41 @@ fn default_path(csv: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The first Ctrl-C stops starting calls (those in flight finish and are recorded); a second one exits at
-/// once, leaving the calls in flight `dialing` in the journal (reported as unknown by the next run).
+/// The first Ctrl-C (or SIGTERM) stops starting calls (those in flight finish and are recorded); a second one
+/// exits at once, leaving the calls in flight `dialing` in the journal (reported as unknown by the next run).
 fn watch_interrupts(stop: StopSignal) {
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
+        if !interrupted().await {
             return;
         }
         eprintln!(
             "\nstopping: no new calls; waiting for the calls in flight (Ctrl-C again to quit now)"
         );
         stop.stop();
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if interrupted().await {
             eprintln!(
                 "quitting: rows in flight stay `dialing` and the next run lists them to check"
             );
             std::process::exit(130);
         }
     });
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM; `false` if neither can be watched.
+async fn interrupted() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.is_ok(),
+            received = terminate.recv() => received.is_some(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
 }
