@@ -4,7 +4,7 @@
 
 mod support;
 
-use mirai_voice_mock::MockServer;
+use mirai_voice_mock::{FaultKind, FaultMatch, FaultRule, MockServer};
 use support::{bare, mirai, output, texts};
 
 /// Every `operationId` of swagger.yaml.
@@ -220,4 +220,46 @@ async fn dry_run_prints_the_request_with_keys_redacted_and_sends_nothing() {
         server.control().requests().is_empty(),
         "a dry run sends nothing"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_side_effecting_request_exits_4_after_one_attempt() {
+    let server = MockServer::start().await;
+    let credentials = server.credentials();
+    server
+        .control()
+        .add_fault(FaultRule {
+            matcher: FaultMatch::operation("createApiTool"),
+            fault: FaultKind::ConnectionReset {
+                after_handler: true,
+            },
+            count: 1,
+        })
+        .expect("fault registered");
+    let mut create = mirai(&server, &credentials);
+    create.args([
+        "create-api-tool",
+        "--name",
+        "lookup_order",
+        "--description",
+        "Looks an order up",
+        "--method",
+        "get",
+        "--url",
+        "https://example.com/orders",
+    ]);
+    let out = output(create).await;
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    let attempts = server
+        .control()
+        .requests()
+        .iter()
+        .filter(|r| r.operation_id.as_deref() == Some("createApiTool"))
+        .count();
+    assert_eq!(attempts, 1, "a side-effecting request is never sent twice");
 }
