@@ -18,9 +18,10 @@ use crate::api::InitiateCall;
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::AssistantId;
+use crate::redact::RedactedJson;
 
 /// How a campaign runs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct CampaignOptions {
     /// The most calls in flight at once (at least 1).
@@ -49,6 +50,23 @@ impl Default for CampaignOptions {
             retry_unknown: false,
             retry_rows: Vec::new(),
         }
+    }
+}
+
+impl std::fmt::Debug for CampaignOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The callback URL may carry a key in its query or user-info: shown redacted, as in `InitiateCall`.
+        f.debug_struct("CampaignOptions")
+            .field("concurrency", &self.concurrency)
+            .field("rate", &self.rate)
+            .field(
+                "callback_url",
+                &self.callback_url.as_ref().map(RedactedJson),
+            )
+            .field("retry_failed", &self.retry_failed)
+            .field("retry_unknown", &self.retry_unknown)
+            .field("retry_rows", &self.retry_rows)
+            .finish()
     }
 }
 
@@ -397,5 +415,24 @@ pub fn classify(error: &Error) -> RowResult {
         RowResult::Failed { reason }
     } else {
         RowResult::Unknown { reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_debug_hides_a_key_in_the_callback_url() {
+        let options = CampaignOptions::new()
+            .callback_url("https://hooks:pa55word@example.com/calls?token=s3cret")
+            .concurrency(0);
+        let shown = format!("{options:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("pa55word"),
+            "{shown}"
+        );
+        assert!(shown.contains("example.com"), "{shown}");
+        assert_eq!(options.concurrency, 1, "at least one call in flight");
     }
 }
