@@ -55,11 +55,14 @@
 //! |---|---|
 //! | `axum` | the webhook middleware and extractor ([`webhook::axum`]) |
 //! | `redis` | Redis-backed webhook de-duplication and a Redis-backed call tracker, shared by several replicas |
+//! | `campaign` | call campaigns from CSV with a journal that never dials a row twice ([`campaign`]); with `redis`, a journal shared by several workers |
 //!
 //! Without features the crate needs only tokio's `rt`, `time`, `fs`, `io-util` and `sync`.
 
 pub mod api;
 pub mod call_status;
+#[cfg(feature = "campaign")]
+pub mod campaign;
 mod client;
 pub mod config;
 pub mod error;

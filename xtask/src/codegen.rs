@@ -30,6 +30,8 @@ pub struct Generated {
     pub report: Report,
     /// The recorded operation table.
     pub operations: Vec<OperationRecord>,
+    /// The complete text of the `mirai` command line's `cli/src/generated.rs`.
+    pub cli_source: String,
 }
 
 fn settings(id_kinds: &IdKinds) -> GenerationSettings {
@@ -59,14 +61,32 @@ fn settings(id_kinds: &IdKinds) -> GenerationSettings {
     settings
 }
 
-/// Runs progenitor, turning its panics into errors.
+/// Runs progenitor's client generator, turning its panics into errors.
 fn run_progenitor(document: &Value, id_kinds: &IdKinds) -> Result<TokenStream, String> {
+    run_generator(document, id_kinds, |generator, spec| {
+        generator.generate_tokens(spec)
+    })
+}
+
+/// Runs progenitor's clap CLI generator (`Generator::cli`) for the `mirai` command line.
+fn run_progenitor_cli(document: &Value, id_kinds: &IdKinds) -> Result<TokenStream, String> {
+    run_generator(document, id_kinds, |generator, spec| {
+        generator.cli(spec, "mirai_voice::generated")
+    })
+}
+
+/// Runs one of progenitor's generators on a fresh `Generator`, turning its panics into errors.
+fn run_generator(
+    document: &Value,
+    id_kinds: &IdKinds,
+    generate: impl FnOnce(&mut Generator, &openapiv3::OpenAPI) -> Result<TokenStream, progenitor::Error>,
+) -> Result<TokenStream, String> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(document.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     let previous_hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(&settings(id_kinds)).generate_tokens(&spec)
+        generate(&mut Generator::new(&settings(id_kinds)), &spec)
     }));
     panic::set_hook(previous_hook);
     match outcome {
@@ -134,6 +154,9 @@ pub fn generate(document: Value) -> Result<Generated> {
     } = preprocess::preprocess(document).map_err(|e| anyhow!("{e}"))?;
     let tokens = run_progenitor(&document, &id_kinds)
         .map_err(|e| blame_operations(&document, &id_kinds, &e))?;
+    let cli_tokens = run_progenitor_cli(&document, &id_kinds)
+        .map_err(|e| anyhow!("progenitor could not generate the CLI: {e}"))?;
+    let (cli_source, cli_outcome) = crate::cli_commands::cli_source(cli_tokens, &operations)?;
     let table = operation_table(&operations);
     let ids = id_module(&id_kinds);
     let mut file: syn::File = syn::parse2(quote! { #tokens #table #ids })
@@ -202,12 +225,14 @@ pub fn generate(document: Value) -> Result<Generated> {
         &mut report,
         crate::required_constructors::add_constructors(&mut file, &orders),
     );
+    report_cli(&mut report, &cli_outcome);
     let body = prettyplease::unparse(&file);
     let source = format!("{HEADER}\n{body}");
     Ok(Generated {
         source,
         report,
         operations,
+        cli_source,
     })
 }
 
@@ -260,6 +285,24 @@ fn report_optional_setters(report: &mut Report, outcome: crate::optional_setters
             "optional-setters",
             skipped,
             "left out: a method of that name exists".to_string(),
+        );
+    }
+}
+
+fn report_cli(report: &mut Report, outcome: &crate::cli_commands::Outcome) {
+    report.change(
+        "cli",
+        "mirai",
+        format!(
+            "{} operation subcommand(s) with typed flags and `--body FILE|-`, sent through the SDK's `Client::send`",
+            outcome.commands.len()
+        ),
+    );
+    for skipped in &outcome.skipped {
+        report.change(
+            "cli",
+            skipped.clone(),
+            "no generated subcommand: the client has no method for it",
         );
     }
 }

@@ -2,6 +2,7 @@
 //! installs what the tests need and runs everything CI checks.
 
 pub mod bench;
+pub mod cli_commands;
 pub mod codegen;
 pub mod extra_fields;
 pub mod forward_compat;

@@ -1,4 +1,4 @@
-//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH]`, `cargo xtask test`, `cargo xtask prerequisites`,
+//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH] [--cli-out PATH]`, `cargo xtask test`, `cargo xtask prerequisites`,
 //! `cargo xtask bench`.
 
 use std::path::{Path, PathBuf};
@@ -18,7 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate the raw client (generated-client/src/generated.rs) from the spec.
+    /// Regenerate the raw client (generated-client/src/generated.rs) and the `mirai` command line's operation
+    /// subcommands (cli/src/generated.rs) from the spec.
     Codegen {
         /// Regenerate in memory and fail if the checked-in file differs.
         #[arg(long)]
@@ -29,6 +30,10 @@ enum Command {
         /// Where to write (or what to check). Default: generated-client/src/generated.rs.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Where to write (or what to check) the `mirai` command line's subcommands. Default:
+        /// cli/src/generated.rs, unless `--out` is given (then they are written only when this is given too).
+        #[arg(long)]
+        cli_out: Option<PathBuf>,
         /// Print only errors.
         #[arg(long, short)]
         quiet: bool,
@@ -63,7 +68,7 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
 
 fn test_command() -> Result<()> {
     prerequisites::ensure()?;
-    codegen_command(true, None, None, true)?;
+    codegen_command(true, None, None, None, true)?;
     println!("==> generated client is current");
     cargo(&["fmt", "--all", "--check"], &[])?;
     cargo(
@@ -148,11 +153,18 @@ fn codegen_command(
     check: bool,
     spec_path: Option<PathBuf>,
     out: Option<PathBuf>,
+    cli_out: Option<PathBuf>,
     quiet: bool,
 ) -> Result<()> {
     let started = Instant::now();
     let root = workspace_root();
     let spec_path = spec_path.unwrap_or_else(|| root.join("swagger.yaml"));
+    // A client written elsewhere (another spec) must not overwrite the checked-in CLI.
+    let cli_out = match (&out, cli_out) {
+        (_, Some(path)) => Some(path),
+        (None, None) => Some(root.join("cli/src/generated.rs")),
+        (Some(_), None) => None,
+    };
     let out = out.unwrap_or_else(|| root.join("generated-client/src/generated.rs"));
     let document = spec::load(&spec_path)?;
     let generated = codegen::generate(document)
@@ -166,31 +178,45 @@ fn codegen_command(
             total - omitted
         );
     }
-    if check {
-        let checked_in =
-            std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
-        codegen::check(&checked_in, &generated.source)?;
-        if !quiet {
-            println!(
-                "{} is up to date ({:.2} s)",
-                out.display(),
-                started.elapsed().as_secs_f64()
-            );
+    let mut files = vec![(out, &generated.source)];
+    files.extend(cli_out.map(|path| (path, &generated.cli_source)));
+    for (path, source) in files {
+        if check {
+            check_file(&path, source, quiet, started)?;
+        } else {
+            write_file(&path, source, quiet, started)?;
         }
-    } else {
-        // Written to a sibling temp file and renamed, so a failure never leaves a partial file.
-        let tmp = out.with_extension("rs.tmp");
-        std::fs::write(&tmp, &generated.source)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &out).with_context(|| format!("replacing {}", out.display()))?;
-        if !quiet {
-            println!(
-                "wrote {} ({} lines) in {:.2} s",
-                out.display(),
-                generated.source.lines().count(),
-                started.elapsed().as_secs_f64()
-            );
-        }
+    }
+    Ok(())
+}
+
+/// Fails when the checked-in `path` is not `source`.
+fn check_file(path: &Path, source: &str, quiet: bool, started: Instant) -> Result<()> {
+    let checked_in =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    codegen::check(&checked_in, source).with_context(|| format!("{} is stale", path.display()))?;
+    if !quiet {
+        println!(
+            "{} is up to date ({:.2} s)",
+            path.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// Writes `source` to `path` through a sibling temp file and a rename, so a failure never leaves a partial file.
+fn write_file(path: &Path, source: &str, quiet: bool, started: Instant) -> Result<()> {
+    let tmp = path.with_extension("rs.tmp");
+    std::fs::write(&tmp, source).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+    if !quiet {
+        println!(
+            "wrote {} ({} lines) in {:.2} s",
+            path.display(),
+            source.lines().count(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }
@@ -202,8 +228,9 @@ fn main() -> ExitCode {
             check,
             spec,
             out,
+            cli_out,
             quiet,
-        } => codegen_command(check, spec, out, quiet),
+        } => codegen_command(check, spec, out, cli_out, quiet),
         Command::Test => test_command(),
         Command::Prerequisites => prerequisites::ensure(),
         Command::Bench => bench_command(),

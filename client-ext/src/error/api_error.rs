@@ -332,7 +332,8 @@ mod tests {
 
     #[test]
     fn request_id_is_the_best_ranked_usable_value() {
-        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: &[Case] = &[
             (&[], None),
             (&[("content-type", "application/json")], None),
             (
