@@ -174,14 +174,25 @@ impl Credentials {
         self.check(operation)?;
         // Headers the operation sets are replaced by `insert` below; only the others need removing.
         let sets = |name: &str| operation.credentials.iter().any(|h| h.name == name);
-        for name in [PUBLIC_KEY, PRIVATE_KEY, WORKSPACE, ORGANIZATION] {
-            if !sets(name.as_str()) {
-                headers.remove(name);
+        let is_credential = |name: &HeaderName| {
+            [PUBLIC_KEY, PRIVATE_KEY, WORKSPACE, ORGANIZATION].contains(name)
+                || self.other.iter().any(|(other, _)| other == name)
+        };
+        // A request carries a handful of headers: scanning them is cheaper than hashing every credential name
+        // for a removal that, for requests built by the generated client, finds nothing.
+        let stray = headers
+            .keys()
+            .any(|name| is_credential(name) && !sets(name.as_str()));
+        if stray {
+            for name in [PUBLIC_KEY, PRIVATE_KEY, WORKSPACE, ORGANIZATION] {
+                if !sets(name.as_str()) {
+                    headers.remove(name);
+                }
             }
-        }
-        for (name, _) in &self.other {
-            if !sets(name.as_str()) {
-                headers.remove(name);
+            for (name, _) in &self.other {
+                if !sets(name.as_str()) {
+                    headers.remove(name);
+                }
             }
         }
         for header in operation.credentials {
@@ -224,4 +235,84 @@ impl fmt::Debug for Credentials {
             )
             .finish()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials() -> Credentials {
+        Credentials::new("pk_test", "sk_test")
+            .and_then(|c| c.with_workspace("6650f0c2a1b2c3d4e5f60718"))
+            .and_then(|c| c.with_header("x-extra-key", "extra"))
+            .expect("valid test credentials")
+    }
+
+    fn operation(id: &str) -> &'static OperationSpec {
+        OperationSpec::find(id).expect("operation in the table")
+    }
+
+    /// An operation that needs no credential header at all.
+    fn public_operation() -> &'static OperationSpec {
+        crate::operations::OPERATIONS
+            .iter()
+            .find(|op| op.credentials.is_empty())
+            .expect("the spec has public operations")
+    }
+
+    fn names(headers: &HeaderMap) -> Vec<&str> {
+        let mut names: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    #[test]
+    fn a_public_operation_loses_credential_headers_a_caller_put_on_it() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ACCEPT_FOR_TEST,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(PRIVATE_KEY, HeaderValue::from_static("sk_stray"));
+        headers.insert(WORKSPACE, HeaderValue::from_static("stray"));
+        headers.insert(
+            HeaderName::from_static("x-extra-key"),
+            HeaderValue::from_static("stray"),
+        );
+        credentials()
+            .apply(public_operation(), &mut headers)
+            .expect("a public operation needs nothing");
+        assert_eq!(names(&headers), ["accept"]);
+    }
+
+    #[test]
+    fn a_workspace_operation_gets_exactly_its_headers_and_stray_ones_are_replaced() {
+        let mut headers = HeaderMap::new();
+        headers.insert(PRIVATE_KEY, HeaderValue::from_static("sk_stray"));
+        headers.insert(ORGANIZATION, HeaderValue::from_static("stray"));
+        credentials()
+            .apply(operation("initiateCall"), &mut headers)
+            .expect("the credentials cover initiateCall");
+        assert_eq!(
+            names(&headers),
+            ["workspace", "x-private-key", "x-public-key"]
+        );
+        assert_eq!(headers[PRIVATE_KEY], "sk_test");
+        assert_eq!(headers.get_all(PRIVATE_KEY).iter().count(), 1);
+    }
+
+    #[test]
+    fn without_stray_headers_nothing_else_changes() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ACCEPT_FOR_TEST,
+            HeaderValue::from_static("application/json"),
+        );
+        credentials()
+            .apply(public_operation(), &mut headers)
+            .expect("a public operation needs nothing");
+        assert_eq!(names(&headers), ["accept"]);
+    }
+
+    const ACCEPT_FOR_TEST: HeaderName = reqwest::header::ACCEPT;
 }

@@ -2,7 +2,7 @@
 
 use mirai_voice_generated::{ExecuteFuture, OperationSpec, RequestExecutor};
 
-use super::Executor;
+use super::{Executor, ReportTo};
 use crate::operation::OperationContext;
 
 impl From<&OperationSpec> for OperationContext {
@@ -18,10 +18,14 @@ impl RequestExecutor for Executor {
         request: reqwest::Request,
         operation: &'static OperationSpec,
     ) -> ExecuteFuture<'a> {
-        Box::pin(async move {
-            let operation = OperationContext::from(operation);
-            self.execute(http, request, &operation).await
-        })
+        // The attempt loop's future itself is boxed: a wrapping `async` block would copy the request and the
+        // loop's state once more per request.
+        Box::pin(self.send_with_retries(
+            http,
+            request,
+            OperationContext::from(operation),
+            ReportTo::CurrentLog,
+        ))
     }
 }
 

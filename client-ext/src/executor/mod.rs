@@ -146,14 +146,8 @@ impl Executor {
         request: reqwest::Request,
         operation: &OperationContext,
     ) -> reqwest::Result<reqwest::Response> {
-        let log = AttemptLog::current();
-        let (result, report) = self
-            .send_with_retries(http, request, operation, log.as_ref())
-            .await;
-        if let Some(log) = log {
-            log.put(report);
-        }
-        result
+        self.send_with_retries(http, request, *operation, ReportTo::CurrentLog)
+            .await
     }
 
     /// Like [`execute`](Self::execute), and also returns the [`AttemptReport`].
@@ -163,25 +157,27 @@ impl Executor {
         request: reqwest::Request,
         operation: &OperationContext,
     ) -> (reqwest::Result<reqwest::Response>, AttemptReport) {
-        let log = AttemptLog::current();
-        let (result, report) = self
-            .send_with_retries(http, request, operation, log.as_ref())
+        let mut report = None;
+        let result = self
+            .send_with_retries(http, request, *operation, ReportTo::Caller(&mut report))
             .await;
-        if let Some(log) = &log {
-            log.store(&report);
-        }
-        (result, report)
+        (result, report.unwrap_or_default())
     }
 
-    /// The attempt loop. `log` receives the report before each wait for a retry, so a caller that gives up
-    /// during the wait still sees the attempts so far; the final report is the caller's to store.
-    async fn send_with_retries(
+    /// The attempt loop: one state machine for the whole request, so the generated client's hook can box it
+    /// directly (each async layer around it would copy the request and its state again).
+    ///
+    /// The current [`AttemptLog`] receives the report before each wait for a retry, so a caller that gives up
+    /// during the wait still sees the attempts so far, and the final report as `report_to` says.
+    pub(crate) async fn send_with_retries(
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
-        operation: &OperationContext,
-        log: Option<&AttemptLog>,
-    ) -> (reqwest::Result<reqwest::Response>, AttemptReport) {
+        operation: OperationContext,
+        report_to: ReportTo<'_>,
+    ) -> reqwest::Result<reqwest::Response> {
+        let log = AttemptLog::current();
+        let log = log.as_ref();
         crate::secret::mark_sensitive_headers(request.headers_mut());
         let body = request.body().and_then(reqwest::Body::as_bytes);
         // What `try_clone` would refuse: a streaming body cannot be sent twice.
@@ -197,7 +193,7 @@ impl Executor {
             outcome = field::Empty,
         );
         if let Some(body) = body {
-            log::trace_request_body(&request_span, operation, body);
+            log::trace_request_body(&request_span, &operation, body);
         }
 
         let deadline = Instant::now() + self.total_deadline;
@@ -327,9 +323,30 @@ impl Executor {
                     request_span.record("status", status.as_u16());
                 }
             }
-            return (result, report);
+            match report_to {
+                ReportTo::CurrentLog => {
+                    if let Some(log) = log {
+                        log.put(report);
+                    }
+                }
+                ReportTo::Caller(slot) => {
+                    if let Some(log) = log {
+                        log.store(&report);
+                    }
+                    *slot = Some(report);
+                }
+            }
+            return result;
         }
     }
+}
+
+/// Where [`Executor::send_with_retries`] leaves the final [`AttemptReport`].
+pub(crate) enum ReportTo<'r> {
+    /// Moved into the current task's [`AttemptLog`], if there is one.
+    CurrentLog,
+    /// Returned in the slot; the current log, if any, gets a copy.
+    Caller(&'r mut Option<AttemptReport>),
 }
 
 impl fmt::Debug for Executor {
