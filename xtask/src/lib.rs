@@ -11,6 +11,7 @@ pub mod optional_setters;
 pub mod preprocess;
 pub mod prerequisites;
 pub mod required_constructors;
+pub mod root;
 pub mod secret_fields;
 pub mod secret_headers;
 pub mod spec;

@@ -55,7 +55,7 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args(args)
             .envs(env.iter().copied())
-            .current_dir(workspace_root())
+            .current_dir(workspace_root()?)
             .status()
             .with_context(|| format!("running cargo {}", args.join(" ")))?;
     anyhow::ensure!(
@@ -109,7 +109,7 @@ fn test_command() -> Result<()> {
 }
 
 fn bench_command() -> Result<()> {
-    let root = workspace_root();
+    let root = workspace_root()?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -142,11 +142,9 @@ fn bench_command() -> Result<()> {
     Ok(())
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+/// The workspace this run works on, found at run time (see [`xtask::root`]).
+fn workspace_root() -> Result<PathBuf> {
+    xtask::root::find_workspace_root(&xtask::root::RootHints::from_process())
 }
 
 fn codegen_command(
@@ -157,7 +155,7 @@ fn codegen_command(
     quiet: bool,
 ) -> Result<()> {
     let started = Instant::now();
-    let root = workspace_root();
+    let root = workspace_root()?;
     let spec_path = spec_path.unwrap_or_else(|| root.join("swagger.yaml"));
     // A client written elsewhere (another spec) must not overwrite the checked-in CLI.
     let cli_out = match (&out, cli_out) {
