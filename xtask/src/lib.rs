@@ -15,3 +15,4 @@ pub mod root;
 pub mod secret_fields;
 pub mod secret_headers;
 pub mod spec;
+pub mod spec_diff;
