@@ -108,7 +108,7 @@ pub fn operations(spec: &Value) -> BTreeMap<String, Operation> {
             let body = op
                 .get("requestBody")
                 .map(|body| resolve(spec, body, 0))
-                .and_then(|body| json_schema(body))
+                .and_then(json_schema)
                 .map(|schema| fields(spec, &schema));
             let responses = op
                 .get("responses")
