@@ -2,6 +2,7 @@
 //! installs what the tests need and runs everything CI checks.
 
 pub mod bench;
+pub mod changelog;
 pub mod cli_commands;
 pub mod codegen;
 pub mod extra_fields;
@@ -16,3 +17,4 @@ pub mod secret_fields;
 pub mod secret_headers;
 pub mod spec;
 pub mod spec_diff;
+pub mod spec_report;

@@ -1,5 +1,5 @@
-//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH] [--cli-out PATH]`, `cargo xtask test`, `cargo xtask prerequisites`,
-//! `cargo xtask bench`.
+//! `cargo xtask codegen [--check] [--spec PATH] [--out PATH] [--cli-out PATH] [--base FILE | --base-rev REV]
+//! [--format text|json]`, `cargo xtask spec-diff`, `cargo xtask test`, `cargo xtask prerequisites`, `cargo xtask bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use xtask::spec_report::{self, Base, Format};
 use xtask::{bench, codegen, prerequisites, spec};
 
 #[derive(Parser)]
@@ -37,6 +38,31 @@ enum Command {
         /// Print only errors.
         #[arg(long, short)]
         quiet: bool,
+        /// The older spec to report changes against (default: swagger.yaml as committed at HEAD). Without
+        /// `--check`, a change also drafts an entry in CHANGELOG.md.
+        #[arg(long, conflicts_with = "base_rev")]
+        base: Option<PathBuf>,
+        /// Like `--base`, with swagger.yaml at this git revision.
+        #[arg(long)]
+        base_rev: Option<String>,
+        /// The spec diff report's format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Only the spec diff: what changed from an older spec to swagger.yaml (or `--new`), with its semver impact.
+    SpecDiff {
+        /// The older spec (default: swagger.yaml as committed at HEAD).
+        #[arg(long, conflicts_with = "base_rev")]
+        base: Option<PathBuf>,
+        /// Like `--base`, with swagger.yaml at this git revision.
+        #[arg(long)]
+        base_rev: Option<String>,
+        /// The newer spec. Default: swagger.yaml.
+        #[arg(long)]
+        new: Option<PathBuf>,
+        /// The report's format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Everything CI checks: installs what the tests need (redis-server, clippy, rustfmt), then codegen --check,
     /// fmt --check, clippy -D warnings, docs, tests, quickstart.
@@ -68,7 +94,11 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
 
 fn test_command() -> Result<()> {
     prerequisites::ensure()?;
-    codegen_command(true, None, None, None, true)?;
+    codegen_command(CodegenArgs {
+        check: true,
+        quiet: true,
+        ..CodegenArgs::default()
+    })?;
     println!("==> generated client is current");
     cargo(&["fmt", "--all", "--check"], &[])?;
     cargo(
@@ -147,15 +177,35 @@ fn workspace_root() -> Result<PathBuf> {
     xtask::root::find_workspace_root(&xtask::root::RootHints::from_process())
 }
 
-fn codegen_command(
+/// The flags of `cargo xtask codegen`.
+#[derive(Default)]
+struct CodegenArgs {
     check: bool,
     spec_path: Option<PathBuf>,
     out: Option<PathBuf>,
     cli_out: Option<PathBuf>,
     quiet: bool,
-) -> Result<()> {
+    base: Option<PathBuf>,
+    base_rev: Option<String>,
+    format: Option<Format>,
+}
+
+fn codegen_command(args: CodegenArgs) -> Result<()> {
+    let CodegenArgs {
+        check,
+        spec_path,
+        out,
+        cli_out,
+        quiet,
+        base,
+        base_rev,
+        format,
+    } = args;
     let started = Instant::now();
     let root = workspace_root()?;
+    let explicit_base = base.is_some() || base_rev.is_some();
+    // A client written elsewhere (`--out`) is not the workspace's: no changelog entry for it.
+    let workspace_client = out.is_none();
     let spec_path = spec_path.unwrap_or_else(|| root.join("swagger.yaml"));
     // A client written elsewhere (another spec) must not overwrite the checked-in CLI.
     let cli_out = match (&out, cli_out) {
@@ -165,6 +215,24 @@ fn codegen_command(
     };
     let out = out.unwrap_or_else(|| root.join("generated-client/src/generated.rs"));
     let document = spec::load(&spec_path)?;
+    // What changed for users, before the files change: with `--check` only when a base is named; a regeneration
+    // of the workspace's own client also drafts the changelog entry.
+    if !check || explicit_base {
+        let base = Base::from_flags(base, base_rev);
+        let changelog = (!check && workspace_client).then(|| root.join("CHANGELOG.md"));
+        let format = format.unwrap_or(Format::Text);
+        match spec_report::report(&root, &base, &document, format, quiet, changelog.as_deref()) {
+            Ok(_) => {}
+            Err(e) if !explicit_base => {
+                eprintln!(
+                    "note: no spec diff ({e:#}); pass --base FILE to compare with an older spec"
+                )
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // With a JSON report, stdout holds only that document.
+    let quiet = quiet || format == Some(Format::Json);
     let generated = codegen::generate(document)
         .with_context(|| format!("generating from {}", spec_path.display()))?;
     if !quiet {
@@ -186,6 +254,12 @@ fn codegen_command(
         }
     }
     Ok(())
+}
+
+fn spec_diff_command(base: Base, new: Option<PathBuf>, format: Format) -> Result<()> {
+    let root = workspace_root()?;
+    let new = spec::load(&new.unwrap_or_else(|| root.join("swagger.yaml")))?;
+    spec_report::report(&root, &base, &new, format, false, None).map(|_| ())
 }
 
 /// Fails when the checked-in `path` is not `source`.
@@ -228,7 +302,25 @@ fn main() -> ExitCode {
             out,
             cli_out,
             quiet,
-        } => codegen_command(check, spec, out, cli_out, quiet),
+            base,
+            base_rev,
+            format,
+        } => codegen_command(CodegenArgs {
+            check,
+            spec_path: spec,
+            out,
+            cli_out,
+            quiet,
+            base,
+            base_rev,
+            format: Some(format),
+        }),
+        Command::SpecDiff {
+            base,
+            base_rev,
+            new,
+            format,
+        } => spec_diff_command(Base::from_flags(base, base_rev), new, format),
         Command::Test => test_command(),
         Command::Prerequisites => prerequisites::ensure(),
         Command::Bench => bench_command(),

@@ -76,3 +76,111 @@ fn outside_a_workspace_the_xtask_says_so_instead_of_using_its_build_location() {
         "{stderr}"
     );
 }
+
+fn xtask(current_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(current_dir)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .output()
+        .expect("running the xtask binary")
+}
+
+#[test]
+fn codegen_reports_the_spec_diff_and_drafts_the_changelog() {
+    let temp = tempfile::tempdir().unwrap();
+    let copy = temp.path().join("second");
+    second_checkout(&copy);
+    let older = this_checkout().join("xtask/tests/fixtures/swagger-1.0.0.yaml");
+    let older = older.to_string_lossy();
+
+    let output = xtask(&copy, &["codegen", "--base", &older]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("operation removed: `getCallRecording`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("semver: major"), "{stdout}");
+
+    let changelog = fs::read_to_string(copy.join("CHANGELOG.md")).expect("a drafted CHANGELOG.md");
+    assert!(
+        changelog.starts_with("# Changelog\n\n## Unreleased\n"),
+        "{changelog}"
+    );
+    assert!(
+        changelog.contains("### API changes: spec 1.0.0 → 1.1.0"),
+        "{changelog}"
+    );
+    assert!(
+        changelog.contains("#### Breaking") && changelog.contains("#### Added"),
+        "{changelog}"
+    );
+
+    // `--check` reports against a named base but never writes the changelog.
+    fs::remove_file(copy.join("CHANGELOG.md")).unwrap();
+    let output = xtask(
+        &copy,
+        &["codegen", "--check", "--base", &older, "--format", "json"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the report is JSON");
+    assert_eq!(json["semver"], "major");
+    assert!(!copy.join("CHANGELOG.md").exists());
+}
+
+#[test]
+fn spec_diff_defaults_to_the_committed_spec() {
+    let temp = tempfile::tempdir().unwrap();
+    let copy = temp.path().join("second");
+    second_checkout(&copy);
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&copy)
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    fs::copy(
+        this_checkout().join("xtask/tests/fixtures/swagger-1.0.0.yaml"),
+        copy.join("swagger.yaml"),
+    )
+    .unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "swagger.yaml"]);
+    git(&["commit", "-q", "-m", "spec 1.0.0"]);
+    // A new spec copied over the committed one, as users follow the API.
+    fs::copy(
+        this_checkout().join("swagger.yaml"),
+        copy.join("swagger.yaml"),
+    )
+    .unwrap();
+
+    let output = xtask(&copy, &["spec-diff", "--format", "json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the report is JSON");
+    assert_eq!(json["base_version"], "1.0.0");
+    assert_eq!(json["new_version"], "1.1.0");
+    assert_eq!(json["semver"], "major");
+    assert_eq!(json["next_crate_version"], "0.2.0");
+}

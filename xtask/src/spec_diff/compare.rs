@@ -252,7 +252,7 @@ fn compare_fields(
             ),
             (true, false) => (
                 Impact::Breaking,
-                "optional: struct literals of the generated type need the new field (builders and `Default` do not)",
+                "optional: struct literals of the generated type need the new field (its builder does not)",
             ),
             (false, _) => (
                 Impact::Additive,
