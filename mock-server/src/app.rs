@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde_json::Value;
 
 use crate::faults::{FaultTable, RequestRecord};
+use crate::logs::{BoundedLog, LogsReport};
 use crate::state::World;
 use crate::webhooks::Dispatcher;
 
@@ -13,9 +14,9 @@ pub(crate) struct Shared {
     world: Mutex<World>,
     pub(crate) dispatcher: Dispatcher,
     pub(crate) faults: Mutex<FaultTable>,
-    pub(crate) requests: Mutex<Vec<RequestRecord>>,
+    pub(crate) requests: Mutex<BoundedLog<RequestRecord>>,
     /// Bodies accepted by `POST /v2/webhooks/call-events`.
-    pub(crate) received: Mutex<Vec<Value>>,
+    pub(crate) received: Mutex<BoundedLog<Value>>,
 }
 
 /// The axum state: a handle on [`Shared`].
@@ -27,14 +28,24 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// A fresh, seeded instance whose deliveries run on `runtime`.
-    pub(crate) fn new(runtime: tokio::runtime::Handle) -> Self {
+    /// A fresh, seeded instance whose deliveries run on `runtime` and whose logs keep at
+    /// most `log_cap` entries each.
+    pub(crate) fn new(runtime: tokio::runtime::Handle, log_cap: usize) -> Self {
         Self {
             world: Mutex::new(World::seeded()),
-            dispatcher: Dispatcher::new(runtime),
+            dispatcher: Dispatcher::new(runtime, log_cap),
             faults: Mutex::new(FaultTable::default()),
-            requests: Mutex::new(Vec::new()),
-            received: Mutex::new(Vec::new()),
+            requests: Mutex::new(BoundedLog::new(log_cap)),
+            received: Mutex::new(BoundedLog::new(log_cap)),
+        }
+    }
+
+    /// The fill of every log.
+    pub(crate) fn logs(&self) -> LogsReport {
+        LogsReport {
+            requests: lock(&self.requests).stats(),
+            deliveries: self.dispatcher.log_stats(),
+            received_events: lock(&self.received).stats(),
         }
     }
 

@@ -64,25 +64,32 @@
 
 mod app;
 mod auth;
+mod builder;
 mod clock;
+mod clock_driver;
 mod control;
 mod error;
 mod faults;
 mod ids;
 pub mod lifecycle;
+mod logs;
+mod request_log;
 mod routes;
 mod server;
 pub mod spec;
 mod state;
 mod webhooks;
 
+pub use builder::MockServerBuilder;
 pub use clock::CLOCK_START_UNIX;
+pub use clock_driver::ClockMode;
 pub use control::{
     AdvanceReport, CallSnapshot, ClockReading, Control, ControlError, HistoryEntry,
     NewOrganization, OrganizationInfo, OrganizationPatch,
 };
 pub use faults::{FaultBody, FaultInfo, FaultKind, FaultMatch, FaultRule, RequestRecord};
 pub use lifecycle::{CallStatus, Outcome};
+pub use logs::{DEFAULT_LOG_CAP, LogStats, LogsReport};
 pub use server::MockServer;
 pub use state::kb::{MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_FILE_BYTES};
 pub use state::org::{

@@ -3,7 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::Parser;
-use mirai_voice_mock::MockServer;
+use mirai_voice_mock::{ClockMode, DEFAULT_LOG_CAP, MockServer};
 
 /// Emulator of the Mirai Minds Voice Agent API, with a control API under /__control.
 #[derive(Debug, Parser)]
@@ -15,12 +15,28 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), env = "MIRAI_MOCK_HOST")]
     host: IpAddr,
+    /// How the clock moves: `realtime[=SPEED]` (virtual seconds per real second) or `virtual`
+    /// (only the control API moves it).
+    #[arg(
+        long,
+        default_value = "realtime",
+        env = "MIRAI_MOCK_CLOCK",
+        value_name = "MODE"
+    )]
+    clock: ClockMode,
+    /// Entries kept in each log (requests, deliveries, received events); the oldest are dropped
+    /// and counted in `GET /__control/logs`.
+    #[arg(long, default_value_t = DEFAULT_LOG_CAP, env = "MIRAI_MOCK_LOG_CAP", value_name = "N")]
+    log_cap: usize,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let server = match MockServer::start_on(SocketAddr::new(args.host, args.port)).await {
+    let server = MockServer::builder()
+        .log_cap(args.log_cap)
+        .clock(args.clock);
+    let server = match server.start_on(SocketAddr::new(args.host, args.port)).await {
         Ok(server) => server,
         Err(e) => {
             eprintln!(
@@ -33,6 +49,13 @@ async fn main() -> std::process::ExitCode {
     let creds = server.credentials();
     println!("mirai-voice-mock listening on {}", server.base_url());
     println!("  control API:      {}/__control", server.base_url());
+    println!("  dashboard:        {}/__dashboard", server.base_url());
+    match args.clock {
+        ClockMode::Virtual => {
+            println!("  clock:            virtual (POST /__control/clock/advance)")
+        }
+        ClockMode::Realtime { speed } => println!("  clock:            real time x{speed}"),
+    }
     println!("  x-public-key:     {}", creds.public_key);
     // The seeded key is a published test constant, not a secret.
     println!("  x-private-key:    {}", creds.private_key);

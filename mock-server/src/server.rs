@@ -19,6 +19,8 @@ use tokio::task::{AbortHandle, JoinSet};
 use tower::ServiceExt;
 
 use crate::app::{AppState, Shared};
+use crate::builder::{Launch, MockServerBuilder};
+use crate::clock_driver::{self, ClockMode};
 use crate::control::{self, Control};
 use crate::faults::ResetSwitch;
 use crate::routes;
@@ -47,6 +49,8 @@ pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     accept_loop: AbortHandle,
+    /// The real-time clock, when the server runs on one.
+    ticker: Option<AbortHandle>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -76,18 +80,41 @@ impl MockServer {
     ///
     /// When the address cannot be bound.
     pub async fn start_on(addr: SocketAddr) -> io::Result<Self> {
+        Self::launch(addr, Launch::default()).await
+    }
+
+    /// A builder for an emulator with a log cap, a real-time clock, seeded data or a state
+    /// file; see [`MockServerBuilder`].
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    pub(crate) async fn launch(addr: SocketAddr, launch: Launch) -> io::Result<Self> {
         // Parsing the spec and compiling its validators takes a moment: start it now, off the
         // async threads, so the first request does not pay for it.
         tokio::task::spawn_blocking(crate::spec::warm_up);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(tokio::runtime::Handle::current()));
+        let shared = Arc::new(Shared::new(
+            tokio::runtime::Handle::current(),
+            launch.log_cap,
+        ));
+        if let Some(world) = launch.world {
+            shared.with_world(|w| *w = world);
+        }
+        let ticker = match launch.clock {
+            ClockMode::Virtual => None,
+            ClockMode::Realtime { speed } => Some(
+                tokio::spawn(clock_driver::run_realtime(Arc::clone(&shared), speed)).abort_handle(),
+            ),
+        };
         let app = app(Arc::clone(&shared));
         let accept_loop = tokio::spawn(accept(listener, app)).abort_handle();
         Ok(Self {
             addr,
             shared,
             accept_loop,
+            ticker,
         })
     }
 
@@ -115,6 +142,9 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.accept_loop.abort();
+        if let Some(ticker) = &self.ticker {
+            ticker.abort();
+        }
         self.shared.dispatcher.shutdown();
     }
 }

@@ -1,0 +1,241 @@
+//! What a long-running emulator used from other languages needs: bounded logs with a dropped
+//! count, clock runs that do not block requests, a real-time clock and a detailed request log.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use mirai_voice_mock::{
+    CallStatus, ClockMode, DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY, DEFAULT_WORKSPACE_ID,
+    MockServer,
+};
+use serde_json::{Value, json};
+
+async fn api(server: &MockServer, path: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", server.base_url()))
+        .header("x-public-key", DEFAULT_PUBLIC_KEY)
+        .header("x-private-key", DEFAULT_PRIVATE_KEY)
+        .header("workspace", DEFAULT_WORKSPACE_ID)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+/// Creates an assistant and places a call to `phone_number`, delivering its events to the
+/// emulator's own call-events receiver. Returns the call id.
+async fn place_call(server: &MockServer, name: &str, phone_number: &str) -> String {
+    let created = api(
+        server,
+        "/v1/admin/assistant/create",
+        json!({
+            "name": name,
+            "variant": { "type": "custom" },
+            "agent": { "identity": { "name": "Priya" }, "systemPrompt": "Be helpful." },
+        }),
+    )
+    .await;
+    let assistant = created["data"]["assistantId"].as_str().unwrap().to_owned();
+    let call = api(
+        server,
+        "/v2/call/initiate",
+        json!({
+            "phoneNumber": phone_number,
+            "assistant": assistant,
+            "callbackUrl": format!("{}/v2/webhooks/call-events", server.base_url()),
+        }),
+    )
+    .await;
+    call["callId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn logs_keep_the_newest_entries_and_count_what_they_dropped() {
+    let server = MockServer::builder().log_cap(3).start().await.unwrap();
+    let control = server.control();
+    for _ in 0..5 {
+        reqwest::get(format!("{}/health", server.base_url()))
+            .await
+            .unwrap();
+    }
+    let logs = control.logs();
+    assert_eq!((logs.requests.cap, logs.requests.held), (3, 3));
+    assert_eq!(logs.requests.dropped, 2);
+    assert!(control.requests().iter().all(|r| r.path == "/health"));
+
+    let call = place_call(&server, "Support", "+14155550123").await;
+    let report = control.run_until_idle().await;
+    assert!(report.deliveries_settled);
+    assert!(control.call(&call).unwrap().lifecycle_ended);
+    let events = control.call(&call).unwrap().history.len() as u64;
+    assert!(
+        events > 3,
+        "an answered call sends more events than the cap"
+    );
+
+    let logs = control.logs();
+    assert_eq!(logs.deliveries.held, 3);
+    assert_eq!(logs.deliveries.dropped, events - 3);
+    assert_eq!(logs.received_events.held, 3);
+    assert_eq!(logs.received_events.dropped, events - 3);
+    let kept = control.deliveries(None);
+    let last_event = kept.last().unwrap().event_type.clone();
+    assert_eq!(
+        last_event, "call.lifecycle-ended",
+        "the newest deliveries are kept"
+    );
+
+    // Other languages read the same counters over HTTP.
+    let over_http: Value = reqwest::get(format!("{}/__control/logs", server.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(over_http["deliveries"]["dropped"], json!(events - 3));
+    assert_eq!(over_http["requests"]["cap"], 3);
+    assert!(over_http["receivedEvents"]["dropped"].as_u64().unwrap() > 0);
+
+    control.reset();
+    assert_eq!(control.logs().deliveries.dropped, 0);
+    assert_eq!(control.logs().requests.dropped, 0);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_long_clock_run_lets_other_work_in_between_its_steps() {
+    let server = MockServer::start().await;
+    let control = server.control();
+    // A number that never answers: attempts and re-attempts spread over hours.
+    let call = place_call(&server, "Retries", "+14155550001").await;
+
+    // On a single-threaded runtime this task only runs when the clock run lets go.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let observer = tokio::spawn({
+        let control = control.clone();
+        let seen = Arc::clone(&seen);
+        let stop = Arc::clone(&stop);
+        async move {
+            while !stop.load(Ordering::SeqCst) {
+                seen.lock().unwrap().push(control.clock().elapsed_seconds);
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    tokio::task::yield_now().await;
+    let report = control.run_until_idle().await;
+    stop.store(true, Ordering::SeqCst);
+    observer.await.unwrap();
+
+    let snapshot = control.call(&call).unwrap();
+    assert!(snapshot.lifecycle_ended);
+    assert!(report.transitions > 3, "{report:?}");
+    let seen = seen.lock().unwrap();
+    let between: Vec<u64> = seen
+        .iter()
+        .copied()
+        .filter(|t| *t > 0 && *t < report.elapsed_seconds)
+        .collect();
+    assert!(
+        between.len() >= 2,
+        "the clock was read mid-run: {seen:?} (ended at {})",
+        report.elapsed_seconds
+    );
+}
+
+#[tokio::test]
+async fn a_real_time_clock_moves_calls_on_its_own() {
+    let server = MockServer::builder()
+        .clock(ClockMode::Realtime { speed: 60.0 })
+        .start()
+        .await
+        .unwrap();
+    let control = server.control();
+    let started = Instant::now();
+    let call = place_call(&server, "Live", "+14155550123").await;
+    // An answered call is over 61 virtual seconds after it was placed: about a real second.
+    loop {
+        let snapshot = control.call(&call).unwrap();
+        if snapshot.lifecycle_ended {
+            assert_eq!(snapshot.status, Some(CallStatus::Completed));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the call did not progress: {snapshot:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // No one called the control API to move time.
+    assert!(control.clock().elapsed_seconds >= 60);
+    assert!(
+        control
+            .requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/__control"))
+    );
+}
+
+#[tokio::test]
+async fn the_request_log_keeps_time_query_headers_and_body_without_secrets() {
+    let server = MockServer::start().await;
+    let control = server.control();
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/admin/tool/api?trace=on", server.base_url()))
+        .header("x-public-key", DEFAULT_PUBLIC_KEY)
+        .header("x-private-key", DEFAULT_PRIVATE_KEY)
+        .header("workspace", DEFAULT_WORKSPACE_ID)
+        .header("x-request-id", "req-42")
+        .json(&json!({
+            "name": "lookup",
+            "headers": { "Authorization": "Bearer tool-token-abc" },
+            "clientSecret": "cs-very-secret",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let _ = response.status();
+
+    let record = control.requests().pop().unwrap();
+    assert_eq!(record.method, "POST");
+    assert_eq!(record.path, "/v1/admin/tool/api");
+    assert_eq!(record.query.as_deref(), Some("trace=on"));
+    assert_eq!(record.headers["x-request-id"], "req-42");
+    assert_eq!(record.headers["x-public-key"], DEFAULT_PUBLIC_KEY);
+    assert_eq!(record.headers["x-private-key"], "<redacted>");
+    let body: Value = serde_json::from_str(record.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["name"], "lookup");
+    assert_eq!(body["headers"]["Authorization"], "<redacted>");
+    assert_eq!(body["clientSecret"], "<redacted>");
+    chrono::DateTime::parse_from_rfc3339(&record.received_at).unwrap();
+    assert_eq!(record.virtual_time, "2026-06-01T10:00:00.000Z");
+
+    // Nothing secret is readable anywhere in the log, in Rust or over HTTP.
+    let over_http = reqwest::get(format!("{}/__control/requests", server.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for text in [over_http, format!("{:?}", control.requests())] {
+        for secret in [DEFAULT_PRIVATE_KEY, "tool-token-abc", "cs-very-secret"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+    }
+    assert!(
+        reqwest::get(format!("{}/__control/requests", server.base_url()))
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()[0]["headers"]["x-request-id"]
+            == "req-42"
+    );
+}
