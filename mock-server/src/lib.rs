@@ -68,6 +68,7 @@ mod builder;
 mod clock;
 mod clock_driver;
 mod control;
+mod dashboard;
 mod error;
 mod faults;
 mod ids;

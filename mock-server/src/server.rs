@@ -22,6 +22,7 @@ use crate::app::{AppState, Shared};
 use crate::builder::{Launch, MockServerBuilder};
 use crate::clock_driver::{self, ClockMode};
 use crate::control::{self, Control};
+use crate::dashboard;
 use crate::faults::ResetSwitch;
 use crate::routes;
 use crate::state::org::Credentials;
@@ -149,11 +150,15 @@ impl Drop for MockServer {
     }
 }
 
-/// The whole application: emulated API, control API, JSON 404s.
+/// The whole application: emulated API, control API, dashboard, JSON 404s.
 fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::router(Arc::clone(&state)))
-        .nest("/__control", control::router())
+        .merge(dashboard::page_routes())
+        .nest(
+            "/__control",
+            control::router().merge(dashboard::control_routes()),
+        )
         .fallback(routes::not_found)
         .with_state(state)
 }
