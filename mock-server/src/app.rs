@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::faults::{FaultTable, RequestRecord};
 use crate::logs::{BoundedLog, LogsReport};
+use crate::seed::{Seed, SeedError};
 use crate::state::World;
 use crate::webhooks::Dispatcher;
 
@@ -17,6 +18,17 @@ pub(crate) struct Shared {
     pub(crate) requests: Mutex<BoundedLog<RequestRecord>>,
     /// Bodies accepted by `POST /v2/webhooks/call-events`.
     pub(crate) received: Mutex<BoundedLog<Value>>,
+    /// Applied on top of the built-in data at start and on every reset.
+    seed: Option<Seed>,
+}
+
+/// The built-in data with `seed` applied on top.
+pub(crate) fn seeded_world(seed: Option<&Seed>) -> Result<World, SeedError> {
+    let mut world = World::seeded();
+    if let Some(seed) = seed {
+        world.apply_seed(seed)?;
+    }
+    Ok(world)
 }
 
 /// The axum state: a handle on [`Shared`].
@@ -30,13 +42,17 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     /// A fresh, seeded instance whose deliveries run on `runtime` and whose logs keep at
     /// most `log_cap` entries each.
-    pub(crate) fn new(runtime: tokio::runtime::Handle, log_cap: usize) -> Self {
+    ///
+    /// `seed` must have been applied to a fresh world once already ([`seeded_world`]), so
+    /// that applying it again cannot fail.
+    pub(crate) fn new(runtime: tokio::runtime::Handle, log_cap: usize, seed: Option<Seed>) -> Self {
         Self {
-            world: Mutex::new(World::seeded()),
+            world: Mutex::new(seeded_world(seed.as_ref()).unwrap_or_else(|_| World::seeded())),
             dispatcher: Dispatcher::new(runtime, log_cap),
             faults: Mutex::new(FaultTable::default()),
             requests: Mutex::new(BoundedLog::new(log_cap)),
             received: Mutex::new(BoundedLog::new(log_cap)),
+            seed,
         }
     }
 
@@ -63,7 +79,8 @@ impl Shared {
 
     /// Restores the seeded state and forgets faults, logs and received events.
     pub(crate) fn reset(&self) {
-        self.with_world(|world| *world = World::seeded());
+        let fresh = seeded_world(self.seed.as_ref()).unwrap_or_else(|_| World::seeded());
+        self.with_world(|world| *world = fresh);
         self.dispatcher.reset();
         *lock(&self.faults) = FaultTable::default();
         lock(&self.requests).clear();

@@ -1,10 +1,13 @@
 //! [`MockServerBuilder`]: an emulator with a log cap, a clock mode, seeded data or saved state.
 
+use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
+use crate::app::seeded_world;
 use crate::clock_driver::ClockMode;
 use crate::logs::DEFAULT_LOG_CAP;
+use crate::seed::{Seed, SeedError};
 use crate::server::MockServer;
 use crate::state::World;
 
@@ -12,7 +15,9 @@ use crate::state::World;
 pub(crate) struct Launch {
     pub(crate) log_cap: usize,
     pub(crate) clock: ClockMode,
-    /// The world to start from instead of the seeded one.
+    /// Applied on top of the built-in data at start and on every reset.
+    pub(crate) seed: Option<Seed>,
+    /// The world to start from instead of the seeded one (restored state).
     pub(crate) world: Option<World>,
 }
 
@@ -21,6 +26,7 @@ impl Default for Launch {
         Self {
             log_cap: DEFAULT_LOG_CAP,
             clock: ClockMode::Virtual,
+            seed: None,
             world: None,
         }
     }
@@ -46,6 +52,39 @@ impl Default for Launch {
 pub struct MockServerBuilder {
     log_cap: Option<usize>,
     clock: Option<ClockMode>,
+    seed: Option<Seed>,
+}
+
+/// Why an emulator did not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The address could not be bound.
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: io::Error,
+    },
+    /// The seed names something impossible.
+    Seed(SeedError),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Self::Seed(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind { source, .. } => Some(source),
+            Self::Seed(e) => Some(e),
+        }
+    }
 }
 
 impl MockServerBuilder {
@@ -62,12 +101,19 @@ impl MockServerBuilder {
         self
     }
 
+    /// Loads organizations, workspaces, assistants and numbers at start, and again on every
+    /// reset (see [`Seed`]).
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
     /// Starts the emulator on `127.0.0.1` and a free port.
     ///
     /// # Errors
     ///
     /// See [`MockServerBuilder::start_on`].
-    pub async fn start(self) -> io::Result<MockServer> {
+    pub async fn start(self) -> Result<MockServer, StartError> {
         self.start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
     }
@@ -76,13 +122,18 @@ impl MockServerBuilder {
     ///
     /// # Errors
     ///
-    /// When the address cannot be bound.
-    pub async fn start_on(self, addr: SocketAddr) -> io::Result<MockServer> {
+    /// When the seed cannot be applied or the address cannot be bound.
+    pub async fn start_on(self, addr: SocketAddr) -> Result<MockServer, StartError> {
+        // Applying the seed once here reports its problems before anything listens.
+        seeded_world(self.seed.as_ref()).map_err(StartError::Seed)?;
         let launch = Launch {
             log_cap: self.log_cap.unwrap_or(DEFAULT_LOG_CAP),
             clock: self.clock.unwrap_or_default(),
+            seed: self.seed,
             world: None,
         };
-        MockServer::launch(addr, launch).await
+        MockServer::launch(addr, launch)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })
     }
 }

@@ -76,12 +76,13 @@ pub mod lifecycle;
 mod logs;
 mod request_log;
 mod routes;
+mod seed;
 mod server;
 pub mod spec;
 mod state;
 mod webhooks;
 
-pub use builder::MockServerBuilder;
+pub use builder::{MockServerBuilder, StartError};
 pub use clock::CLOCK_START_UNIX;
 pub use clock_driver::ClockMode;
 pub use control::{
@@ -91,6 +92,7 @@ pub use control::{
 pub use faults::{FaultBody, FaultInfo, FaultKind, FaultMatch, FaultRule, RequestRecord};
 pub use lifecycle::{CallStatus, Outcome};
 pub use logs::{DEFAULT_LOG_CAP, LogStats, LogsReport};
+pub use seed::{Seed, SeedError, SeedOrganization, SeedWorkspace};
 pub use server::MockServer;
 pub use state::kb::{MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_FILE_BYTES};
 pub use state::org::{

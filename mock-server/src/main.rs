@@ -1,9 +1,10 @@
 //! `mirai-voice-mock`: runs the Voice Agent API emulator until interrupted.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
 use clap::Parser;
-use mirai_voice_mock::{ClockMode, DEFAULT_LOG_CAP, MockServer};
+use mirai_voice_mock::{ClockMode, DEFAULT_LOG_CAP, MockServer, Seed};
 
 /// Emulator of the Mirai Minds Voice Agent API, with a control API under /__control.
 #[derive(Debug, Parser)]
@@ -28,21 +29,34 @@ struct Args {
     /// and counted in `GET /__control/logs`.
     #[arg(long, default_value_t = DEFAULT_LOG_CAP, env = "MIRAI_MOCK_LOG_CAP", value_name = "N")]
     log_cap: usize,
+    /// Organizations, workspaces, assistants and numbers to load at start and on every reset
+    /// (JSON when the name ends in .json, YAML otherwise).
+    #[arg(long, env = "MIRAI_MOCK_SEED_FILE", value_name = "PATH")]
+    seed_file: Option<PathBuf>,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let server = MockServer::builder()
+    let mut builder = MockServer::builder()
         .log_cap(args.log_cap)
         .clock(args.clock);
-    let server = match server.start_on(SocketAddr::new(args.host, args.port)).await {
+    if let Some(path) = &args.seed_file {
+        match Seed::from_file(path) {
+            Ok(seed) => builder = builder.seed(seed),
+            Err(e) => {
+                eprintln!("mirai-voice-mock: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    let server = match builder
+        .start_on(SocketAddr::new(args.host, args.port))
+        .await
+    {
         Ok(server) => server,
         Err(e) => {
-            eprintln!(
-                "mirai-voice-mock: cannot listen on {}:{}: {e}",
-                args.host, args.port
-            );
+            eprintln!("mirai-voice-mock: {e}");
             return std::process::ExitCode::FAILURE;
         }
     };

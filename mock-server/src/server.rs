@@ -99,6 +99,7 @@ impl MockServer {
         let shared = Arc::new(Shared::new(
             tokio::runtime::Handle::current(),
             launch.log_cap,
+            launch.seed,
         ));
         if let Some(world) = launch.world {
             shared.with_world(|w| *w = world);

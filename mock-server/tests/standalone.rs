@@ -239,3 +239,135 @@ async fn the_request_log_keeps_time_query_headers_and_body_without_secrets() {
             == "req-42"
     );
 }
+
+const SEED: &str = r#"
+organizations:
+  - name: Acme
+    publicKey: pk_acme_test
+    privateKey: sk_acme_test
+    creditBalance: 42
+    workspaces:
+      - name: Support
+        assistants:
+          - name: Priya
+            variant: { type: custom }
+            agent: { identity: { name: Priya }, systemPrompt: Be helpful. }
+        numbers: ["+14155550150"]
+  - id: 6690a1b2c3d4e5f600000001
+    workspaces:
+      - id: 6690a1b2c3d4e5f600000002
+        name: Default Workspace
+        assistants:
+          - name: Seeded
+            variant: { type: custom }
+            agent: { identity: { name: Sam }, systemPrompt: Be brief. }
+"#;
+
+async fn assistant_names(server: &MockServer, keys: (&str, &str), workspace: &str) -> Vec<String> {
+    let listed: Value = reqwest::Client::new()
+        .get(format!("{}/v1/admin/assistant/list", server.base_url()))
+        .header("x-public-key", keys.0)
+        .header("x-private-key", keys.1)
+        .header("workspace", workspace)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = listed["data"]["assistants"]
+        .as_array()
+        .or_else(|| listed["data"].as_array())
+        .unwrap_or_else(|| panic!("unexpected list: {listed}"));
+    items
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_seed_loads_organizations_workspaces_assistants_and_numbers_again_on_reset() {
+    let seed = mirai_voice_mock::Seed::from_yaml(SEED).unwrap();
+    let server = MockServer::builder().seed(seed).start().await.unwrap();
+    let control = server.control();
+    let dashboard: Value = reqwest::get(format!("{}/__control/dashboard", server.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let acme = dashboard["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Acme")
+        .unwrap_or_else(|| panic!("no Acme: {dashboard}"))
+        .clone();
+    assert_eq!(acme["creditBalance"], 42.0);
+    let workspace = acme["workspaces"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(acme["workspaces"][0]["name"], "Support");
+
+    let acme_keys = ("pk_acme_test", "sk_acme_test");
+    assert_eq!(
+        assistant_names(&server, acme_keys, &workspace).await,
+        ["Priya"]
+    );
+    let default_keys = (DEFAULT_PUBLIC_KEY, DEFAULT_PRIVATE_KEY);
+    assert_eq!(
+        assistant_names(&server, default_keys, DEFAULT_WORKSPACE_ID).await,
+        ["Seeded"]
+    );
+    let info = control.organization(acme["id"].as_str().unwrap()).unwrap();
+    assert_eq!(info.public_key, "pk_acme_test");
+
+    control.reset();
+    assert_eq!(
+        assistant_names(&server, acme_keys, &workspace).await,
+        ["Priya"]
+    );
+    assert_eq!(
+        assistant_names(&server, default_keys, DEFAULT_WORKSPACE_ID).await,
+        ["Seeded"]
+    );
+}
+
+#[tokio::test]
+async fn a_bad_seed_is_a_clear_error_naming_the_entry() {
+    let cases = [
+        (
+            "organizations:\n  - name: A\n    colour: red\n",
+            "unknown field `colour`",
+        ),
+        (
+            "organizations:\n  - publicKey: pk_only\n",
+            "organizations[0]: give both publicKey and privateKey",
+        ),
+        (
+            "organizations:\n  - publicKey: pk_6d6f636b7075626c69636b6579303031\n    privateKey: sk_x\n",
+            "already used by another organization",
+        ),
+        (
+            "organizations:\n  - name: A\n    workspaces:\n      - name: W\n        assistants:\n          - variant: { type: custom }\n",
+            "organizations[0] (A).workspaces[0] (W): assistants[0]",
+        ),
+        (
+            "organizations:\n  - name: A\n    workspaces:\n      - name: W\n        numbers: [\"555-0100\"]\n",
+            "number 555-0100 is not E.164",
+        ),
+    ];
+    for (yaml, expected) in cases {
+        let error = match mirai_voice_mock::Seed::from_yaml(yaml) {
+            Err(e) => e.to_string(),
+            Ok(seed) => MockServer::builder()
+                .seed(seed)
+                .start()
+                .await
+                .map(|_| ())
+                .unwrap_err()
+                .to_string(),
+        };
+        assert!(error.contains(expected), "{yaml}\n=> {error}");
+    }
+    let error = mirai_voice_mock::Seed::from_yaml("organizations: [\n  - name: A\n").unwrap_err();
+    assert!(error.to_string().contains("line"), "{error}");
+}

@@ -11,6 +11,7 @@ pub(crate) mod catalog;
 pub(crate) mod kb;
 pub(crate) mod number;
 pub(crate) mod org;
+pub(crate) mod seed;
 pub(crate) mod tool;
 pub(crate) mod workspace;
 
