@@ -1,6 +1,7 @@
 //! State shared by every request handler, the control API and the delivery workers.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde_json::Value;
 
@@ -20,6 +21,8 @@ pub(crate) struct Shared {
     pub(crate) received: Mutex<BoundedLog<Value>>,
     /// Applied on top of the built-in data at start and on every reset.
     seed: Option<Seed>,
+    /// Where `POST /__control/state/save` and periodic saves write, when configured.
+    pub(crate) state_file: OnceLock<PathBuf>,
 }
 
 /// The built-in data with `seed` applied on top.
@@ -53,6 +56,7 @@ impl Shared {
             requests: Mutex::new(BoundedLog::new(log_cap)),
             received: Mutex::new(BoundedLog::new(log_cap)),
             seed,
+            state_file: OnceLock::new(),
         }
     }
 

@@ -3,13 +3,15 @@
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::app::seeded_world;
 use crate::clock_driver::ClockMode;
 use crate::logs::DEFAULT_LOG_CAP;
 use crate::seed::{Seed, SeedError};
 use crate::server::MockServer;
-use crate::state::World;
+use crate::state_file::{self, Saved, StateFileError};
 
 /// What [`MockServer::launch`] needs besides the address.
 pub(crate) struct Launch {
@@ -17,8 +19,10 @@ pub(crate) struct Launch {
     pub(crate) clock: ClockMode,
     /// Applied on top of the built-in data at start and on every reset.
     pub(crate) seed: Option<Seed>,
-    /// The world to start from instead of the seeded one (restored state).
-    pub(crate) world: Option<World>,
+    /// A restored state file, to start from instead of the seeded world.
+    pub(crate) restored: Option<Saved>,
+    /// Where the state is saved, and how often besides on request.
+    pub(crate) state_file: Option<(PathBuf, Option<Duration>)>,
 }
 
 impl Default for Launch {
@@ -27,7 +31,8 @@ impl Default for Launch {
             log_cap: DEFAULT_LOG_CAP,
             clock: ClockMode::Virtual,
             seed: None,
-            world: None,
+            restored: None,
+            state_file: None,
         }
     }
 }
@@ -53,6 +58,8 @@ pub struct MockServerBuilder {
     log_cap: Option<usize>,
     clock: Option<ClockMode>,
     seed: Option<Seed>,
+    state_file: Option<PathBuf>,
+    save_every: Option<Duration>,
 }
 
 /// Why an emulator did not start.
@@ -67,6 +74,8 @@ pub enum StartError {
     },
     /// The seed names something impossible.
     Seed(SeedError),
+    /// The state file exists but cannot be restored.
+    State(StateFileError),
 }
 
 impl fmt::Display for StartError {
@@ -74,6 +83,7 @@ impl fmt::Display for StartError {
         match self {
             Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
             Self::Seed(e) => e.fmt(f),
+            Self::State(e) => e.fmt(f),
         }
     }
 }
@@ -83,6 +93,7 @@ impl std::error::Error for StartError {
         match self {
             Self::Bind { source, .. } => Some(source),
             Self::Seed(e) => Some(e),
+            Self::State(e) => Some(e),
         }
     }
 }
@@ -108,6 +119,20 @@ impl MockServerBuilder {
         self
     }
 
+    /// Restores the state saved in `path` at start, when the file exists, and saves to it on
+    /// [`MockServer::save_state`], on `POST /__control/state/save` and every
+    /// [`MockServerBuilder::save_every`]. The file holds the organizations' private keys.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Saves the state file this often as well (only with [`MockServerBuilder::state_file`]).
+    pub fn save_every(mut self, period: Duration) -> Self {
+        self.save_every = Some(period);
+        self
+    }
+
     /// Starts the emulator on `127.0.0.1` and a free port.
     ///
     /// # Errors
@@ -122,15 +147,21 @@ impl MockServerBuilder {
     ///
     /// # Errors
     ///
-    /// When the seed cannot be applied or the address cannot be bound.
+    /// When the seed cannot be applied, the state file cannot be restored or the address
+    /// cannot be bound.
     pub async fn start_on(self, addr: SocketAddr) -> Result<MockServer, StartError> {
         // Applying the seed once here reports its problems before anything listens.
         seeded_world(self.seed.as_ref()).map_err(StartError::Seed)?;
+        let restored = match &self.state_file {
+            Some(path) => state_file::load(path).map_err(StartError::State)?,
+            None => None,
+        };
         let launch = Launch {
             log_cap: self.log_cap.unwrap_or(DEFAULT_LOG_CAP),
             clock: self.clock.unwrap_or_default(),
             seed: self.seed,
-            world: None,
+            restored,
+            state_file: self.state_file.map(|path| (path, self.save_every)),
         };
         MockServer::launch(addr, launch)
             .await

@@ -215,6 +215,7 @@ impl IntoResponse for ControlError {
 /// | `DELETE /__control/faults/{id}` | [`Control::remove_fault`] |
 /// | `GET`/`DELETE /__control/requests` | [`Control::requests`] / [`Control::clear_requests`] |
 /// | `GET /__control/logs` | [`Control::logs`] |
+/// | `POST /__control/state/save` | [`MockServer::save_state`](crate::MockServer::save_state) (`{"savedTo": path}`; `400` without a state file) |
 /// | `GET /__control/dashboard` | clock, logs, organizations, newest calls and deliveries in one read (what `/__dashboard` shows) |
 /// | `PUT /__control/health` | [`Control::set_maintenance`] (body `{"underMaintenance": true}`) |
 /// | `POST /__control/reset` | [`Control::reset`] |

@@ -80,6 +80,7 @@ mod seed;
 mod server;
 pub mod spec;
 mod state;
+mod state_file;
 mod webhooks;
 
 pub use builder::{MockServerBuilder, StartError};
@@ -99,6 +100,7 @@ pub use state::org::{
     Credentials, DEFAULT_ORGANIZATION_ID, DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY,
     DEFAULT_WORKSPACE_ID, Role,
 };
+pub use state_file::StateFileError;
 pub use webhooks::{DeliveryAttempt, DeliveryRecord, DeliveryState, DuplicateRule, WebhookConfig};
 
 /// Computes the `x-signature` the emulator sends: lowercase hex HMAC-SHA256 of `body` keyed by

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 use mirai_voice_mock::{ClockMode, DEFAULT_LOG_CAP, MockServer, Seed};
@@ -33,6 +34,13 @@ struct Args {
     /// (JSON when the name ends in .json, YAML otherwise).
     #[arg(long, env = "MIRAI_MOCK_SEED_FILE", value_name = "PATH")]
     seed_file: Option<PathBuf>,
+    /// Restore the state from this file at start (when it exists) and save it there on
+    /// shutdown (Ctrl-C or SIGTERM) and on POST /__control/state/save. It holds private keys.
+    #[arg(long, env = "MIRAI_MOCK_STATE_FILE", value_name = "PATH")]
+    state_file: Option<PathBuf>,
+    /// With --state-file, also save every SECS seconds.
+    #[arg(long, requires = "state_file", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    save_every: Option<u64>,
 }
 
 #[tokio::main]
@@ -48,6 +56,12 @@ async fn main() -> std::process::ExitCode {
                 eprintln!("mirai-voice-mock: {e}");
                 return std::process::ExitCode::FAILURE;
             }
+        }
+    }
+    if let Some(path) = &args.state_file {
+        builder = builder.state_file(path);
+        if let Some(secs) = args.save_every {
+            builder = builder.save_every(Duration::from_secs(secs));
         }
     }
     let server = match builder
@@ -75,11 +89,35 @@ async fn main() -> std::process::ExitCode {
     println!("  x-private-key:    {}", creds.private_key);
     println!("  organization:     {}", creds.organization_id);
     println!("  workspace:        {}", creds.workspace_id);
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("mirai-voice-mock: cannot wait for Ctrl-C: {e}");
-            std::process::ExitCode::FAILURE
+    if let Err(e) = shutdown_signal().await {
+        eprintln!("mirai-voice-mock: cannot wait for a shutdown signal: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    if args.state_file.is_some() {
+        match server.save_state() {
+            Ok(path) => eprintln!("mirai-voice-mock: state saved to {}", path.display()),
+            Err(e) => {
+                eprintln!("mirai-voice-mock: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
         }
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C, or SIGTERM (what container runtimes and service managers send).
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
     }
 }

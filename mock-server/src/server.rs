@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +27,7 @@ use crate::dashboard;
 use crate::faults::ResetSwitch;
 use crate::routes;
 use crate::state::org::Credentials;
+use crate::state_file::{self, StateFileError};
 
 /// A running emulator, serving on a local port until dropped.
 ///
@@ -52,6 +54,8 @@ pub struct MockServer {
     accept_loop: AbortHandle,
     /// The real-time clock, when the server runs on one.
     ticker: Option<AbortHandle>,
+    /// Periodic saves of the state file, when asked for.
+    saver: Option<AbortHandle>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -101,8 +105,25 @@ impl MockServer {
             launch.log_cap,
             launch.seed,
         ));
-        if let Some(world) = launch.world {
-            shared.with_world(|w| *w = world);
+        if let Some(saved) = launch.restored {
+            shared.with_world(|w| *w = saved.world);
+            shared
+                .dispatcher
+                .restore(saved.deliveries, saved.webhook_config);
+        }
+        let mut saver = None;
+        if let Some((path, period)) = launch.state_file {
+            if let Some(period) = period {
+                saver = Some(
+                    tokio::spawn(state_file::save_periodically(
+                        Arc::clone(&shared),
+                        path.clone(),
+                        period,
+                    ))
+                    .abort_handle(),
+                );
+            }
+            let _ = shared.state_file.set(path);
         }
         let ticker = match launch.clock {
             ClockMode::Virtual => None,
@@ -117,6 +138,7 @@ impl MockServer {
             shared,
             accept_loop,
             ticker,
+            saver,
         })
     }
 
@@ -135,6 +157,15 @@ impl MockServer {
         Credentials::default_organization()
     }
 
+    /// Saves the state to the state file given to [`MockServerBuilder::state_file`].
+    ///
+    /// # Errors
+    ///
+    /// When no state file was given or it cannot be written.
+    pub fn save_state(&self) -> Result<PathBuf, StateFileError> {
+        state_file::save_configured(&self.shared)
+    }
+
     /// The typed control API of this emulator.
     pub fn control(&self) -> Control {
         Control::new(Arc::clone(&self.shared))
@@ -144,8 +175,8 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.accept_loop.abort();
-        if let Some(ticker) = &self.ticker {
-            ticker.abort();
+        for task in [&self.ticker, &self.saver].into_iter().flatten() {
+            task.abort();
         }
         self.shared.dispatcher.shutdown();
     }
@@ -158,7 +189,9 @@ fn app(state: AppState) -> Router {
         .merge(dashboard::page_routes())
         .nest(
             "/__control",
-            control::router().merge(dashboard::control_routes()),
+            control::router()
+                .merge(dashboard::control_routes())
+                .merge(state_file::control_routes()),
         )
         .fallback(routes::not_found)
         .with_state(state)

@@ -255,6 +255,35 @@ impl Dispatcher {
         }
     }
 
+    /// Puts a saved delivery log back, sending again the deliveries that were still pending
+    /// when it was saved (their earlier attempts stay recorded).
+    pub(crate) fn restore(&self, records: Vec<DeliveryRecord>, config: WebhookConfig) {
+        let mut state = lock(&self.inner.state);
+        state.config = config;
+        for record in records {
+            let number = record
+                .id
+                .strip_prefix("dlv_")
+                .and_then(|n| n.parse::<u64>().ok())
+                .filter(|n| !state.log.contains_key(n))
+                .unwrap_or(state.next_id + 1);
+            state.next_id = state.next_id.max(number);
+            let pending = record.state == DeliveryState::Pending;
+            let call_id = record.call_id.clone();
+            state.log.insert(
+                number,
+                DeliveryRecord {
+                    id: format!("dlv_{number}"),
+                    ..record
+                },
+            );
+            if pending {
+                self.queue(&mut state, &call_id, number);
+            }
+        }
+        trim(&mut state);
+    }
+
     /// Sends a logged delivery again, as a new delivery marked as its duplicate.
     pub(crate) fn redeliver(&self, id: &str) -> Option<DeliveryRecord> {
         let mut state = lock(&self.inner.state);
@@ -373,9 +402,11 @@ async fn drain(inner: Arc<Inner>, call_id: String) {
 }
 
 async fn deliver(inner: &Inner, number: u64, record: &DeliveryRecord, config: WebhookConfig) {
-    let attempts = config.max_attempts.max(1);
+    // A delivery restored from a state file continues its attempt numbering.
+    let earlier = u32::try_from(record.attempts.len()).unwrap_or(u32::MAX);
+    let attempts = config.max_attempts.max(1).saturating_add(earlier);
     let mut delay = Duration::from_millis(config.retry_delay_ms);
-    for attempt in 1..=attempts {
+    for attempt in earlier.saturating_add(1)..=attempts {
         let result = inner
             .client
             .post(&record.url)

@@ -217,3 +217,78 @@ fn a_bad_seed_file_is_reported_by_name_and_problem_not_panicked() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn the_state_file_is_saved_on_sigterm_and_restored_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let state_file = path.to_str().unwrap();
+    let (mut guard, url, _) = start(&["--clock", "virtual", "--state-file", state_file]).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{url}/__control/organizations"))
+        .json(&serde_json::json!({ "name": "Survivor", "creditBalance": 7.5 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["organizationId"].as_str().unwrap().to_owned();
+    // On demand first…
+    let saved: Value = http
+        .post(format!("{url}/__control/state/save"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved["savedTo"], state_file);
+    // Changed after that save: only the save on shutdown keeps it.
+    http.post(format!("{url}/__control/clock/advance"))
+        .json(&serde_json::json!({ "seconds": 90 }))
+        .send()
+        .await
+        .unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &guard.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = guard.0.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+
+    let (_guard, url, _) = start(&["--clock", "virtual", "--state-file", state_file]).await;
+    let organization: Value = reqwest::get(format!("{url}/__control/organizations/{id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(organization["name"], "Survivor");
+    assert_eq!(organization["creditBalance"], 7.5);
+    let clock: Value = reqwest::get(format!("{url}/__control/clock"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["elapsedSeconds"], 90);
+}
+
+#[test]
+fn a_bad_state_file_stops_the_binary_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    std::fs::write(&path, "[1, 2]").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mirai-voice-mock"))
+        .args(["--port", "0", "--state-file", path.to_str().unwrap()])
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("state.json"), "{stderr}");
+    assert!(stderr.contains("not a JSON state file"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -371,3 +371,214 @@ async fn a_bad_seed_is_a_clear_error_naming_the_entry() {
     let error = mirai_voice_mock::Seed::from_yaml("organizations: [\n  - name: A\n").unwrap_err();
     assert!(error.to_string().contains("line"), "{error}");
 }
+
+#[tokio::test]
+async fn a_state_file_restores_organizations_assistants_calls_and_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let (organization, call, before) = {
+        let server = MockServer::builder()
+            .state_file(&path)
+            .start()
+            .await
+            .unwrap();
+        let control = server.control();
+        let organization = control.create_organization(mirai_voice_mock::NewOrganization {
+            name: Some("Kept".into()),
+            ..Default::default()
+        });
+        let call = place_call(&server, "Kept assistant", "+14155550123").await;
+        control.advance(7).await;
+        let saved = server.save_state().unwrap();
+        assert_eq!(saved, path);
+        let before = control.call(&call).unwrap();
+        (organization, call, before)
+    };
+    assert_eq!(before.status, Some(CallStatus::InProgress));
+
+    let server = MockServer::builder()
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap();
+    let control = server.control();
+    assert_eq!(control.clock().elapsed_seconds, 7);
+    let restored = control.organization(&organization.organization_id).unwrap();
+    assert_eq!(restored.public_key, organization.public_key);
+    assert_eq!(control.call(&call).unwrap(), before);
+    let keys = (DEFAULT_PUBLIC_KEY, DEFAULT_PRIVATE_KEY);
+    assert_eq!(
+        assistant_names(&server, keys, DEFAULT_WORKSPACE_ID).await,
+        ["Kept assistant"]
+    );
+    // The call's next steps were restored with it.
+    control.run_until_idle().await;
+    let after = control.call(&call).unwrap();
+    assert_eq!(after.status, Some(CallStatus::Completed));
+    assert!(after.lifecycle_ended);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the file holds private keys: {mode:o}");
+    }
+}
+
+#[tokio::test]
+async fn deliveries_pending_when_the_state_was_saved_are_sent_after_the_restore() {
+    use axum::http::StatusCode;
+    // A receiver that fails until told to recover.
+    let healthy = Arc::new(AtomicBool::new(false));
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post({
+            let healthy = Arc::clone(&healthy);
+            move || async move {
+                if healthy.load(Ordering::SeqCst) {
+                    (StatusCode::OK, "thanks")
+                } else {
+                    (StatusCode::SERVICE_UNAVAILABLE, "down")
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let first_id = {
+        let server = MockServer::builder()
+            .state_file(&path)
+            .clock(ClockMode::Realtime { speed: 10.0 })
+            .start()
+            .await
+            .unwrap();
+        let control = server.control();
+        control.set_webhook_config(mirai_voice_mock::WebhookConfig {
+            max_attempts: 2,
+            retry_delay_ms: 600_000,
+            timeout_ms: 5_000,
+        });
+        let assistant = api(
+            &server,
+            "/v1/admin/assistant/create",
+            json!({
+                "name": "Hooks",
+                "variant": { "type": "custom" },
+                "agent": { "identity": { "name": "Priya" }, "systemPrompt": "Be helpful." },
+            }),
+        )
+        .await["data"]["assistantId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        api(
+            &server,
+            "/v2/call/initiate",
+            json!({ "phoneNumber": "+14155550123", "assistant": assistant, "callbackUrl": hook }),
+        )
+        .await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let first = loop {
+            let deliveries = control.deliveries(None);
+            if let Some(first) = deliveries.first().filter(|d| !d.attempts.is_empty()) {
+                break first.clone();
+            }
+            assert!(Instant::now() < deadline, "no attempt: {deliveries:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(first.attempts[0].status, Some(503));
+        assert_eq!(first.attempts[0].answer.as_deref(), Some("down"));
+        server.save_state().unwrap();
+        first.id
+    };
+
+    healthy.store(true, Ordering::SeqCst);
+    let server = MockServer::builder()
+        .state_file(&path)
+        .start()
+        .await
+        .unwrap();
+    let control = server.control();
+    assert!(control.wait_for_deliveries(Duration::from_secs(20)).await);
+    let deliveries = control.deliveries(None);
+    let first = deliveries.iter().find(|d| d.id == first_id).unwrap();
+    assert_eq!(first.state, mirai_voice_mock::DeliveryState::Delivered);
+    let statuses: Vec<Option<u16>> = first.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(503), Some(200)]);
+    assert_eq!(first.attempts[1].attempt, 2);
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.state == mirai_voice_mock::DeliveryState::Delivered),
+        "{deliveries:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_state_file_is_refused_with_its_name_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, expected) in [
+        ("notjson.json", "{", "not a JSON state file"),
+        (
+            "other.json",
+            "{\"hello\": 1}",
+            "not a mirai-voice-mock-state file",
+        ),
+        (
+            "newer.json",
+            "{\"format\": \"mirai-voice-mock-state\", \"version\": 99}",
+            "version Some(99)",
+        ),
+        (
+            "damaged.json",
+            "{\"format\": \"mirai-voice-mock-state\", \"version\": 1, \"world\": {}}",
+            "damaged state",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let error = MockServer::builder()
+            .state_file(&path)
+            .start()
+            .await
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(name), "{error}");
+        assert!(error.contains(expected), "{error}");
+    }
+    // Saving without a configured file says so over HTTP too.
+    let server = MockServer::start().await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/__control/state/save", server.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(server.save_state().is_err());
+}
+
+#[tokio::test]
+async fn the_state_is_also_saved_periodically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let server = MockServer::builder()
+        .state_file(&path)
+        .save_every(Duration::from_millis(200))
+        .start()
+        .await
+        .unwrap();
+    server.control().advance(42).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let saved = std::fs::read_to_string(&path).unwrap_or_default();
+        if saved.contains("\"elapsed\":42") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not saved: {saved:.200}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
