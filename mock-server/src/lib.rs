@@ -48,7 +48,10 @@
 //! Behaviour worth knowing:
 //!
 //! * Time stands still until the control API moves it; see [`lifecycle`] for each outcome's
-//!   timeline, the retry rules and how phone numbers steer outcomes.
+//!   timeline, the retry rules and how phone numbers steer outcomes. [`ClockMode::Realtime`]
+//!   (the standalone binary's default) moves it with the wall clock instead.
+//! * [`MockServer::builder`] also caps the logs, loads a [`Seed`] and restores and saves a
+//!   state file; `/__dashboard` shows organizations, calls and deliveries live.
 //! * `GET /health`, the showcase and the Shiprocket NDR webhook need no keys; every other
 //!   operation needs `x-public-key` and `x-private-key`, plus `workspace` or `organization`
 //!   where the spec declares it.
@@ -79,6 +82,7 @@ mod routes;
 mod seed;
 mod server;
 pub mod spec;
+mod standalone;
 mod state;
 mod state_file;
 mod webhooks;
@@ -95,6 +99,7 @@ pub use lifecycle::{CallStatus, Outcome};
 pub use logs::{DEFAULT_LOG_CAP, LogStats, LogsReport};
 pub use seed::{Seed, SeedError, SeedOrganization, SeedWorkspace};
 pub use server::MockServer;
+pub use standalone::{StandaloneOptions, shutdown_signal};
 pub use state::kb::{MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_FILE_BYTES};
 pub use state::org::{
     Credentials, DEFAULT_ORGANIZATION_ID, DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY,
