@@ -2,6 +2,8 @@
 //! `GET /__control/dashboard` and shows organizations, workspaces, each call's timeline and
 //! each webhook delivery with its receiver's answers.
 
+use std::collections::HashSet;
+
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
@@ -88,7 +90,7 @@ async fn view(State(shared): State<AppState>) -> Json<DashboardView> {
             })
             .collect();
         // Call ids grow with time, so the last ones are the newest.
-        let calls = w
+        let calls: Vec<CallSnapshot> = w
             .calls
             .keys()
             .rev()
@@ -97,12 +99,20 @@ async fn view(State(shared): State<AppState>) -> Json<DashboardView> {
             .collect();
         (clock, organizations, calls)
     });
+    // Only the deliveries of the calls shown, so a long log does not weigh on every poll.
+    let shown: HashSet<&str> = calls.iter().map(|c| c.id.as_str()).collect();
+    let deliveries = shared
+        .dispatcher
+        .log(None)
+        .into_iter()
+        .filter(|d| shown.contains(d.call_id.as_str()))
+        .collect();
     Json(DashboardView {
         clock,
         logs: shared.logs(),
         organizations,
         calls,
-        deliveries: shared.dispatcher.log(None),
+        deliveries,
     })
 }
 

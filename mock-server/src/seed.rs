@@ -173,3 +173,19 @@ impl Seed {
         seed.map_err(|e| e.in_file(path))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_private_keys_out() {
+        let seed = Seed::from_json(
+            r#"{"organizations": [{"publicKey": "pk_visible", "privateKey": "sk_hidden_value"}]}"#,
+        )
+        .unwrap();
+        let shown = format!("{seed:?}");
+        assert!(shown.contains("pk_visible"), "{shown}");
+        assert!(!shown.contains("sk_hidden_value"), "{shown}");
+    }
+}

@@ -133,7 +133,7 @@ async fn calls_progress_on_their_own_with_the_default_real_time_clock() {
         .as_str()
         .unwrap()
         .to_owned();
-    // Dialled one second after it was placed, ringing for five: nobody moves the clock.
+    // Dialled one second after it was placed, though nobody moves the clock.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let snapshot: Value = reqwest::get(format!("{url}/__control/calls/{call}"))
@@ -142,7 +142,8 @@ async fn calls_progress_on_their_own_with_the_default_real_time_clock() {
             .json()
             .await
             .unwrap();
-        if snapshot["status"] == "in-progress" {
+        if snapshot["status"] == "initiate" {
+            assert_eq!(snapshot["history"][0]["event"], "call.initiate");
             break;
         }
         assert!(

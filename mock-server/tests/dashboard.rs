@@ -200,7 +200,7 @@ const CALL_TEXT: &str = "const card = document.querySelector(`[data-call-id=\"${
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_a_call_placed_after_it_loaded_with_its_states_and_deliveries() {
     let server = MockServer::builder()
-        .clock(ClockMode::Realtime { speed: 20.0 })
+        .clock(ClockMode::Realtime { speed: 40.0 })
         .start()
         .await
         .unwrap();
