@@ -174,8 +174,15 @@ async fn a_seed_file_loads_organizations_that_answer_with_their_keys() {
         .to_string(),
     )
     .unwrap();
-    let (_guard, url, _) =
-        start(&["--clock", "virtual", "--seed-file", path.to_str().unwrap()]).await;
+    let (_guard, url, _) = start(&[
+        "--clock",
+        "virtual",
+        "--log-cap",
+        "1",
+        "--seed-file",
+        path.to_str().unwrap(),
+    ])
+    .await;
     let listed: Value = reqwest::Client::new()
         .get(format!("{url}/v1/admin/assistant/list"))
         .header("x-public-key", "pk_acme_bin")
@@ -188,6 +195,18 @@ async fn a_seed_file_loads_organizations_that_answer_with_their_keys() {
         .await
         .unwrap();
     assert!(listed.to_string().contains("Priya"), "{listed}");
+    // --log-cap reached the server: a second request pushes the first out, counted.
+    reqwest::get(format!("{url}/health")).await.unwrap();
+    let logs: Value = reqwest::get(format!("{url}/__control/logs"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        logs["requests"],
+        serde_json::json!({ "cap": 1, "held": 1, "dropped": 1 })
+    );
 }
 
 #[test]
