@@ -32,7 +32,7 @@ const VERSION: u32 = 1;
 /// Why a state file could not be read or written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateFileError {
-    /// The file.
+    /// The file (empty when none was configured).
     pub file: PathBuf,
     /// What went wrong.
     pub problem: String,
@@ -40,7 +40,11 @@ pub struct StateFileError {
 
 impl fmt::Display for StateFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "state file {}: {}", self.file.display(), self.problem)
+        if self.file.as_os_str().is_empty() {
+            write!(f, "state file: {}", self.problem)
+        } else {
+            write!(f, "state file {}: {}", self.file.display(), self.problem)
+        }
     }
 }
 

@@ -43,10 +43,11 @@ fn program(env: &str, default: &str) -> PathBuf {
     std::env::var_os(env).map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
-/// A WebDriver session on a chromedriver this test started.
+/// A browser opened through a chromedriver this test started.
 struct Browser {
     http: reqwest::Client,
-    session: String,
+    /// The WebDriver URL of the opened browser.
+    browser: String,
     _driver: KillOnDrop,
     _profile: tempfile::TempDir,
 }
@@ -105,20 +106,20 @@ impl Browser {
             .json()
             .await
             .unwrap();
-        let session = created["value"]["sessionId"]
+        let id = created["value"]["sessionId"]
             .as_str()
-            .unwrap_or_else(|| panic!("no browser session: {created}"))
+            .unwrap_or_else(|| panic!("chromedriver opened no browser: {created}"))
             .to_owned();
         Self {
             http,
-            session: format!("{base}/session/{session}"),
+            browser: format!("{base}/session/{id}"),
             _driver: driver,
             _profile: profile,
         }
     }
 
     async fn command(&self, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}{path}", self.session);
+        let url = format!("{}{path}", self.browser);
         let request = match body {
             Some(body) => self.http.post(url).json(&body),
             None => self.http.get(url),
@@ -172,7 +173,7 @@ impl Browser {
     }
 
     async fn close(self) {
-        let _ = self.http.delete(&self.session).send().await;
+        let _ = self.http.delete(&self.browser).send().await;
     }
 }
 
