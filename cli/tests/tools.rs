@@ -82,3 +82,32 @@ fn completions_cover_the_generated_and_hand_written_commands() {
         .expect("mirai runs");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn mock_takes_the_standalone_flags_and_names_a_bad_seed_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(&seed, "organizations:\n  - name: A\n    colour: red\n").expect("written");
+    let output = bare()
+        .args([
+            "mock",
+            "--port",
+            "0",
+            "--clock",
+            "realtime=5",
+            "--seed-file",
+        ])
+        .arg(&seed)
+        .output()
+        .expect("mirai runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("seed.yaml"), "{stderr}");
+    assert!(stderr.contains("unknown field `colour`"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let output = bare()
+        .args(["mock", "--clock", "sundial"])
+        .output()
+        .expect("mirai runs");
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+}

@@ -1,10 +1,13 @@
 //! State shared by every request handler, the control API and the delivery workers.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde_json::Value;
 
 use crate::faults::{FaultTable, RequestRecord};
+use crate::logs::{BoundedLog, LogsReport};
+use crate::seed::{Seed, SeedError};
 use crate::state::World;
 use crate::webhooks::Dispatcher;
 
@@ -13,9 +16,22 @@ pub(crate) struct Shared {
     world: Mutex<World>,
     pub(crate) dispatcher: Dispatcher,
     pub(crate) faults: Mutex<FaultTable>,
-    pub(crate) requests: Mutex<Vec<RequestRecord>>,
+    pub(crate) requests: Mutex<BoundedLog<RequestRecord>>,
     /// Bodies accepted by `POST /v2/webhooks/call-events`.
-    pub(crate) received: Mutex<Vec<Value>>,
+    pub(crate) received: Mutex<BoundedLog<Value>>,
+    /// Applied on top of the built-in data at start and on every reset.
+    seed: Option<Seed>,
+    /// Where `POST /__control/state/save` and periodic saves write, when configured.
+    pub(crate) state_file: OnceLock<PathBuf>,
+}
+
+/// The built-in data with `seed` applied on top.
+pub(crate) fn seeded_world(seed: Option<&Seed>) -> Result<World, SeedError> {
+    let mut world = World::seeded();
+    if let Some(seed) = seed {
+        world.apply_seed(seed)?;
+    }
+    Ok(world)
 }
 
 /// The axum state: a handle on [`Shared`].
@@ -27,14 +43,29 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// A fresh, seeded instance whose deliveries run on `runtime`.
-    pub(crate) fn new(runtime: tokio::runtime::Handle) -> Self {
+    /// A fresh, seeded instance whose deliveries run on `runtime` and whose logs keep at
+    /// most `log_cap` entries each.
+    ///
+    /// `seed` must have been applied to a fresh world once already ([`seeded_world`]), so
+    /// that applying it again cannot fail.
+    pub(crate) fn new(runtime: tokio::runtime::Handle, log_cap: usize, seed: Option<Seed>) -> Self {
         Self {
-            world: Mutex::new(World::seeded()),
-            dispatcher: Dispatcher::new(runtime),
+            world: Mutex::new(seeded_world(seed.as_ref()).unwrap_or_else(|_| World::seeded())),
+            dispatcher: Dispatcher::new(runtime, log_cap),
             faults: Mutex::new(FaultTable::default()),
-            requests: Mutex::new(Vec::new()),
-            received: Mutex::new(Vec::new()),
+            requests: Mutex::new(BoundedLog::new(log_cap)),
+            received: Mutex::new(BoundedLog::new(log_cap)),
+            seed,
+            state_file: OnceLock::new(),
+        }
+    }
+
+    /// The fill of every log.
+    pub(crate) fn logs(&self) -> LogsReport {
+        LogsReport {
+            requests: lock(&self.requests).stats(),
+            deliveries: self.dispatcher.log_stats(),
+            received_events: lock(&self.received).stats(),
         }
     }
 
@@ -52,7 +83,8 @@ impl Shared {
 
     /// Restores the seeded state and forgets faults, logs and received events.
     pub(crate) fn reset(&self) {
-        self.with_world(|world| *world = World::seeded());
+        let fresh = seeded_world(self.seed.as_ref()).unwrap_or_else(|_| World::seeded());
+        self.with_world(|world| *world = fresh);
         self.dispatcher.reset();
         *lock(&self.faults) = FaultTable::default();
         lock(&self.requests).clear();

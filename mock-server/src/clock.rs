@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 pub const CLOCK_START_UNIX: i64 = 1_780_308_000;
 
 /// Seconds elapsed on the virtual clock since [`CLOCK_START_UNIX`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct VirtualClock {
     elapsed: u64,
 }

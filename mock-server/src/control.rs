@@ -17,8 +17,10 @@ use serde_json::{Value, json};
 
 use crate::app::{AppState, Shared, lock};
 use crate::clock::rfc3339_at;
+use crate::clock_driver;
 use crate::faults::{FaultInfo, FaultRule, RequestRecord};
 use crate::lifecycle::{CallStatus, Outcome};
+use crate::logs::LogsReport;
 use crate::state::org::{Credentials, Role};
 use crate::webhooks::{DeliveryRecord, DuplicateRule, WebhookConfig};
 
@@ -212,6 +214,9 @@ impl IntoResponse for ControlError {
 /// | `GET`/`POST`/`DELETE /__control/faults` | [`Control::faults`] / [`Control::add_fault`] (body [`FaultRule`]) / [`Control::clear_faults`] |
 /// | `DELETE /__control/faults/{id}` | [`Control::remove_fault`] |
 /// | `GET`/`DELETE /__control/requests` | [`Control::requests`] / [`Control::clear_requests`] |
+/// | `GET /__control/logs` | [`Control::logs`] |
+/// | `POST /__control/state/save` | [`MockServer::save_state`](crate::MockServer::save_state) (`{"savedTo": path}`; `400` without a state file) |
+/// | `GET /__control/dashboard` | clock, logs, organizations, newest calls and deliveries in one read (what `/__dashboard` shows) |
 /// | `PUT /__control/health` | [`Control::set_maintenance`] (body `{"underMaintenance": true}`) |
 /// | `POST /__control/reset` | [`Control::reset`] |
 ///
@@ -291,25 +296,20 @@ impl Control {
 
     /// Moves the virtual clock forward, runs every call transition that falls due on the way
     /// (in time order), then waits until the webhook deliveries they caused have finished.
+    /// The world is unlocked between due instants, so requests are served meanwhile.
     pub async fn advance(&self, seconds: u64) -> AdvanceReport {
-        let (transitions, elapsed) = self.shared.with_world(|w| {
-            let target = w.now().saturating_add(seconds);
-            (w.advance_to(target), target)
-        });
+        let target = self.shared.with_world(|w| w.now()).saturating_add(seconds);
+        let transitions = clock_driver::advance_to(&self.shared, target).await;
+        let elapsed = self.shared.with_world(|w| w.now());
         self.settle(transitions, elapsed).await
     }
 
     /// Advances the clock until no call transition is scheduled (at most 30 virtual days), so
-    /// every call runs to the end of its lifecycle.
+    /// every call runs to the end of its lifecycle. Like [`Control::advance`], it moves from
+    /// due instant to due instant and unlocks the world between them.
     pub async fn run_until_idle(&self) -> AdvanceReport {
-        let (transitions, elapsed) = self.shared.with_world(|w| {
-            let horizon = w.now().saturating_add(IDLE_HORIZON_SECS);
-            let mut transitions = 0;
-            while let Some(due) = w.next_due().filter(|due| *due <= horizon) {
-                transitions += w.advance_to(due);
-            }
-            (transitions, w.now())
-        });
+        let (transitions, elapsed) =
+            clock_driver::run_until_idle(&self.shared, IDLE_HORIZON_SECS).await;
         self.settle(transitions, elapsed).await
     }
 
@@ -399,7 +399,7 @@ impl Control {
 
     /// Events accepted by the emulator's own `POST /v2/webhooks/call-events`.
     pub fn received_events(&self) -> Vec<Value> {
-        lock(&self.shared.received).clone()
+        lock(&self.shared.received).entries()
     }
 
     /// Arms a fault.
@@ -436,9 +436,15 @@ impl Control {
         lock(&self.shared.faults).clear();
     }
 
-    /// Every request the emulated API received, oldest first.
+    /// The requests the emulated API received, oldest first (the newest ones within the log
+    /// cap; see [`Control::logs`] for how many were dropped).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).entries()
+    }
+
+    /// Cap, fill and dropped count of the request, delivery and received-event logs.
+    pub fn logs(&self) -> LogsReport {
+        self.shared.logs()
     }
 
     /// Forgets the request log.
@@ -619,6 +625,7 @@ pub(crate) fn router() -> Router<AppState> {
                 },
             ),
         )
+        .route("/logs", get(|State(s): State<AppState>| async move { Json(control(&s).logs()) }))
         .route(
             "/health",
             put(|State(s): State<AppState>, json: Result<Json<MaintenanceBody>, JsonRejection>| async move {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{AppState, lock};
 use crate::error::{ErrorMarker, ErrorStyle};
+use crate::request_log;
 use crate::spec::{self, SpecOperation};
 
 /// Which requests a fault applies to. Every given field must match; an empty matcher matches
@@ -189,14 +190,31 @@ pub struct FaultInfo {
     pub remaining: u32,
 }
 
-/// One request the emulated API received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One request the emulated API received. Secret header values (`x-private-key` and any
+/// header named like a key, token, secret or password) and secret-named JSON fields are stored
+/// as `<redacted>`; only JSON bodies up to 64 KiB are stored, other bodies are described.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
+    /// When it arrived, wall-clock RFC 3339.
+    #[serde(default)]
+    pub received_at: String,
+    /// The emulator's clock when it arrived, RFC 3339.
+    #[serde(default)]
+    pub virtual_time: String,
     /// HTTP method.
     pub method: String,
     /// Concrete path, without the query.
     pub path: String,
+    /// The raw query string, without `?`.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Request headers by lowercase name, secrets redacted, repeated headers joined by `, `.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// The JSON body with secret fields redacted, or a description of a body not stored.
+    #[serde(default)]
+    pub body: Option<String>,
     /// The spec operation it was routed to.
     pub operation_id: Option<String>,
     /// The status sent; `None` when the connection was reset.
@@ -363,11 +381,16 @@ async fn reshape_error(response: Response, style: ErrorStyle) -> Response {
 /// error bodies for the operation and logs the request.
 pub(crate) async fn middleware(
     State(state): State<AppState>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
+    let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let virtual_time = state.with_world(|w| w.clock.now_rfc3339());
+    let query = request.uri().query().map(str::to_owned);
+    let headers = request_log::headers(request.headers());
+    let (mut request, body) = request_log::capture_body(request).await;
     let operation = spec::find_operation(&method, &path);
     if let Some(op) = operation {
         request
@@ -425,8 +448,13 @@ pub(crate) async fn middleware(
     };
 
     lock(&state.requests).push(RequestRecord {
+        received_at,
+        virtual_time,
         method,
         path,
+        query,
+        headers,
+        body,
         operation_id: operation.map(|op| op.operation_id.clone()),
         status: response.as_ref().map(|r| r.status().as_u16()),
         fault: fault_name,

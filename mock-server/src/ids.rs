@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 /// Hands out 24-hex-digit Mongo-style object ids: 8 digits of virtual Unix time, a fixed
 /// 10-digit "machine" part and a 6-digit counter, like the service's `_id`s.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IdGen {
     counter: u32,
 }

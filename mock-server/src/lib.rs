@@ -48,7 +48,10 @@
 //! Behaviour worth knowing:
 //!
 //! * Time stands still until the control API moves it; see [`lifecycle`] for each outcome's
-//!   timeline, the retry rules and how phone numbers steer outcomes.
+//!   timeline, the retry rules and how phone numbers steer outcomes. [`ClockMode::Realtime`]
+//!   (the standalone binary's default) moves it with the wall clock instead.
+//! * [`MockServer::builder`] also caps the logs, loads a [`Seed`] and restores and saves a
+//!   state file; `/__dashboard` shows organizations, calls and deliveries live.
 //! * `GET /health`, the showcase and the Shiprocket NDR webhook need no keys; every other
 //!   operation needs `x-public-key` and `x-private-key`, plus `workspace` or `organization`
 //!   where the spec declares it.
@@ -64,31 +67,45 @@
 
 mod app;
 mod auth;
+mod builder;
 mod clock;
+mod clock_driver;
 mod control;
+mod dashboard;
 mod error;
 mod faults;
 mod ids;
 pub mod lifecycle;
+mod logs;
+mod request_log;
 mod routes;
+mod seed;
 mod server;
 pub mod spec;
+mod standalone;
 mod state;
+mod state_file;
 mod webhooks;
 
+pub use builder::{MockServerBuilder, StartError};
 pub use clock::CLOCK_START_UNIX;
+pub use clock_driver::ClockMode;
 pub use control::{
     AdvanceReport, CallSnapshot, ClockReading, Control, ControlError, HistoryEntry,
     NewOrganization, OrganizationInfo, OrganizationPatch,
 };
 pub use faults::{FaultBody, FaultInfo, FaultKind, FaultMatch, FaultRule, RequestRecord};
 pub use lifecycle::{CallStatus, Outcome};
+pub use logs::{DEFAULT_LOG_CAP, LogStats, LogsReport};
+pub use seed::{Seed, SeedError, SeedOrganization, SeedWorkspace};
 pub use server::MockServer;
+pub use standalone::{StandaloneOptions, shutdown_signal};
 pub use state::kb::{MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_FILE_BYTES};
 pub use state::org::{
     Credentials, DEFAULT_ORGANIZATION_ID, DEFAULT_PRIVATE_KEY, DEFAULT_PUBLIC_KEY,
     DEFAULT_WORKSPACE_ID, Role,
 };
+pub use state_file::StateFileError;
 pub use webhooks::{DeliveryAttempt, DeliveryRecord, DeliveryState, DuplicateRule, WebhookConfig};
 
 /// Computes the `x-signature` the emulator sends: lowercase hex HMAC-SHA256 of `body` keyed by

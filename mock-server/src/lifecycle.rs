@@ -220,7 +220,7 @@ impl Default for RetryPolicy {
 }
 
 /// Re-attempts made so far, by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct RetryCounters {
     pub(crate) no_pickup: u32,
     pub(crate) low_engagement: u32,
@@ -235,7 +235,7 @@ impl RetryCounters {
 }
 
 /// Why a call is dialled again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum RetryReason {
     NoPickup,
     LowEngagement,
@@ -285,7 +285,7 @@ pub(crate) fn after_attempt(
 }
 
 /// One step of a call's timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Transition {
     /// Start the next attempt: pick its outcome and lay out its timeline.
     Dial,

@@ -1,11 +1,13 @@
 //! `mirai-voice-mock`: runs the Voice Agent API emulator until interrupted.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
 
 use clap::Parser;
-use mirai_voice_mock::MockServer;
+use mirai_voice_mock::{StandaloneOptions, shutdown_signal};
 
-/// Emulator of the Mirai Minds Voice Agent API, with a control API under /__control.
+/// Emulator of the Mirai Minds Voice Agent API, with a control API under /__control and a
+/// dashboard at /__dashboard.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -15,34 +17,54 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), env = "MIRAI_MOCK_HOST")]
     host: IpAddr,
+    #[command(flatten)]
+    standalone: StandaloneOptions,
 }
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() -> ExitCode {
     let args = Args::parse();
-    let server = match MockServer::start_on(SocketAddr::new(args.host, args.port)).await {
+    let builder = match args.standalone.builder() {
+        Ok(builder) => builder,
+        Err(e) => {
+            eprintln!("mirai-voice-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = match builder
+        .start_on(SocketAddr::new(args.host, args.port))
+        .await
+    {
         Ok(server) => server,
         Err(e) => {
-            eprintln!(
-                "mirai-voice-mock: cannot listen on {}:{}: {e}",
-                args.host, args.port
-            );
-            return std::process::ExitCode::FAILURE;
+            eprintln!("mirai-voice-mock: {e}");
+            return ExitCode::FAILURE;
         }
     };
     let creds = server.credentials();
     println!("mirai-voice-mock listening on {}", server.base_url());
     println!("  control API:      {}/__control", server.base_url());
+    println!("  dashboard:        {}/__dashboard", server.base_url());
+    println!(
+        "  clock:            {}",
+        args.standalone.clock_description()
+    );
     println!("  x-public-key:     {}", creds.public_key);
     // The seeded key is a published test constant, not a secret.
     println!("  x-private-key:    {}", creds.private_key);
     println!("  organization:     {}", creds.organization_id);
     println!("  workspace:        {}", creds.workspace_id);
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    if let Err(e) = shutdown_signal().await {
+        eprintln!("mirai-voice-mock: cannot wait for a shutdown signal: {e}");
+        return ExitCode::FAILURE;
+    }
+    match args.standalone.save_on_shutdown(&server) {
+        Ok(Some(path)) => eprintln!("mirai-voice-mock: state saved to {}", path.display()),
+        Ok(None) => {}
         Err(e) => {
-            eprintln!("mirai-voice-mock: cannot wait for Ctrl-C: {e}");
-            std::process::ExitCode::FAILURE
+            eprintln!("mirai-voice-mock: {e}");
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }

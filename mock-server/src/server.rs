@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,10 +20,14 @@ use tokio::task::{AbortHandle, JoinSet};
 use tower::ServiceExt;
 
 use crate::app::{AppState, Shared};
+use crate::builder::{Launch, MockServerBuilder};
+use crate::clock_driver::{self, ClockMode};
 use crate::control::{self, Control};
+use crate::dashboard;
 use crate::faults::ResetSwitch;
 use crate::routes;
 use crate::state::org::Credentials;
+use crate::state_file::{self, StateFileError};
 
 /// A running emulator, serving on a local port until dropped.
 ///
@@ -47,6 +52,10 @@ pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     accept_loop: AbortHandle,
+    /// The real-time clock, when the server runs on one.
+    ticker: Option<AbortHandle>,
+    /// Periodic saves of the state file, when asked for.
+    saver: Option<AbortHandle>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -76,18 +85,60 @@ impl MockServer {
     ///
     /// When the address cannot be bound.
     pub async fn start_on(addr: SocketAddr) -> io::Result<Self> {
+        Self::launch(addr, Launch::default()).await
+    }
+
+    /// A builder for an emulator with a log cap, a real-time clock, seeded data or a state
+    /// file; see [`MockServerBuilder`].
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    pub(crate) async fn launch(addr: SocketAddr, launch: Launch) -> io::Result<Self> {
         // Parsing the spec and compiling its validators takes a moment: start it now, off the
         // async threads, so the first request does not pay for it.
         tokio::task::spawn_blocking(crate::spec::warm_up);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(tokio::runtime::Handle::current()));
+        let shared = Arc::new(Shared::new(
+            tokio::runtime::Handle::current(),
+            launch.log_cap,
+            launch.seed,
+        ));
+        if let Some(saved) = launch.restored {
+            shared.with_world(|w| *w = saved.world);
+            shared
+                .dispatcher
+                .restore(saved.deliveries, saved.webhook_config);
+        }
+        let mut saver = None;
+        if let Some((path, period)) = launch.state_file {
+            if let Some(period) = period {
+                saver = Some(
+                    tokio::spawn(state_file::save_periodically(
+                        Arc::clone(&shared),
+                        path.clone(),
+                        period,
+                    ))
+                    .abort_handle(),
+                );
+            }
+            let _ = shared.state_file.set(path);
+        }
+        let ticker = match launch.clock {
+            ClockMode::Virtual => None,
+            ClockMode::Realtime { speed } => Some(
+                tokio::spawn(clock_driver::run_realtime(Arc::clone(&shared), speed)).abort_handle(),
+            ),
+        };
         let app = app(Arc::clone(&shared));
         let accept_loop = tokio::spawn(accept(listener, app)).abort_handle();
         Ok(Self {
             addr,
             shared,
             accept_loop,
+            ticker,
+            saver,
         })
     }
 
@@ -106,6 +157,15 @@ impl MockServer {
         Credentials::default_organization()
     }
 
+    /// Saves the state to the state file given to [`MockServerBuilder::state_file`].
+    ///
+    /// # Errors
+    ///
+    /// When no state file was given or it cannot be written.
+    pub fn save_state(&self) -> Result<PathBuf, StateFileError> {
+        state_file::save_configured(&self.shared)
+    }
+
     /// The typed control API of this emulator.
     pub fn control(&self) -> Control {
         Control::new(Arc::clone(&self.shared))
@@ -115,15 +175,24 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.accept_loop.abort();
+        for task in [&self.ticker, &self.saver].into_iter().flatten() {
+            task.abort();
+        }
         self.shared.dispatcher.shutdown();
     }
 }
 
-/// The whole application: emulated API, control API, JSON 404s.
+/// The whole application: emulated API, control API, dashboard, JSON 404s.
 fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::router(Arc::clone(&state)))
-        .nest("/__control", control::router())
+        .merge(dashboard::page_routes())
+        .nest(
+            "/__control",
+            control::router()
+                .merge(dashboard::control_routes())
+                .merge(state_file::control_routes()),
+        )
         .fallback(routes::not_found)
         .with_state(state)
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
+use crate::logs::LogStats;
 use crate::state::OutgoingEvent;
 
 /// How webhook deliveries are attempted.
@@ -62,6 +63,9 @@ pub struct DeliveryAttempt {
     pub status: Option<u16>,
     /// The transport error, when it did not.
     pub error: Option<String>,
+    /// The start of the receiver's response body (at most 512 bytes), when it answered.
+    #[serde(default)]
+    pub answer: Option<String>,
 }
 
 /// A webhook delivery as the log records it: what was sent, and how each attempt went.
@@ -130,6 +134,10 @@ impl DuplicateRule {
 #[derive(Default)]
 struct DispatchState {
     config: WebhookConfig,
+    /// The most finished deliveries the log keeps; pending ones are never dropped.
+    cap: usize,
+    /// Finished deliveries dropped from the log to stay within `cap`.
+    dropped: u64,
     next_id: u64,
     /// Deliveries by number; numbers are never reused, so a reset cannot confuse a worker.
     log: BTreeMap<u64, DeliveryRecord>,
@@ -157,8 +165,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Dispatcher {
-    /// A dispatcher spawning its workers on `runtime`.
-    pub(crate) fn new(runtime: tokio::runtime::Handle) -> Self {
+    /// A dispatcher spawning its workers on `runtime`, keeping at most `log_cap` finished
+    /// deliveries in its log.
+    pub(crate) fn new(runtime: tokio::runtime::Handle, log_cap: usize) -> Self {
         // Deliveries go to local receivers: never through a proxy from the environment.
         let client = reqwest::Client::builder()
             .no_proxy()
@@ -169,7 +178,10 @@ impl Dispatcher {
             inner: Arc::new(Inner {
                 client,
                 runtime,
-                state: Mutex::new(DispatchState::default()),
+                state: Mutex::new(DispatchState {
+                    cap: log_cap.max(1),
+                    ..DispatchState::default()
+                }),
                 pending: watch::Sender::new(0),
                 tasks: Mutex::new(Vec::new()),
             }),
@@ -222,6 +234,7 @@ impl Dispatcher {
             },
         );
         self.queue(state, &event.call_id, number);
+        trim(state);
         id
     }
 
@@ -242,6 +255,35 @@ impl Dispatcher {
         }
     }
 
+    /// Puts a saved delivery log back, sending again the deliveries that were still pending
+    /// when it was saved (their earlier attempts stay recorded).
+    pub(crate) fn restore(&self, records: Vec<DeliveryRecord>, config: WebhookConfig) {
+        let mut state = lock(&self.inner.state);
+        state.config = config;
+        for record in records {
+            let number = record
+                .id
+                .strip_prefix("dlv_")
+                .and_then(|n| n.parse::<u64>().ok())
+                .filter(|n| !state.log.contains_key(n))
+                .unwrap_or(state.next_id + 1);
+            state.next_id = state.next_id.max(number);
+            let pending = record.state == DeliveryState::Pending;
+            let call_id = record.call_id.clone();
+            state.log.insert(
+                number,
+                DeliveryRecord {
+                    id: format!("dlv_{number}"),
+                    ..record
+                },
+            );
+            if pending {
+                self.queue(&mut state, &call_id, number);
+            }
+        }
+        trim(&mut state);
+    }
+
     /// Sends a logged delivery again, as a new delivery marked as its duplicate.
     pub(crate) fn redeliver(&self, id: &str) -> Option<DeliveryRecord> {
         let mut state = lock(&self.inner.state);
@@ -257,6 +299,7 @@ impl Dispatcher {
         };
         state.log.insert(number, copy.clone());
         self.queue(&mut state, &copy.call_id, number);
+        trim(&mut state);
         Some(copy)
     }
 
@@ -285,6 +328,16 @@ impl Dispatcher {
             .collect()
     }
 
+    /// Cap, fill and dropped count of the delivery log.
+    pub(crate) fn log_stats(&self) -> LogStats {
+        let state = lock(&self.inner.state);
+        LogStats {
+            cap: state.cap,
+            held: state.log.len(),
+            dropped: state.dropped,
+        }
+    }
+
     /// Deliveries queued or in flight.
     pub(crate) fn pending(&self) -> usize {
         *self.inner.pending.borrow()
@@ -305,6 +358,7 @@ impl Dispatcher {
         let dropped: usize = state.queues.values().map(VecDeque::len).sum();
         state.queues.clear();
         state.log.clear();
+        state.dropped = 0;
         state.duplicates.clear();
         state.config = WebhookConfig::default();
         self.inner
@@ -348,9 +402,11 @@ async fn drain(inner: Arc<Inner>, call_id: String) {
 }
 
 async fn deliver(inner: &Inner, number: u64, record: &DeliveryRecord, config: WebhookConfig) {
-    let attempts = config.max_attempts.max(1);
+    // A delivery restored from a state file continues its attempt numbering.
+    let earlier = u32::try_from(record.attempts.len()).unwrap_or(u32::MAX);
+    let attempts = config.max_attempts.max(1).saturating_add(earlier);
     let mut delay = Duration::from_millis(config.retry_delay_ms);
-    for attempt in 1..=attempts {
+    for attempt in earlier.saturating_add(1)..=attempts {
         let result = inner
             .client
             .post(&record.url)
@@ -361,9 +417,13 @@ async fn deliver(inner: &Inner, number: u64, record: &DeliveryRecord, config: We
             .body(record.body.clone())
             .send()
             .await;
-        let (status, error) = match result {
-            Ok(response) => (Some(response.status().as_u16()), None),
-            Err(e) => (None, Some(describe(&e))),
+        let (status, error, answer) = match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let answer = response.bytes().await.ok().map(|body| excerpt(&body));
+                (Some(status), None, answer)
+            }
+            Err(e) => (None, Some(describe(&e)), None),
         };
         let delivered = status.is_some_and(|s| (200..300).contains(&s));
         {
@@ -374,12 +434,16 @@ async fn deliver(inner: &Inner, number: u64, record: &DeliveryRecord, config: We
                     attempt,
                     status,
                     error,
+                    answer,
                 });
                 if delivered {
                     entry.state = DeliveryState::Delivered;
                 } else if attempt == attempts {
                     entry.state = DeliveryState::Failed;
                 }
+            }
+            if delivered || attempt == attempts {
+                trim(&mut state);
             }
         }
         if delivered {
@@ -390,6 +454,36 @@ async fn deliver(inner: &Inner, number: u64, record: &DeliveryRecord, config: We
             delay = delay.saturating_mul(2);
         }
     }
+}
+
+/// Drops the oldest finished deliveries beyond the cap. Pending ones stay whatever the cap: a
+/// worker still needs them, and dropping them would lose the delivery.
+fn trim(state: &mut DispatchState) {
+    let excess = state.log.len().saturating_sub(state.cap);
+    if excess == 0 {
+        return;
+    }
+    let finished: Vec<u64> = state
+        .log
+        .iter()
+        .filter(|(_, record)| record.state != DeliveryState::Pending)
+        .map(|(number, _)| *number)
+        .take(excess)
+        .collect();
+    for number in finished {
+        state.log.remove(&number);
+        state.dropped += 1;
+    }
+}
+
+/// The first bytes of a receiver's answer, as text.
+fn excerpt(body: &[u8]) -> String {
+    const MAX: usize = 512;
+    let mut text = String::from_utf8_lossy(&body[..body.len().min(MAX)]).into_owned();
+    if body.len() > MAX {
+        text.push('…');
+    }
+    text
 }
 
 fn describe(error: &reqwest::Error) -> String {

@@ -153,7 +153,12 @@ async fn worker(client: Client, assistant: AssistantId, next: Arc<AtomicUsize>) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_requests_at_128_in_flight_stay_bounded_and_consistent() {
-    let server = MockServer::start().await;
+    // The request log keeps every request of the run, so that each can be accounted for.
+    let server = MockServer::builder()
+        .log_cap(REQUESTS)
+        .start()
+        .await
+        .expect("the emulator starts");
     let client =
         sdk_support::emulator_client(&server, &server.credentials(), Duration::from_secs(60));
     let assistant = client
@@ -226,6 +231,7 @@ async fn twenty_thousand_requests_at_128_in_flight_stay_bounded_and_consistent()
     // The emulator saw each request exactly once (no retries were needed) ...
     let log = server.control().requests();
     assert_eq!(log.len(), REQUESTS, "one attempt per request");
+    assert_eq!(server.control().logs().requests.dropped, 0);
     assert!(
         log.iter()
             .all(|record| record.status == Some(200) || record.status == Some(201)),

@@ -64,10 +64,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Everything CI checks: installs what the tests need (redis-server, clippy, rustfmt), then codegen --check,
+    /// Everything CI checks: installs what the tests need (redis-server, chromium, chromedriver, clippy, rustfmt), then codegen --check,
     /// fmt --check, clippy -D warnings, docs, tests, quickstart.
     Test,
-    /// Installs only what the tests need (redis-server, clippy, rustfmt); `test` does this first.
+    /// Installs only what the tests need (redis-server, chromium, chromedriver, clippy, rustfmt); `test` does this first.
     Prerequisites,
     /// Reruns every benchmark (`cargo bench --workspace --all-features`) and rewrites the sections of
     /// BENCHMARKS.md they report, with the machine's description.

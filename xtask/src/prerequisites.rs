@@ -21,11 +21,23 @@ pub struct Prerequisite {
 }
 
 /// The programs the test suite needs beyond the Rust toolchain.
-pub const PREREQUISITES: &[Prerequisite] = &[Prerequisite {
-    program: "redis-server",
-    debian_package: "redis-server",
-    needed_for: "the webhook de-duplication tests start a real redis-server on a free loopback port",
-}];
+pub const PREREQUISITES: &[Prerequisite] = &[
+    Prerequisite {
+        program: "redis-server",
+        debian_package: "redis-server",
+        needed_for: "the webhook de-duplication tests start a real redis-server on a free loopback port",
+    },
+    Prerequisite {
+        program: "chromium",
+        debian_package: "chromium",
+        needed_for: "the emulator dashboard test loads the page in a headless Chromium",
+    },
+    Prerequisite {
+        program: "chromedriver",
+        debian_package: "chromium-driver",
+        needed_for: "the emulator dashboard test drives Chromium over WebDriver",
+    },
+];
 
 /// The cargo subcommands the test command runs, and the rustup component that provides each.
 pub const CARGO_COMPONENTS: &[(&str, &str)] = &[("clippy", "clippy"), ("fmt", "rustfmt")];
@@ -93,6 +105,27 @@ pub fn plan(prerequisite: &Prerequisite, present: bool, installer: Installer) ->
     ])
 }
 
+/// Decides how to obtain every prerequisite at once, each given with whether it is present: one
+/// `apt-get update` and one `apt-get install` naming every missing package, so the package lists
+/// are fetched once however many programs are missing.
+pub fn plan_all(prerequisites: &[(&Prerequisite, bool)], installer: Installer) -> Action {
+    let mut merged: Option<Vec<Vec<String>>> = None;
+    for (prerequisite, present) in prerequisites {
+        match (plan(prerequisite, *present, installer), merged.as_mut()) {
+            (Action::Present, _) => {}
+            (Action::Unavailable(why), _) => return Action::Unavailable(why),
+            (Action::Install(commands), None) => merged = Some(commands),
+            (Action::Install(_), Some(commands)) => {
+                // The install command comes last and ends with the package names.
+                if let Some(install) = commands.last_mut() {
+                    install.push(prerequisite.debian_package.to_string());
+                }
+            }
+        }
+    }
+    merged.map_or(Action::Present, Action::Install)
+}
+
 /// Whether `program` is an executable file in one of the `PATH` directories.
 pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| {
@@ -128,19 +161,29 @@ pub fn ensure() -> Result<()> {
         is_root: running_as_root(),
         has_sudo: on_path("sudo"),
     };
-    for prerequisite in PREREQUISITES {
-        match plan(prerequisite, on_path(prerequisite.program), installer) {
-            Action::Present => {}
-            Action::Unavailable(why) => bail!(why),
-            Action::Install(commands) => {
+    let presence: Vec<(&Prerequisite, bool)> = PREREQUISITES
+        .iter()
+        .map(|prerequisite| (prerequisite, on_path(prerequisite.program)))
+        .collect();
+    match plan_all(&presence, installer) {
+        Action::Present => {}
+        Action::Unavailable(why) => bail!(why),
+        Action::Install(commands) => {
+            let missing: Vec<&Prerequisite> = presence
+                .iter()
+                .filter(|(_, present)| !present)
+                .map(|(prerequisite, _)| *prerequisite)
+                .collect();
+            for prerequisite in &missing {
                 println!(
                     "==> installing {} with apt-get: {}",
                     prerequisite.debian_package, prerequisite.needed_for
                 );
-                for command in commands {
-                    run_quietly(&command)
-                        .with_context(|| format!("installing {}", prerequisite.debian_package))?;
-                }
+            }
+            for command in commands {
+                run_quietly(&command).with_context(|| format!("running {}", command.join(" ")))?;
+            }
+            for prerequisite in missing {
                 if !on_path(prerequisite.program) {
                     bail!(
                         "installed {} but `{}` is still not on PATH",
@@ -256,6 +299,71 @@ mod tests {
                 other => panic!("expected Unavailable for {machine:?}, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn every_missing_program_is_installed_with_one_update_and_one_install() {
+        let [redis, chromium, driver] = [&PREREQUISITES[0], &PREREQUISITES[1], &PREREQUISITES[2]];
+        let root = installer(true, true, false);
+        let sudo = installer(true, false, true);
+        type Presence<'a> = &'a [(&'a Prerequisite, bool)];
+        let table: &[(Presence, Installer, Action)] = &[
+            (
+                &[(redis, true), (chromium, true), (driver, true)],
+                root,
+                Action::Present,
+            ),
+            (
+                &[(redis, true), (chromium, false), (driver, false)],
+                root,
+                Action::Install(words(&[
+                    "apt-get update -qq",
+                    "apt-get install -y -qq --no-install-recommends chromium chromium-driver",
+                ])),
+            ),
+            (
+                &[(redis, false), (chromium, true), (driver, false)],
+                sudo,
+                Action::Install(words(&[
+                    "sudo -n apt-get update -qq",
+                    "sudo -n apt-get install -y -qq --no-install-recommends redis-server chromium-driver",
+                ])),
+            ),
+            (&[], root, Action::Present),
+        ];
+        for (presence, machine, expected) in table {
+            assert_eq!(&plan_all(presence, *machine), expected, "{presence:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_program_that_cannot_be_installed_stops_the_whole_plan() {
+        let chromium = &PREREQUISITES[1];
+        let driver = &PREREQUISITES[2];
+        match plan_all(
+            &[(chromium, true), (driver, false)],
+            installer(true, false, false),
+        ) {
+            Action::Unavailable(text) => {
+                assert!(text.contains("chromium-driver"), "{text}");
+                assert!(text.contains("dashboard"), "{text}");
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+        assert_eq!(
+            plan_all(&[(chromium, true)], installer(false, false, false)),
+            Action::Present
+        );
+    }
+
+    #[test]
+    fn the_dashboard_test_programs_come_from_debian_packages() {
+        let programs: Vec<(&str, &str)> = PREREQUISITES
+            .iter()
+            .map(|p| (p.program, p.debian_package))
+            .collect();
+        assert!(programs.contains(&("chromium", "chromium")));
+        assert!(programs.contains(&("chromedriver", "chromium-driver")));
     }
 
     #[test]

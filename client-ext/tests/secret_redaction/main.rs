@@ -75,6 +75,7 @@ fn the_coverage_check_reports_rows_without_a_success_or_a_failure() {
         operation_id: Some("createApiTool".into()),
         status,
         fault: fault.map(str::to_owned),
+        ..RequestRecord::default()
     };
     let uncovered = uncovered_rows(&[record(Some(200), None)]);
     assert!(

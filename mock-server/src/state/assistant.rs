@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::World;
@@ -33,7 +34,7 @@ const VARIANTS_NEEDING_CONFIG: [&str; 3] =
     ["abandoned_cart", "cod_to_prepaid", "address_verification"];
 
 /// An assistant held by the emulator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Assistant {
     pub(crate) id: String,
     pub(crate) workspace: String,

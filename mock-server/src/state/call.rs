@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
@@ -17,7 +18,7 @@ use crate::lifecycle::{
 };
 
 /// A call task: every attempt of one `POST /v2/call/initiate`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Call {
     pub(crate) id: String,
     pub(crate) organization: String,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::World;
@@ -45,7 +46,7 @@ fn resolve_mime_type(declared: Option<&str>, file_name: &str) -> Option<String> 
 }
 
 /// A chunked upload in progress.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct UploadSession {
     pub(crate) workspace: String,
     pub(crate) file_name: String,
@@ -58,7 +59,7 @@ pub(crate) struct UploadSession {
 }
 
 /// A knowledge base file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct KbFile {
     pub(crate) id: String,
     pub(crate) workspace: String,

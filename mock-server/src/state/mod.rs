@@ -11,10 +11,13 @@ pub(crate) mod catalog;
 pub(crate) mod kb;
 pub(crate) mod number;
 pub(crate) mod org;
+pub(crate) mod seed;
 pub(crate) mod tool;
 pub(crate) mod workspace;
 
 use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::clock::VirtualClock;
 use crate::control::{NewOrganization, OrganizationInfo, OrganizationPatch};
@@ -40,7 +43,9 @@ pub(crate) struct OutgoingEvent {
     pub(crate) public_key: String,
 }
 
-/// Everything the emulated service knows.
+/// Everything the emulated service knows. It is saved whole to state files; the schedule is
+/// rebuilt from the calls on restore ([`World::rebuild_schedule`]).
+#[derive(Serialize, Deserialize)]
 pub(crate) struct World {
     pub(crate) clock: VirtualClock,
     pub(crate) ids: IdGen,
@@ -53,9 +58,12 @@ pub(crate) struct World {
     pub(crate) kb_files: BTreeMap<String, KbFile>,
     pub(crate) calls: BTreeMap<String, Call>,
     /// Pending call steps keyed by (due second, sequence), valued by call id.
+    #[serde(skip)]
     pub(crate) schedule: BTreeMap<(u64, u64), String>,
     pub(crate) schedule_seq: u64,
     pub(crate) under_maintenance: bool,
+    /// Always empty between locks: whoever changes the world hands its events on.
+    #[serde(skip)]
     pub(crate) outbox: Vec<OutgoingEvent>,
 }
 
@@ -95,6 +103,15 @@ impl World {
             WorkspaceVariant::Custom,
         );
         world
+    }
+
+    /// Puts every call's pending step back on the schedule, after a restore.
+    pub(crate) fn rebuild_schedule(&mut self) {
+        self.schedule = self
+            .calls
+            .values()
+            .filter_map(|call| call.scheduled.map(|key| (key, call.id.clone())))
+            .collect();
     }
 
     /// Seconds elapsed on the virtual clock.

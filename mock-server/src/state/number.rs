@@ -1,5 +1,6 @@
 //! The number pool: searching, purchasing and releasing telephony numbers.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::World;
@@ -10,14 +11,14 @@ use crate::error::ApiError;
 pub(crate) const MONTHLY_RATE_CENTS: u64 = 100;
 
 /// Whether a number is still held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum NumberStatus {
     Active,
     Released,
 }
 
 /// A telephony number owned by an organization.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TelephonyNumber {
     pub(crate) id: String,
     pub(crate) number: String,

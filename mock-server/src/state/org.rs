@@ -82,7 +82,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// An organization held by the emulator.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Organization {
     pub(crate) id: String,
     pub(crate) name: String,

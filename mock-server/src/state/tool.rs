@@ -1,5 +1,6 @@
 //! User-defined API tools of a workspace.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::World;
@@ -8,7 +9,7 @@ use crate::error::ApiError;
 use crate::ids::slugify;
 
 /// An API tool; deleting it only stamps `deleted_at`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ApiTool {
     pub(crate) id: String,
     pub(crate) workspace: String,

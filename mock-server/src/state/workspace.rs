@@ -1,5 +1,6 @@
 //! Workspaces and onboarding (custom and Shopify).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::World;
@@ -8,7 +9,7 @@ use crate::error::ApiError;
 use crate::ids::slugify;
 
 /// The kind of workspace, as the `Workspace.variant` field reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum WorkspaceVariant {
     Custom,
     Shopify,
@@ -24,7 +25,7 @@ impl WorkspaceVariant {
 }
 
 /// The fields onboarding takes from its request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct NewWorkspace {
     pub(crate) name: String,
     pub(crate) currency_code: String,
@@ -67,7 +68,7 @@ impl NewWorkspace {
 }
 
 /// A workspace held by the emulator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Workspace {
     pub(crate) id: String,
     pub(crate) organization: String,
