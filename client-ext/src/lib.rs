@@ -85,7 +85,7 @@ pub mod compile_checks;
 
 /// The workspace README's Rust examples, compiled as doctests so they cannot drift from the API.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 pub use call_status::CallStatus;
