@@ -1,9 +1,11 @@
 //! State shared by every request handler, the control API and the delivery workers.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
 
+use crate::conformance::StatusLog;
 use crate::faults::{FaultTable, RequestRecord};
 use crate::state::World;
 use crate::webhooks::Dispatcher;
@@ -16,6 +18,10 @@ pub(crate) struct Shared {
     pub(crate) requests: Mutex<Vec<RequestRecord>>,
     /// Bodies accepted by `POST /v2/webhooks/call-events`.
     pub(crate) received: Mutex<Vec<Value>>,
+    /// Whether JSON operations accept bodies of any content type (else `415`).
+    pub(crate) lenient_content_type: AtomicBool,
+    /// Where each response's status is appended when the status log is on.
+    pub(crate) status_log: Option<StatusLog>,
 }
 
 /// The axum state: a handle on [`Shared`].
@@ -35,6 +41,8 @@ impl Shared {
             faults: Mutex::new(FaultTable::default()),
             requests: Mutex::new(Vec::new()),
             received: Mutex::new(Vec::new()),
+            lenient_content_type: AtomicBool::new(false),
+            status_log: StatusLog::from_env(),
         }
     }
 

@@ -64,7 +64,9 @@
 
 mod app;
 mod auth;
+mod builder;
 mod clock;
+pub mod conformance;
 mod control;
 mod error;
 mod faults;
@@ -76,13 +78,17 @@ pub mod spec;
 mod state;
 mod webhooks;
 
+pub use builder::MockServerBuilder;
 pub use clock::CLOCK_START_UNIX;
 pub use control::{
     AdvanceReport, CallSnapshot, ClockReading, Control, ControlError, HistoryEntry,
     NewOrganization, OrganizationInfo, OrganizationPatch,
 };
-pub use faults::{FaultBody, FaultInfo, FaultKind, FaultMatch, FaultRule, RequestRecord};
+pub use faults::{
+    FaultBody, FaultInfo, FaultKind, FaultMatch, FaultRule, MAX_FAULT_BUFFERED_BYTES, RequestRecord,
+};
 pub use lifecycle::{CallStatus, Outcome};
+pub use routes::{MAX_CHUNK_TEXT_FIELD_BYTES, MAX_JSON_BODY_BYTES};
 pub use server::MockServer;
 pub use state::kb::{MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_FILE_BYTES};
 pub use state::org::{

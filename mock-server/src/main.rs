@@ -15,12 +15,28 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), env = "MIRAI_MOCK_HOST")]
     host: IpAddr,
+    /// Accept JSON request bodies whatever their Content-Type (by default anything but
+    /// application/json gets 415).
+    #[arg(long, env = "MIRAI_MOCK_LENIENT_CONTENT_TYPE")]
+    lenient_content_type: bool,
+    /// Instead of serving, check every status record in this directory (written by emulators
+    /// run with MIRAI_MOCK_STATUS_LOG set) against the spec and exit non-zero on a violation.
+    #[arg(long, value_name = "DIR")]
+    check_status_log: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let server = match MockServer::start_on(SocketAddr::new(args.host, args.port)).await {
+    if let Some(dir) = &args.check_status_log {
+        return check_status_log(dir);
+    }
+    let server = match MockServer::builder()
+        .addr(SocketAddr::new(args.host, args.port))
+        .lenient_content_type(args.lenient_content_type)
+        .start()
+        .await
+    {
         Ok(server) => server,
         Err(e) => {
             eprintln!(
@@ -42,6 +58,26 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mirai-voice-mock: cannot wait for Ctrl-C: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Checks a status-log directory, printing a summary or every violation.
+fn check_status_log(dir: &std::path::Path) -> std::process::ExitCode {
+    match mirai_voice_mock::conformance::check_status_log(dir) {
+        Ok(summary) => {
+            println!(
+                "status log: {} responses of {} operations in {} files, all statuses allowed",
+                summary.records, summary.operations, summary.files
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(violations) => {
+            eprintln!("status log: {} violations", violations.len());
+            for violation in violations {
+                eprintln!("  {violation}");
+            }
             std::process::ExitCode::FAILURE
         }
     }

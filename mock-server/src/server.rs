@@ -19,6 +19,7 @@ use tokio::task::{AbortHandle, JoinSet};
 use tower::ServiceExt;
 
 use crate::app::{AppState, Shared};
+use crate::builder::MockServerBuilder;
 use crate::control::{self, Control};
 use crate::faults::ResetSwitch;
 use crate::routes;
@@ -104,6 +105,16 @@ impl MockServer {
     /// The seeded default organization's credentials (the crate's `DEFAULT_*` constants).
     pub fn credentials(&self) -> Credentials {
         Credentials::default_organization()
+    }
+
+    /// Starts an emulator with options; see [`MockServerBuilder`].
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// The state this emulator serves.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// The typed control API of this emulator.
