@@ -2,6 +2,7 @@
 //! them: `{status_code, message}` (the voice gallery's 401) and `{code, message}` (the payload
 //! update's 404). Both give the same typed error: status, kind, code and message.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mirai_voice::error::ApiError;
@@ -22,9 +23,12 @@ fn client(server: &MockServer, private_key: &str) -> Client {
         .expect("valid configuration")
 }
 
-/// What a caller reads from the error (headers aside: they carry the date).
+/// What a caller reads from the error (headers aside: they carry the date). The body's keys are
+/// sorted, so that the snapshot does not depend on serde_json's `preserve_order` feature.
 fn render(error: &Error) -> String {
     let api: &ApiError = error.api_error().expect("an API error");
+    let body: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(&api.body().redacted()).expect("a JSON body");
     format!(
         "Display: {error}\noperation: {}\nstatus: {}\nkind: {:?}\ncode: {:?}\nmessage: {:?}\nbody: {}",
         api.operation_id(),
@@ -32,7 +36,7 @@ fn render(error: &Error) -> String {
         api.kind(),
         api.code(),
         api.message(),
-        api.body().redacted(),
+        serde_json::to_string(&body).expect("serializable"),
     )
 }
 
