@@ -8,7 +8,9 @@
 //! 3. the pair: both keys must belong to one organization (an authenticated request answering `401` when each
 //!    key is valid on its own means they do not);
 //! 4. the workspace (`listApiTools`): `404` unknown, `403` another organization's;
-//! 5. the organization (`searchAvailableNumbers`): `404` unknown, `403` not the keys' organization;
+//! 5. the organization (`searchAvailableNumbers`): `404` unknown, `403` not the keys' organization.
+//!    These operations declare no `404`, so a service that keeps to its spec (as the emulator does) answers an
+//!    unknown id with `403` too; its message (`… not found`) then tells the two apart;
 //! 6. the role: `archiveOrganizationOrWorkspace` with an empty body, which the role check answers `403` before
 //!    the body is validated (`400`), so nothing is archived.
 
@@ -211,6 +213,9 @@ fn scoped_verdict(error: Option<Error>, what: &str, id: &str) -> Verdict {
     };
     match error.kind() {
         Some(ErrorKind::NotFound) => Verdict::Wrong(format!("{id} does not exist (404)")),
+        Some(ErrorKind::Forbidden) if says_not_found(&error) => {
+            Verdict::Wrong(format!("{id} does not exist (403)"))
+        }
         Some(ErrorKind::Forbidden) => Verdict::Wrong(format!(
             "{id} belongs to another organization than the keys (403)"
         )),
@@ -219,6 +224,14 @@ fn scoped_verdict(error: Option<Error>, what: &str, id: &str) -> Verdict {
         )),
         _ => Verdict::Skipped(format!("could not be checked: {error}")),
     }
+}
+
+/// Whether a refusal's message says the id is unknown rather than someone else's.
+fn says_not_found(error: &Error) -> bool {
+    error
+        .api_error()
+        .and_then(|api| api.message())
+        .is_some_and(|message| message.to_ascii_lowercase().contains("not found"))
 }
 
 fn chain(error: &reqwest::Error) -> String {

@@ -1,10 +1,12 @@
 //! State shared by every request handler, the control API and the delivery workers.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde_json::Value;
 
+use crate::conformance::StatusLog;
 use crate::faults::{FaultTable, RequestRecord};
 use crate::logs::{BoundedLog, LogsReport};
 use crate::seed::{Seed, SeedError};
@@ -23,6 +25,10 @@ pub(crate) struct Shared {
     seed: Option<Seed>,
     /// Where `POST /__control/state/save` and periodic saves write, when configured.
     pub(crate) state_file: OnceLock<PathBuf>,
+    /// Whether JSON operations accept bodies of any content type (else `415`).
+    pub(crate) lenient_content_type: AtomicBool,
+    /// Where each response's status is appended when the status log is on.
+    pub(crate) status_log: Option<StatusLog>,
 }
 
 /// The built-in data with `seed` applied on top.
@@ -57,6 +63,8 @@ impl Shared {
             received: Mutex::new(BoundedLog::new(log_cap)),
             seed,
             state_file: OnceLock::new(),
+            lenient_content_type: AtomicBool::new(false),
+            status_log: StatusLog::from_env(),
         }
     }
 

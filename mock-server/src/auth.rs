@@ -4,13 +4,17 @@
 //! * missing or unknown keys: `401`;
 //! * a role that may not archive: `403`;
 //! * a missing `workspace`/`organization` header: `400`; an unknown id: `404`; an id of
-//!   another organization: `403`.
+//!   another organization: `403`. Where the operation declares no `400` (or `404`), the
+//!   missing (or unknown) header is `403` instead, so that every status stays one the spec
+//!   allows (see [`crate::conformance`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::faults::OperationId;
+use crate::spec;
 use crate::state::org::Role;
 
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -20,6 +24,22 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty())
+}
+
+/// `error` if the request's operation declares its status, else the same message as a `403`:
+/// a scope header that selects nothing usable denies access.
+fn scope_error(parts: &Parts, error: ApiError) -> ApiError {
+    let declared = parts
+        .extensions
+        .get::<OperationId>()
+        .is_some_and(|OperationId(id)| {
+            spec::declared_statuses(id).contains(&error.status.as_u16())
+        });
+    if declared {
+        error
+    } else {
+        ApiError::forbidden(error.message)
+    }
 }
 
 /// A request authenticated by `x-public-key` and `x-private-key`.
@@ -85,15 +105,22 @@ impl FromRequestParts<AppState> for WorkspaceAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let auth = KeyAuth::from_request_parts(parts, state).await?;
         let workspace = header(parts, "workspace")
-            .ok_or_else(|| ApiError::bad_request("The workspace header is required"))?
+            .ok_or_else(|| {
+                scope_error(
+                    parts,
+                    ApiError::bad_request("The workspace header is required"),
+                )
+            })?
             .to_owned();
-        state.with_world(|w| match w.workspaces.get(&workspace) {
-            None => Err(ApiError::not_found("Workspace not found")),
-            Some(ws) if ws.organization != auth.organization => Err(ApiError::forbidden(
-                "The workspace does not belong to this organization",
-            )),
-            Some(_) => Ok(()),
-        })?;
+        state
+            .with_world(|w| match w.workspaces.get(&workspace) {
+                None => Err(ApiError::not_found("Workspace not found")),
+                Some(ws) if ws.organization != auth.organization => Err(ApiError::forbidden(
+                    "The workspace does not belong to this organization",
+                )),
+                Some(_) => Ok(()),
+            })
+            .map_err(|e| scope_error(parts, e))?;
         Ok(Self { workspace })
     }
 }
@@ -110,10 +137,18 @@ impl FromRequestParts<AppState> for OrganizationAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let auth = KeyAuth::from_request_parts(parts, state).await?;
         let organization = header(parts, "organization")
-            .ok_or_else(|| ApiError::bad_request("The organization header is required"))?
+            .ok_or_else(|| {
+                scope_error(
+                    parts,
+                    ApiError::bad_request("The organization header is required"),
+                )
+            })?
             .to_owned();
         if !state.with_world(|w| w.orgs.contains_key(&organization)) {
-            return Err(ApiError::not_found("Organization not found"));
+            return Err(scope_error(
+                parts,
+                ApiError::not_found("Organization not found"),
+            ));
         }
         if organization != auth.organization {
             return Err(ApiError::forbidden(

@@ -60,6 +60,7 @@ pub struct MockServerBuilder {
     seed: Option<Seed>,
     state_file: Option<PathBuf>,
     save_every: Option<Duration>,
+    lenient_content_type: bool,
 }
 
 /// Why an emulator did not start.
@@ -133,6 +134,36 @@ impl MockServerBuilder {
         self
     }
 
+    /// Whether JSON operations accept a body whatever its `Content-Type` says. Off by default:
+    /// like the service, the emulator then answers `415` to a body that is not declared as
+    /// JSON. The chunk upload always needs `multipart/form-data`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use mirai_voice_mock::MockServer;
+    ///
+    /// let server = MockServer::builder()
+    ///     .lenient_content_type(true)
+    ///     .start()
+    ///     .await
+    ///     .unwrap();
+    /// let status = reqwest::Client::new()
+    ///     .post(format!("{}/v2/call/abort", server.base_url()))
+    ///     .header("content-type", "text/plain")
+    ///     .body(r#"{"callId": "6690a1b2c3d4e5f6000000ff"}"#)
+    ///     .send()
+    ///     .await
+    ///     .unwrap()
+    ///     .status();
+    /// assert_eq!(status, 401, "read as JSON; refused for want of keys, not for its content type");
+    /// # }
+    /// ```
+    pub fn lenient_content_type(mut self, lenient: bool) -> Self {
+        self.lenient_content_type = lenient;
+        self
+    }
+
     /// Starts the emulator on `127.0.0.1` and a free port.
     ///
     /// # Errors
@@ -156,6 +187,7 @@ impl MockServerBuilder {
             Some(path) => state_file::load(path).map_err(StartError::State)?,
             None => None,
         };
+        let lenient_content_type = self.lenient_content_type;
         let launch = Launch {
             log_cap: self.log_cap.unwrap_or(DEFAULT_LOG_CAP),
             clock: self.clock.unwrap_or_default(),
@@ -163,8 +195,13 @@ impl MockServerBuilder {
             restored,
             state_file: self.state_file.map(|path| (path, self.save_every)),
         };
-        MockServer::launch(addr, launch)
+        let server = MockServer::launch(addr, launch)
             .await
-            .map_err(|source| StartError::Bind { addr, source })
+            .map_err(|source| StartError::Bind { addr, source })?;
+        server
+            .shared()
+            .lenient_content_type
+            .store(lenient_content_type, std::sync::atomic::Ordering::Relaxed);
+        Ok(server)
     }
 }

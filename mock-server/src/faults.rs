@@ -15,9 +15,20 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::app::{AppState, lock};
+use crate::conformance::StatusRecord;
 use crate::error::{ErrorMarker, ErrorStyle};
 use crate::request_log;
 use crate::spec::{self, SpecOperation};
+
+/// Most request bytes a connection-reset fault reads (and holds) before dropping the
+/// connection: the largest chunk upload plus room for its multipart framing. Larger requests
+/// get `413` instead.
+pub const MAX_FAULT_BUFFERED_BYTES: usize =
+    crate::state::kb::MAX_CHUNK_BYTES as usize + 1024 * 1024;
+
+/// Most bytes of the emulator's own response a truncating fault buffers; the emulator's
+/// bodies are far smaller, so this only guards against a runaway body.
+const MAX_BUFFERED_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Which requests a fault applies to. Every given field must match; an empty matcher matches
 /// every API request.
@@ -332,7 +343,9 @@ fn status_response(status: StatusCode, body: FaultBody, style: ErrorStyle) -> Re
 
 async fn truncate(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = to_bytes(body, MAX_BUFFERED_RESPONSE_BYTES)
+        .await
+        .unwrap_or_default();
     let cut = bytes.slice(..bytes.len() / 2);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(cut))
@@ -340,7 +353,9 @@ async fn truncate(response: Response) -> Response {
 
 async fn cut_off(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = to_bytes(body, MAX_BUFFERED_RESPONSE_BYTES)
+        .await
+        .unwrap_or_default();
     let half = bytes.slice(..bytes.len() / 2);
     parts
         .headers
@@ -430,24 +445,34 @@ pub(crate) async fn middleware(
         Some(FaultKind::ConnectionReset { after_handler }) => {
             let switch = request.extensions().get::<ResetSwitch>().cloned();
             let (parts, body) = request.into_parts();
-            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-            if after_handler {
-                let _ = next
-                    .run(Request::from_parts(parts, Body::from(bytes)))
-                    .await;
-            }
-            match switch {
-                Some(ResetSwitch(flag)) => {
-                    flag.store(true, Ordering::SeqCst);
-                    None
+            match to_bytes(body, MAX_FAULT_BUFFERED_BYTES).await {
+                Err(_) => {
+                    let error = crate::error::ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("Request body is over the {MAX_FAULT_BUFFERED_BYTES}-byte limit"),
+                    );
+                    Some(reshape_error(error.into_response(), style).await)
                 }
-                // Not served by the emulator's own connection loop: the closest it can do.
-                None => Some(StatusCode::BAD_GATEWAY.into_response()),
+                Ok(bytes) => {
+                    if after_handler {
+                        let _ = next
+                            .run(Request::from_parts(parts, Body::from(bytes)))
+                            .await;
+                    }
+                    match switch {
+                        Some(ResetSwitch(flag)) => {
+                            flag.store(true, Ordering::SeqCst);
+                            None
+                        }
+                        // Not served by the emulator's own connection loop: the closest it can do.
+                        None => Some(StatusCode::BAD_GATEWAY.into_response()),
+                    }
+                }
             }
         }
     };
 
-    lock(&state.requests).push(RequestRecord {
+    let record = RequestRecord {
         received_at,
         virtual_time,
         method,
@@ -458,7 +483,13 @@ pub(crate) async fn middleware(
         operation_id: operation.map(|op| op.operation_id.clone()),
         status: response.as_ref().map(|r| r.status().as_u16()),
         fault: fault_name,
-    });
+    };
+    if let Some(log) = &state.status_log
+        && let Some(status) = StatusRecord::from_request(&record)
+    {
+        log.append(&status);
+    }
+    lock(&state.requests).push(record);
     response.unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 

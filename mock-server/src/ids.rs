@@ -55,12 +55,51 @@ pub(crate) fn is_object_id(id: &str) -> bool {
     id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// A URL- and name-friendly slug: lower-case ASCII alphanumerics joined by single dashes.
+/// A URL- and name-friendly slug: lower-case ASCII alphanumerics joined by single dashes, for
+/// names the emulator makes up itself (knowledge-base collections).
+pub(crate) fn ascii_slugify(name: &str) -> String {
+    slug_of(name, |c| c.is_ascii_alphanumeric())
+}
+
+/// The slug of a user-given name: lower-case letters and digits of any script (with their
+/// combining marks, so that "नमस्ते" stays whole) joined by single dashes. Keeping every script
+/// matters: two names written only in, say, Japanese must not both slug to nothing and collide.
 pub(crate) fn slugify(name: &str) -> String {
+    slug_of(name, |c| {
+        c.is_alphanumeric()
+            || (!c.is_ascii() && !c.is_whitespace() && !c.is_control() && !is_punctuation(c))
+    })
+}
+
+/// [`slugify`], or when that is empty (a name of punctuation only) the name's UTF-8 bytes in
+/// hex: stable, and distinct for distinct names.
+pub(crate) fn slug_or_fallback(name: &str) -> String {
+    let slug = slugify(name);
+    if slug.is_empty() && !name.trim().is_empty() {
+        format!("x-{}", hex::encode(name.trim()))
+    } else {
+        slug
+    }
+}
+
+/// Non-ASCII punctuation and spacing blocks: general punctuation, CJK symbols and punctuation
+/// (whose letters, such as the iteration mark 々, are alphanumeric and kept anyway), and the
+/// full-width ASCII punctuation.
+fn is_punctuation(c: char) -> bool {
+    matches!(c,
+        '\u{2000}'..='\u{206F}'
+        | '\u{3000}'..='\u{303F}'
+        | '\u{FF01}'..='\u{FF0F}'
+        | '\u{FF1A}'..='\u{FF20}'
+        | '\u{FF3B}'..='\u{FF40}'
+        | '\u{FF5B}'..='\u{FF65}')
+}
+
+fn slug_of(name: &str, keep: impl Fn(char) -> bool) -> String {
     let mut slug = String::with_capacity(name.len());
     for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
+        if keep(c) {
+            slug.extend(c.to_lowercase());
         } else if !slug.ends_with('-') && !slug.is_empty() {
             slug.push('-');
         }
@@ -96,6 +135,16 @@ mod tests {
     fn slugs() {
         assert_eq!(slugify("Acme Support Line"), "acme-support-line");
         assert_eq!(slugify("  Check   Order-Status! "), "check-order-status");
+        assert_eq!(slugify("注文状況"), "注文状況");
+        assert_eq!(slugify("東京"), "東京");
+        assert_ne!(slugify("東京"), slugify("大阪"));
+        assert_eq!(slugify("佐々木 Ömer"), "佐々木-ömer");
+        assert_eq!(slugify("नमस्ते दुनिया"), "नमस्ते-दुनिया");
+        assert_eq!(slugify("「注文」、状況！"), "注文-状況");
+        assert_eq!(ascii_slugify("東京 Report"), "report");
+        assert_eq!(slug_or_fallback("!!!"), "x-212121");
+        assert_ne!(slug_or_fallback("!!!"), slug_or_fallback("???"));
+        assert_eq!(slug_or_fallback("東京"), "東京");
         assert!(!is_object_id("xyz"));
     }
 }

@@ -20,8 +20,7 @@
 //! `busy`, `failed` and `no-answer` are re-attempted up to `maxAttemptsNoPickup` times,
 //! `low-engagement` up to `maxAttemptsLowEngagement` times and `rescheduled` up to
 //! `maxRescheduleCount` times, each `reAttemptPeriod` seconds after the attempt ended. When no
-//! attempt is left, `call.lifecycle-ended` follows at once; it is always the last event, except
-//! that a later abort of a call whose final status still allows aborting emits `call.aborted`.
+//! attempt is left, `call.lifecycle-ended` follows at once; it is always the last event.
 //!
 //! `report.reAttemptCount` counts re-attempts dialled (after no pickup or low engagement);
 //! `report.rescheduledCount` counts reschedules granted. `call.lifecycle-ended` also carries
@@ -38,7 +37,9 @@
 //! scheduled attempt and emits `call.aborted` (then `call.lifecycle-ended` if the lifecycle had
 //! not ended). Otherwise `400` with `Call already aborted` (`aborted`), `Call already in
 //! progress` (`initiate`, `in-progress`) or `Call already completed` (`ended`, `completed`,
-//! `timeout`, `skip`); unknown ids get `404 Call not found`. `PUT /v2/call/{callId}` works only
+//! `timeout`, `skip`, or any status once `call.lifecycle-ended` was sent: the guides say a call
+//! past `call.lifecycle-ended` cannot be aborted, and nothing may follow that final event);
+//! unknown ids get `404 Call not found`. `PUT /v2/call/{callId}` works only
 //! before the first dial.
 
 use serde::{Deserialize, Serialize};
@@ -358,14 +359,19 @@ pub(crate) fn attempt_script(
     }
 }
 
-/// Why `POST /v2/call/abort` refuses a call in `status` (`None`: not yet dialled), if it does.
-pub(crate) fn abort_refusal(status: Option<CallStatus>) -> Option<&'static str> {
+/// Why `POST /v2/call/abort` refuses a call in `status` (`None`: not yet dialled) whose
+/// lifecycle has or has not ended, if it does.
+pub(crate) fn abort_refusal(
+    status: Option<CallStatus>,
+    lifecycle_ended: bool,
+) -> Option<&'static str> {
     use CallStatus as S;
     match status {
+        Some(S::Aborted) => Some("Call already aborted"),
+        _ if lifecycle_ended => Some("Call already completed"),
         None | Some(S::Busy | S::Failed | S::NoAnswer | S::Rescheduled | S::ValidationFailed) => {
             None
         }
-        Some(S::Aborted) => Some("Call already aborted"),
         Some(S::Initiate | S::InProgress) => Some("Call already in progress"),
         Some(S::Ended | S::Completed | S::Timeout | S::Skip) => Some("Call already completed"),
     }
@@ -429,18 +435,28 @@ mod tests {
             Some(S::Rescheduled),
             Some(S::ValidationFailed),
         ] {
-            assert_eq!(abort_refusal(allowed), None, "{allowed:?}");
+            assert_eq!(abort_refusal(allowed, false), None, "{allowed:?}");
+            assert_eq!(
+                abort_refusal(allowed, true),
+                Some("Call already completed"),
+                "nothing follows call.lifecycle-ended: {allowed:?}"
+            );
+        }
+        for ended in [false, true] {
+            assert_eq!(
+                abort_refusal(Some(S::Aborted), ended),
+                Some("Call already aborted")
+            );
         }
         assert_eq!(
-            abort_refusal(Some(S::Aborted)),
-            Some("Call already aborted")
-        );
-        assert_eq!(
-            abort_refusal(Some(S::InProgress)),
+            abort_refusal(Some(S::InProgress), false),
             Some("Call already in progress")
         );
         for done in [S::Completed, S::Ended, S::Timeout] {
-            assert_eq!(abort_refusal(Some(done)), Some("Call already completed"));
+            assert_eq!(
+                abort_refusal(Some(done), false),
+                Some("Call already completed")
+            );
         }
     }
 

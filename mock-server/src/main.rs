@@ -19,11 +19,18 @@ struct Args {
     host: IpAddr,
     #[command(flatten)]
     standalone: StandaloneOptions,
+    /// Instead of serving, check every status record in this directory (written by emulators
+    /// run with MIRAI_MOCK_STATUS_LOG set) against the spec and exit non-zero on a violation.
+    #[arg(long, value_name = "DIR")]
+    check_status_log: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(dir) = &args.check_status_log {
+        return check_status_log(dir);
+    }
     let builder = match args.standalone.builder() {
         Ok(builder) => builder,
         Err(e) => {
@@ -67,4 +74,24 @@ async fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Checks a status-log directory, printing a summary or every violation.
+fn check_status_log(dir: &std::path::Path) -> std::process::ExitCode {
+    match mirai_voice_mock::conformance::check_status_log(dir) {
+        Ok(summary) => {
+            println!(
+                "status log: {} responses of {} operations in {} files, all statuses allowed",
+                summary.records, summary.operations, summary.files
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(violations) => {
+            eprintln!("status log: {} violations", violations.len());
+            for violation in violations {
+                eprintln!("  {violation}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -166,6 +166,11 @@ impl MockServer {
         state_file::save_configured(&self.shared)
     }
 
+    /// The state this emulator serves.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// The typed control API of this emulator.
     pub fn control(&self) -> Control {
         Control::new(Arc::clone(&self.shared))

@@ -38,6 +38,10 @@ pub struct StandaloneOptions {
     /// With --state-file, also save every SECS seconds.
     #[arg(long, requires = "state_file", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub save_every: Option<u64>,
+    /// Accept JSON request bodies whatever their Content-Type (by default anything but
+    /// application/json gets 415).
+    #[arg(long, env = "MIRAI_MOCK_LENIENT_CONTENT_TYPE")]
+    pub lenient_content_type: bool,
 }
 
 impl StandaloneOptions {
@@ -49,7 +53,8 @@ impl StandaloneOptions {
     pub fn builder(&self) -> Result<MockServerBuilder, SeedError> {
         let mut builder = MockServer::builder()
             .log_cap(self.log_cap)
-            .clock(self.clock);
+            .clock(self.clock)
+            .lenient_content_type(self.lenient_content_type);
         if let Some(path) = &self.seed_file {
             builder = builder.seed(Seed::from_file(path)?);
         }

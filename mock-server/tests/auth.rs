@@ -85,14 +85,33 @@ async fn workspace_and_organization_headers_scope_requests() {
         .create_organization(NewOrganization::default());
     let path = "/v1/admin/tool/api";
 
+    // listApiTools declares only 200: a missing or unknown workspace denies access (403).
     let (status, _) = status_and_body(fx.keyed(&me, Method::GET, path)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "missing workspace header");
+    assert_eq!(status, StatusCode::FORBIDDEN, "missing workspace header");
     let (status, _) = status_and_body(
         fx.keyed(&me, Method::GET, path)
             .header("workspace", "6690a1b2c3d4e5f6000000ff"),
     )
     .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::FORBIDDEN, "unknown workspace");
+    // createApiTool declares 400: there a missing header is the request's own error.
+    let (status, _) = status_and_body(
+        fx.keyed(&me, Method::POST, path)
+            .json(&json!({ "name": "x" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "missing workspace header");
+    // getKnowledgeBaseFile declares 404: an unknown workspace is not found.
+    let (status, _) = status_and_body(
+        fx.keyed(
+            &me,
+            Method::GET,
+            "/v1/knowledge-base/files/6690a1b2c3d4e5f6000000ff",
+        )
+        .header("workspace", "6690a1b2c3d4e5f6000000ff"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "unknown workspace");
     let (status, _) = status_and_body(
         fx.keyed(&me, Method::GET, path)
             .header("workspace", &other.workspace_id),
@@ -211,7 +230,11 @@ async fn public_routes_and_the_voice_gallery_alternatives() {
         .header("x-private-key", "sk_nope");
     let (status, body) = status_and_body(bad).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["status_code"], 401);
+    assert_eq!(
+        body,
+        json!({ "status_code": 401, "message": "Invalid API keys" }),
+        "the voice gallery's documented 401 shape"
+    );
 }
 
 #[tokio::test]
@@ -226,7 +249,8 @@ async fn error_bodies_take_each_operations_shape() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         body,
-        json!({ "status_code": 404, "code": 404, "message": "Call not found." })
+        json!({ "code": 404, "message": "Call not found." }),
+        "the payload update's documented error shape"
     );
     let (_, body) =
         status_and_body(fx.request(Method::GET, "/v1/showcase/flows/6690a1b2c3d4e5f6000000ff"))
@@ -239,7 +263,8 @@ async fn error_bodies_take_each_operations_shape() {
         status_and_body(fx.request(Method::GET, "/v1/showcase/calls/not-an-id")).await;
     assert_eq!(
         (status, body["code"].clone()),
-        (StatusCode::BAD_REQUEST, json!(400))
+        (StatusCode::NOT_FOUND, json!(404)),
+        "the spec declares only 404 for a lookup"
     );
     let (status, body) = status_and_body(fx.request(Method::GET, "/v9/nothing")).await;
     assert_eq!(
@@ -248,6 +273,7 @@ async fn error_bodies_take_each_operations_shape() {
     );
     let (status, body) = status_and_body(
         fx.scoped(&creds, Method::POST, "/v2/call/initiate")
+            .header("content-type", "application/json")
             .body("{not json"),
     )
     .await;

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
+use mirai_voice_mock::conformance::StatusRecord;
 use mirai_voice_mock::{Credentials, MockServer, NewOrganization, Role, spec, webhook_signature};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
@@ -32,6 +33,28 @@ fn root_properties(schema: &Value) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|p| p.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+impl Drop for Api {
+    /// Every response this test received had a status the spec (or the documented list of
+    /// statuses every route may answer) allows for its operation.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let violations: Vec<String> = self
+            .server
+            .control()
+            .requests()
+            .iter()
+            .filter_map(StatusRecord::from_request)
+            .filter_map(|record| record.check().err().map(|why| why.0))
+            .collect();
+        assert!(
+            violations.is_empty(),
+            "undeclared statuses: {violations:#?}"
+        );
+    }
 }
 
 impl Api {
@@ -116,9 +139,16 @@ impl Api {
             }
         }
         if status >= 400 {
+            // Each operation's documented shape: `status_code` for the voice gallery's 401,
+            // `code` elsewhere.
+            let code = if operation == "getVoiceGallery" {
+                &body["status_code"]
+            } else {
+                &body["code"]
+            };
             assert_eq!(
-                body["code"],
-                json!(status),
+                code,
+                &json!(status),
                 "{operation} {status}: error body {body}"
             );
             assert!(
@@ -256,6 +286,21 @@ async fn onboarding(api: &Api) -> String {
         )
         .await;
     assert_eq!(body["billing"]["creditBalance"], 100);
+    // The same store again: the spec declares no 409 here, so the clash is a 400.
+    let again = api
+        .expect(
+            "initializeWorkspace",
+            400,
+            api.keyed(&api.creds, Method::POST, path).json(&shopify),
+        )
+        .await;
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains("already exists"),
+        "{again}"
+    );
     let mut no_policies = shopify.clone();
     no_policies
         .as_object_mut()

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod changelog;
 pub mod cli_commands;
 pub mod codegen;
+pub mod conformance;
 pub mod extra_fields;
 pub mod forward_compat;
 pub mod operation_trait;

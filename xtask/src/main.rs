@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [--check] [--spec PATH] [--out PATH] [--cli-out PATH] [--base FILE | --base-rev REV]
-//! [--format text|json]`, `cargo xtask spec-diff`, `cargo xtask test`, `cargo xtask prerequisites`, `cargo xtask bench`.
+//! [--format text|json]`, `cargo xtask spec-diff`, `cargo xtask test`, `cargo xtask conformance`,
+//! `cargo xtask prerequisites`, `cargo xtask bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use xtask::spec_report::{self, Base, Format};
-use xtask::{bench, codegen, prerequisites, spec};
+use xtask::{bench, codegen, conformance, prerequisites, spec};
 
 #[derive(Parser)]
 #[command(about = "Project automation for mirai-voice")]
@@ -64,10 +65,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Everything CI checks: installs what the tests need (redis-server, chromium, chromedriver, clippy, rustfmt), then codegen --check,
-    /// fmt --check, clippy -D warnings, docs, tests, quickstart.
+    /// Everything CI checks: installs what the tests need (redis-server, chromium, chromedriver, clippy, rustfmt,
+    /// schemathesis), then codegen --check, fmt --check, clippy -D warnings, docs, tests (logging every emulator
+    /// status), schemathesis against the emulator, the check of every logged status, quickstart.
     Test,
-    /// Installs only what the tests need (redis-server, chromium, chromedriver, clippy, rustfmt); `test` does this first.
+    /// Only the emulator's conformance step of `test`: schemathesis against the standalone emulator, then the check
+    /// of every status it sent.
+    Conformance,
+    /// Installs only what the tests need (redis-server, chromium, chromedriver, clippy, rustfmt, schemathesis);
+    /// `test` does this first.
     Prerequisites,
     /// Reruns every benchmark (`cargo bench --workspace --all-features`) and rewrites the sections of
     /// BENCHMARKS.md they report, with the machine's description.
@@ -117,7 +123,15 @@ fn test_command() -> Result<()> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
-    cargo(&["test", "--workspace", "--all-features"], &[])?;
+    // Every emulator the tests start logs the status of each response it sends; the conformance step adds its own
+    // and then checks them all.
+    let status_log = fresh_status_log("status-log")?;
+    let status_log_env = status_log.display().to_string();
+    cargo(
+        &["test", "--workspace", "--all-features"],
+        &[("MIRAI_MOCK_STATUS_LOG", status_log_env.as_str())],
+    )?;
+    emulator_conformance(&status_log)?;
     // The README's main command and the abandoned-cart example must keep working on a fresh machine (on the
     // emulator).
     for example in ["quickstart", "abandoned_cart"] {
@@ -136,6 +150,46 @@ fn test_command() -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+fn conformance_command() -> Result<()> {
+    let status_log = fresh_status_log("status-log-conformance")?;
+    emulator_conformance(&status_log)
+}
+
+/// An empty directory under the target directory for emulators' status logs.
+fn fresh_status_log(name: &str) -> Result<PathBuf> {
+    let status_log = prerequisites::target_dir().join(name);
+    if status_log.exists() {
+        std::fs::remove_dir_all(&status_log)
+            .with_context(|| format!("clearing {}", status_log.display()))?;
+    }
+    std::fs::create_dir_all(&status_log)
+        .with_context(|| format!("creating {}", status_log.display()))?;
+    Ok(status_log)
+}
+
+/// Schemathesis against the standalone emulator, then the check of every status in `status_log`.
+fn emulator_conformance(status_log: &Path) -> Result<()> {
+    let target = prerequisites::target_dir();
+    let schemathesis =
+        prerequisites::ensure_pypi(&prerequisites::SCHEMATHESIS, &prerequisites::python_venv())?;
+    cargo(&["build", "--quiet", "-p", "mirai-voice-mock"], &[])?;
+    let emulator = target.join("debug").join("mirai-voice-mock");
+    println!(
+        "==> schemathesis {} against the emulator (at most {} s)",
+        prerequisites::SCHEMATHESIS.version,
+        conformance::WALL_CAP.as_secs()
+    );
+    conformance::run_schemathesis(
+        &schemathesis,
+        &emulator,
+        &workspace_root()?.join("swagger.yaml"),
+        status_log,
+        &target.join("schemathesis.log"),
+    )?;
+    println!("==> statuses of every emulator response");
+    conformance::check_status_log(&emulator, status_log)
 }
 
 fn bench_command() -> Result<()> {
@@ -322,6 +376,7 @@ fn main() -> ExitCode {
             format,
         } => spec_diff_command(Base::from_flags(base, base_rev), new, format),
         Command::Test => test_command(),
+        Command::Conformance => conformance_command(),
         Command::Prerequisites => prerequisites::ensure(),
         Command::Bench => bench_command(),
     };

@@ -3,6 +3,9 @@
 //! The test command must pass on a fresh machine, so it installs its own prerequisites instead of leaving that
 //! to a CI-only script. Deciding what to do is a pure function of what the machine has ([`plan`]); carrying it
 //! out ([`ensure`]) only runs the commands the plan names and says in one line what it is installing.
+//!
+//! Python tools come from PyPI at a pinned version, into a virtual environment under `target/` ([`plan_pypi`],
+//! [`ensure_pypi`]), so that nothing is installed into the user's or the system's Python.
 
 use std::path::Path;
 use std::process::Command;
@@ -41,6 +44,111 @@ pub const PREREQUISITES: &[Prerequisite] = &[
 
 /// The cargo subcommands the test command runs, and the rustup component that provides each.
 pub const CARGO_COMPONENTS: &[(&str, &str)] = &[("clippy", "clippy"), ("fmt", "rustfmt")];
+
+/// A Python program the test suite runs, installed from PyPI at a pinned version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PypiTool {
+    /// The executable the package installs into the virtual environment's `bin/`.
+    pub program: &'static str,
+    /// The PyPI package name.
+    pub package: &'static str,
+    /// The exact version installed (`package==version`).
+    pub version: &'static str,
+    /// Why the tests need it, printed when it is installed.
+    pub needed_for: &'static str,
+}
+
+/// Schemathesis: property-based conformance tests of the emulator against `swagger.yaml`.
+pub const SCHEMATHESIS: PypiTool = PypiTool {
+    program: "schemathesis",
+    package: "schemathesis",
+    version: "4.32.5",
+    needed_for: "the conformance step sends generated requests to the emulator and checks its answers against \
+                 swagger.yaml",
+};
+
+/// What the machine offers for a [`PypiTool`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonEnv {
+    /// `python3` is on `PATH`.
+    pub has_python3: bool,
+    /// The version the virtual environment's copy of the tool reports, if it has one.
+    pub installed_version: Option<String>,
+}
+
+/// Decides how to obtain `tool` in the virtual environment `venv` (a directory, created if missing).
+pub fn plan_pypi(tool: &PypiTool, venv: &Path, python: &PythonEnv) -> Action {
+    if python.installed_version.as_deref() == Some(tool.version) {
+        return Action::Present;
+    }
+    if !python.has_python3 {
+        return Action::Unavailable(format!(
+            "`python3` is not on PATH: install python3 with its venv module (Debian: python3-venv), then rerun; \
+             {} {} is needed because {}",
+            tool.package, tool.version, tool.needed_for
+        ));
+    }
+    let venv_python = venv.join("bin").join("python");
+    Action::Install(vec![
+        vec![
+            "python3".into(),
+            "-m".into(),
+            "venv".into(),
+            venv.display().to_string(),
+        ],
+        vec![
+            venv_python.display().to_string(),
+            "-m".into(),
+            "pip".into(),
+            "install".into(),
+            "--quiet".into(),
+            "--disable-pip-version-check".into(),
+            format!("{}=={}", tool.package, tool.version),
+        ],
+    ])
+}
+
+/// The version in a `--version` line such as `schemathesis, version 4.32.5`: its last word, if it starts with a
+/// digit.
+pub fn parse_version(output: &str) -> Option<String> {
+    output
+        .split_whitespace()
+        .last()
+        .filter(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+/// Installs `tool` into `venv` unless the pinned version is there; returns the path of its program.
+pub fn ensure_pypi(tool: &PypiTool, venv: &Path) -> Result<std::path::PathBuf> {
+    let program = venv.join("bin").join(tool.program);
+    let installed_version = Command::new(&program)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| parse_version(&String::from_utf8_lossy(&out.stdout)));
+    let python = PythonEnv {
+        has_python3: on_path("python3"),
+        installed_version,
+    };
+    match plan_pypi(tool, venv, &python) {
+        Action::Present => {}
+        Action::Unavailable(why) => bail!(why),
+        Action::Install(commands) => {
+            println!(
+                "==> installing {}=={} from PyPI into {}: {}",
+                tool.package,
+                tool.version,
+                venv.display(),
+                tool.needed_for
+            );
+            for command in commands {
+                run_quietly(&command).with_context(|| format!("installing {}", tool.package))?;
+            }
+        }
+    }
+    Ok(program)
+}
 
 /// What the machine offers for installing a missing program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +262,24 @@ fn running_as_root() -> bool {
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
-/// Installs every missing prerequisite and cargo component, saying in one line what it installs and why.
+/// The build's target directory: `CARGO_TARGET_DIR`, else `target/` in the workspace root.
+pub fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        })
+}
+
+/// The virtual environment the PyPI tools are installed into.
+pub fn python_venv() -> std::path::PathBuf {
+    target_dir().join("python-venv")
+}
+
+/// Installs every missing prerequisite, cargo component and PyPI tool, saying in one line what it installs and
+/// why.
 pub fn ensure() -> Result<()> {
     let installer = Installer {
         has_apt_get: on_path("apt-get"),
@@ -210,6 +335,7 @@ pub fn ensure() -> Result<()> {
             ])?;
         }
     }
+    ensure_pypi(&SCHEMATHESIS, &python_venv())?;
     Ok(())
 }
 
@@ -299,6 +425,66 @@ mod tests {
                 other => panic!("expected Unavailable for {machine:?}, got {other:?}"),
             }
         }
+    }
+
+    fn python(has_python3: bool, installed_version: Option<&str>) -> PythonEnv {
+        PythonEnv {
+            has_python3,
+            installed_version: installed_version.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_pinned_pypi_version_needs_nothing() {
+        for has_python3 in [false, true] {
+            assert_eq!(
+                plan_pypi(
+                    &SCHEMATHESIS,
+                    Path::new("target/venv"),
+                    &python(has_python3, Some(SCHEMATHESIS.version))
+                ),
+                Action::Present
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_or_other_pypi_version_is_installed_pinned_into_the_venv() {
+        for installed in [None, Some("3.0.0")] {
+            assert_eq!(
+                plan_pypi(
+                    &SCHEMATHESIS,
+                    Path::new("target/venv"),
+                    &python(true, installed)
+                ),
+                Action::Install(words(&[
+                    "python3 -m venv target/venv",
+                    "target/venv/bin/python -m pip install --quiet --disable-pip-version-check schemathesis==4.32.5",
+                ])),
+                "{installed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_python_the_pypi_plan_says_what_to_install_and_why() {
+        match plan_pypi(&SCHEMATHESIS, Path::new("v"), &python(false, None)) {
+            Action::Unavailable(text) => {
+                assert!(text.contains("python3-venv"), "{text}");
+                assert!(text.contains("schemathesis 4.32.5"), "{text}");
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn versions_are_read_from_version_lines() {
+        assert_eq!(
+            parse_version("schemathesis, version 4.32.5\n").as_deref(),
+            Some("4.32.5")
+        );
+        assert_eq!(parse_version("no version here"), None);
+        assert_eq!(parse_version(""), None);
     }
 
     #[test]

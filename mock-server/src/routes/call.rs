@@ -270,6 +270,7 @@ pub(crate) async fn events_webhook(
             auth?;
         }
     }
+    super::require_json_content_type(&headers, &state)?;
     let event: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("Invalid event payload: {e}")))?;
     check_webhook_event(&event)

@@ -49,8 +49,41 @@ pub(crate) async fn start(
     ))
 }
 
+/// Largest text field (`chunkIndex`) of a chunk upload; larger ones get `413`.
+pub const MAX_CHUNK_TEXT_FIELD_BYTES: usize = 1024;
+
 fn multipart_error(error: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("Invalid multipart body: {error}"))
+}
+
+/// The chunk route needs `multipart/form-data`: any other body is `415`, whatever the
+/// emulator's leniency about JSON content types.
+fn multipart_rejection(rejection: MultipartRejection) -> ApiError {
+    match rejection {
+        MultipartRejection::InvalidBoundary(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported content type: send multipart/form-data with a boundary",
+        ),
+        other => multipart_error(other),
+    }
+}
+
+/// Reads a text field, refusing one over [`MAX_CHUNK_TEXT_FIELD_BYTES`] without buffering it.
+async fn bounded_text(
+    field: &mut axum::extract::multipart::Field<'_>,
+    name: &str,
+) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if bytes.len() + chunk.len() > MAX_CHUNK_TEXT_FIELD_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("{name} is over the {MAX_CHUNK_TEXT_FIELD_BYTES}-byte limit"),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| ApiError::bad_request(format!("{name} is not UTF-8")))
 }
 
 /// `POST /v1/knowledge-base/upload/chunk/{sessionId}`: fields `chunk` (file) and `chunkIndex`.
@@ -61,7 +94,7 @@ pub(crate) async fn chunk(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
     state.with_world(|w| w.upload_session(&auth.workspace, &session).map(|_| ()))?;
-    let mut multipart = multipart.map_err(multipart_error)?;
+    let mut multipart = multipart.map_err(multipart_rejection)?;
     let mut chunk_size: Option<u64> = None;
     let mut index: Option<String> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -74,7 +107,7 @@ pub(crate) async fn chunk(
                 }
                 chunk_size = Some(size.min(MAX_CHUNK_BYTES + 1));
             }
-            Some("chunkIndex") => index = Some(field.text().await.map_err(multipart_error)?),
+            Some("chunkIndex") => index = Some(bounded_text(&mut field, "chunkIndex").await?),
             _ => while field.chunk().await.map_err(multipart_error)?.is_some() {},
         }
     }

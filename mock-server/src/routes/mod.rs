@@ -11,9 +11,14 @@ mod telephony;
 mod tools;
 mod voice_gallery;
 
+pub use knowledge_base::MAX_CHUNK_TEXT_FIELD_BYTES;
+
 use axum::Router;
 use axum::body::to_bytes;
+use std::sync::atomic::Ordering;
+
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware;
 use axum::routing::{delete, get, post, put};
 use serde_json::Value;
@@ -23,8 +28,44 @@ use crate::error::ApiError;
 use crate::faults::{self, OperationId};
 use crate::spec;
 
-/// Largest JSON body accepted.
-const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest JSON body accepted; larger ones get `413`.
+pub const MAX_JSON_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Whether a `Content-Type` names JSON (`application/json` or a `+json` type), parameters
+/// aside.
+fn is_json_media_type(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+/// `415` unless the request says its body is JSON or the emulator was started lenient.
+pub(crate) fn require_json_content_type(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<(), ApiError> {
+    if state.lenient_content_type.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match content_type {
+        Some(ct) if is_json_media_type(ct) => Ok(()),
+        Some(ct) => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Unsupported content type {ct}: send application/json"),
+        )),
+        None => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Missing content type: send application/json",
+        )),
+    }
+}
 
 /// Every operation of the spec, behind the fault and error-shaping middleware.
 pub(crate) fn router(state: AppState) -> Router<AppState> {
@@ -99,10 +140,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "Method not allowed",
-    )
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
 }
 
 /// Answers requests no route matches.
@@ -117,21 +155,21 @@ pub(crate) struct SpecJson(pub(crate) Value);
 impl FromRequest<AppState> for SpecJson {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, _state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let operation = request.extensions().get::<OperationId>().copied();
-        let bytes = to_bytes(request.into_body(), JSON_BODY_LIMIT)
-            .await
-            .map_err(|_| {
-                ApiError::new(
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "Request body is too large",
-                )
-            })?;
+        let (parts, body) = request.into_parts();
+        let bytes = to_bytes(body, MAX_JSON_BODY_BYTES).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Request body is over the {MAX_JSON_BODY_BYTES}-byte limit"),
+            )
+        })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad_request(
                 "Validation error: a JSON request body is required",
             ));
         }
+        require_json_content_type(&parts.headers, state)?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::bad_request(format!("Validation error: invalid JSON body ({e})"))
         })?;
@@ -150,4 +188,28 @@ pub(crate) fn text(body: &Value, pointer: &str) -> Option<String> {
     body.pointer(pointer)
         .and_then(Value::as_str)
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json_media_type(ok), "{ok}");
+        }
+        for refused in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+            "json",
+        ] {
+            assert!(!is_json_media_type(refused), "{refused}");
+        }
+    }
 }

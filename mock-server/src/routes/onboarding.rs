@@ -36,7 +36,16 @@ pub(crate) async fn shopify(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let fields = NewWorkspace::from_body(&body);
     let (workspace, balance) = state.with_world(|w| {
-        let id = w.onboard_workspace(&auth.organization, fields, WorkspaceVariant::Shopify)?;
+        let id = w
+            .onboard_workspace(&auth.organization, fields, WorkspaceVariant::Shopify)
+            .map_err(|e| {
+                // The spec declares no 409 for the Shopify onboarding, only 400.
+                if e.status == StatusCode::CONFLICT {
+                    ApiError::bad_request(format!("Validation error: {}", e.message))
+                } else {
+                    e
+                }
+            })?;
         let balance = w
             .orgs
             .get(&auth.organization)

@@ -50,7 +50,10 @@ impl World {
         match target {
             ArchiveTarget::Organization => {
                 if !self.orgs.contains_key(id) || !caller.may_touch(id) {
-                    return Err(ApiError::not_found("Organization not found"));
+                    // The spec declares 400 ("invalid type or id"), not 404, for an unknown id.
+                    return Err(ApiError::bad_request(
+                        "Validation error: no organization with this id",
+                    ));
                 }
                 if let Some(org) = self.orgs.get_mut(id) {
                     stamp(&mut org.archived_at, archive, now);
@@ -74,7 +77,11 @@ impl World {
             ArchiveTarget::Workspace => {
                 let organization = match self.workspaces.get(id) {
                     Some(w) if caller.may_touch(&w.organization) => w.organization.clone(),
-                    _ => return Err(ApiError::not_found("Workspace not found")),
+                    _ => {
+                        return Err(ApiError::bad_request(
+                            "Validation error: no workspace with this id",
+                        ));
+                    }
                 };
                 let parent_archived = self
                     .orgs
@@ -88,10 +95,9 @@ impl World {
                 for assistant in self.assistants.values_mut().filter(|a| a.workspace == id) {
                     stamp(&mut assistant.archived_at, archive, now);
                 }
-                let workspace = self
-                    .workspaces
-                    .get_mut(id)
-                    .ok_or_else(|| ApiError::not_found("Workspace not found"))?;
+                let workspace = self.workspaces.get_mut(id).ok_or_else(|| {
+                    ApiError::bad_request("Validation error: no workspace with this id")
+                })?;
                 stamp(&mut workspace.archived_at, archive, now);
                 Ok(if archive {
                     Value::Null
@@ -156,7 +162,7 @@ mod tests {
         let err = world
             .set_archived(ME, ArchiveTarget::Workspace, &other.workspace_id, true)
             .unwrap_err();
-        assert_eq!(err.status, StatusCode::NOT_FOUND);
+        assert_eq!(err.status, StatusCode::BAD_REQUEST, "the spec's status");
         let err = world
             .set_archived(
                 ME,
@@ -165,7 +171,7 @@ mod tests {
                 true,
             )
             .unwrap_err();
-        assert_eq!(err.status, StatusCode::NOT_FOUND);
+        assert_eq!(err.status, StatusCode::BAD_REQUEST, "the spec's status");
         let admin = Caller {
             organization: ORG,
             role: Role::Admin,

@@ -178,17 +178,14 @@ impl World {
     /// Aborts a call, following the documented rules, and stops its retry chain.
     pub(crate) fn abort_call(&mut self, workspace_id: &str, call_id: &str) -> Result<(), ApiError> {
         let call = self.find_call_mut(workspace_id, call_id, "Call not found")?;
-        if let Some(reason) = abort_refusal(call.status) {
+        if let Some(reason) = abort_refusal(call.status, call.lifecycle_ended) {
             return Err(ApiError::bad_request(reason));
         }
         call.script.clear();
         call.status = Some(CallStatus::Aborted);
-        let already_ended = call.lifecycle_ended;
         self.reschedule(call_id);
         self.emit_call_event(call_id, &CallStatus::Aborted.event_type(), None);
-        if !already_ended {
-            self.end_lifecycle(call_id);
-        }
+        self.end_lifecycle(call_id);
         Ok(())
     }
 
@@ -709,6 +706,31 @@ mod tests {
     }
 
     #[test]
+    fn nothing_follows_lifecycle_ended_not_even_an_abort() {
+        let (mut world, assistant) = world_with_assistant(json!({}));
+        let call = place(&mut world, &assistant, "+14155550002");
+        world.advance_to(10_000);
+        assert!(world.calls[&call].lifecycle_ended);
+        assert_eq!(world.calls[&call].status, Some(CallStatus::Busy));
+        let before = events(&world, &call);
+        assert_eq!(
+            before.last().map(String::as_str),
+            Some("call.lifecycle-ended")
+        );
+        let err = world.abort_call(WS, &call).unwrap_err();
+        assert_eq!(
+            (err.status, err.message.as_str()),
+            (StatusCode::BAD_REQUEST, "Call already completed")
+        );
+        assert_eq!(
+            events(&world, &call),
+            before,
+            "no event after lifecycle-ended"
+        );
+        assert_eq!(world.calls[&call].status, Some(CallStatus::Busy));
+    }
+
+    #[test]
     fn abort_is_refused_in_progress_and_after_completion() {
         let (mut world, assistant) = world_with_assistant(json!({}));
         let call = place(&mut world, &assistant, "+14155552671");
@@ -765,8 +787,12 @@ mod tests {
         );
         world.advance_to(60);
         assert_eq!(world.calls[&steered].status, Some(CallStatus::Rescheduled));
-        world.abort_call(WS, &invalid).unwrap();
-        assert_eq!(events(&world, &invalid).last().unwrap(), "call.aborted");
+        // Its lifecycle ended with the validation failure: no abort (and no event) after that.
+        assert!(world.abort_call(WS, &invalid).is_err());
+        assert_eq!(
+            events(&world, &invalid).last().unwrap(),
+            "call.lifecycle-ended"
+        );
         world.advance_to(1000);
         let snapshot = world.call_snapshot(&steered).unwrap();
         assert_eq!(snapshot.rescheduled_count, 1);

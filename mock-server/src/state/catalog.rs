@@ -35,9 +35,6 @@ pub(crate) const CALL_CATEGORIES: [&str; 5] = [
     "cod_confirmation",
 ];
 
-/// Showcase languages.
-pub(crate) const CALL_LANGUAGE_CODES: [&str; 5] = ["hi", "bn", "en", "ta", "te"];
-
 /// The real-call recordings of the showcase: one per category, each in a different language.
 pub(crate) fn showcase_calls() -> Vec<Value> {
     CALL_CATEGORIES

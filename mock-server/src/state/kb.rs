@@ -114,7 +114,7 @@ fn collection_name(file_name: &str, id: &str) -> String {
     let stem = file_name
         .rsplit_once('.')
         .map_or(file_name, |(stem, _)| stem);
-    let words = crate::ids::slugify(stem).replace('-', "_");
+    let words = crate::ids::ascii_slugify(stem).replace('-', "_");
     let suffix = &id[id.len().saturating_sub(6)..];
     if words.is_empty() {
         format!("rag_{suffix}")

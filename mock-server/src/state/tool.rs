@@ -254,4 +254,16 @@ mod tests {
         // The name is free again once the tool is deleted.
         world.create_tool(WS, &body("Lookup")).unwrap();
     }
+
+    #[test]
+    fn names_in_any_script_are_accepted_and_unique() {
+        let mut world = World::seeded();
+        let created = world.create_tool(WS, &body("注文状況")).unwrap();
+        assert_eq!(created["slug"], "注文状況");
+        world.create_tool(WS, &body("配送状況")).unwrap();
+        let clash = world.create_tool(WS, &body(" 注文状況 ")).unwrap_err();
+        assert_eq!(clash.status, StatusCode::CONFLICT);
+        let none = world.create_tool(WS, &body("!!!")).unwrap_err();
+        assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::World;
 use crate::clock::rfc3339_at;
 use crate::error::ApiError;
-use crate::ids::slugify;
+use crate::ids::slug_or_fallback;
 
 /// The kind of workspace, as the `Workspace.variant` field reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,7 +112,7 @@ impl World {
     ) -> String {
         let id = id.unwrap_or_else(|| self.new_id());
         let integration_id = self.new_id();
-        let slug = slugify(&fields.name);
+        let slug = slug_or_fallback(&fields.name);
         self.workspaces.insert(
             id.clone(),
             Workspace {
@@ -159,7 +159,7 @@ impl World {
                 "Validation error: name must not be empty",
             ));
         }
-        let slug = slugify(&fields.name);
+        let slug = slug_or_fallback(&fields.name);
         let clash = self.workspaces.values().any(|w| {
             w.organization == organization_id
                 && (w.slug == slug || w.fields.name.eq_ignore_ascii_case(&fields.name))
@@ -225,5 +225,28 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.status, StatusCode::BAD_REQUEST);
         assert!(world.workspace_archived(&id));
+    }
+
+    #[test]
+    fn names_in_other_scripts_do_not_collide() {
+        let mut world = World::seeded();
+        let onboard = |world: &mut World, name: &str| {
+            world.onboard_workspace(
+                DEFAULT_ORGANIZATION_ID,
+                NewWorkspace::default_for(name),
+                WorkspaceVariant::Custom,
+            )
+        };
+        let tokyo = onboard(&mut world, "東京").unwrap();
+        let osaka = onboard(&mut world, "大阪").unwrap();
+        assert_eq!(world.workspaces[&tokyo].to_json()["slug"], "東京");
+        assert_eq!(world.workspaces[&osaka].to_json()["slug"], "大阪");
+        assert_eq!(
+            onboard(&mut world, "東京").unwrap_err().status,
+            StatusCode::CONFLICT
+        );
+        // Names without a letter or digit get distinct fallback slugs.
+        onboard(&mut world, "!!!").unwrap();
+        onboard(&mut world, "???").unwrap();
     }
 }
