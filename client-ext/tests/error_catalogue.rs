@@ -39,7 +39,7 @@ fn manifest_dir() -> &'static Path {
 }
 
 fn spec_path() -> PathBuf {
-    manifest_dir().join("../swagger.yaml")
+    manifest_dir().join("swagger.yaml")
 }
 
 fn markdown_path() -> PathBuf {

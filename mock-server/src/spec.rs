@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value, json};
 
 /// The vendored `swagger.yaml`, embedded at compile time.
-pub const SWAGGER_YAML: &str = include_str!("../../swagger.yaml");
+pub const SWAGGER_YAML: &str = include_str!("../swagger.yaml");
 
 const HTTP_METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 

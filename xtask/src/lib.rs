@@ -10,6 +10,7 @@ pub mod extra_fields;
 pub mod forward_compat;
 pub mod operation_trait;
 pub mod optional_setters;
+pub mod packaging;
 pub mod preprocess;
 pub mod prerequisites;
 pub mod required_constructors;

@@ -78,6 +78,60 @@ enum Command {
     /// Reruns every benchmark (`cargo bench --workspace --all-features`) and rewrites the sections of
     /// BENCHMARKS.md they report, with the machine's description.
     Bench,
+    /// Checks that every publishable crate packages (`cargo package`, in dependency order) and that everything its
+    /// sources embed is inside its package.
+    Package {
+        /// Also compile each packaged crate from its `.crate` (slow: every dependency is built again).
+        #[arg(long)]
+        verify: bool,
+    },
+}
+
+/// Runs `cargo` with `args` in the workspace root and returns its standard output; fails when it fails.
+fn cargo_output(args: &[&str]) -> Result<String> {
+    let output =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(args)
+            .current_dir(workspace_root()?)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    anyhow::ensure!(
+        output.status.success(),
+        "`cargo {}` failed ({})",
+        args.join(" "),
+        output.status
+    );
+    String::from_utf8(output.stdout).context("cargo printed something that is not UTF-8")
+}
+
+fn package_command(verify: bool) -> Result<()> {
+    println!(
+        "==> packaging: cargo package{} of every publishable crate",
+        if verify { "" } else { " --no-verify" }
+    );
+    xtask::packaging::check(&workspace_root()?, cargo_output, verify)?;
+    println!("==> every publishable crate packages, with everything it embeds");
+    Ok(())
+}
+
+/// The toolchain the tests run on and the declared minimum, for the log.
+fn toolchain_note() -> Result<()> {
+    let rustc = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|_| "rustc (unknown version)".into());
+    let manifest = std::fs::read_to_string(workspace_root()?.join("Cargo.toml"))?;
+    let minimum = manifest
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"').to_owned())
+        .unwrap_or_else(|| "(none declared)".into());
+    println!(
+        "==> toolchain: {rustc}; declared minimum Rust {minimum} (std APIs newer than it fail clippy's incompatible_msrv)"
+    );
+    Ok(())
 }
 
 /// Runs `cargo` with `args` in the workspace root; fails when it fails.
@@ -100,6 +154,7 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
 
 fn test_command() -> Result<()> {
     prerequisites::ensure()?;
+    toolchain_note()?;
     codegen_command(CodegenArgs {
         check: true,
         quiet: true,
@@ -123,6 +178,9 @@ fn test_command() -> Result<()> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    // The advisory database needs a download this machine cannot make; licences, duplicates and sources need none.
+    cargo(&["deny", "check", "licenses", "bans", "sources"], &[])?;
+    package_command(false)?;
     // Every emulator the tests start logs the status of each response it sends; the conformance step adds its own
     // and then checks them all.
     let status_log = fresh_status_log("status-log")?;
@@ -379,6 +437,7 @@ fn main() -> ExitCode {
         Command::Conformance => conformance_command(),
         Command::Prerequisites => prerequisites::ensure(),
         Command::Bench => bench_command(),
+        Command::Package { verify } => package_command(verify),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

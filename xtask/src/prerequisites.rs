@@ -67,6 +67,66 @@ pub const SCHEMATHESIS: PypiTool = PypiTool {
                  swagger.yaml",
 };
 
+/// A cargo subcommand the test suite runs, installed from crates.io at a pinned version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CargoTool {
+    /// The subcommand (`cargo <subcommand>`).
+    pub subcommand: &'static str,
+    /// The crate that installs it.
+    pub crate_name: &'static str,
+    /// The exact version installed.
+    pub version: &'static str,
+    /// Why the tests need it, printed when it is installed.
+    pub needed_for: &'static str,
+}
+
+/// cargo-deny: licences, duplicate versions and sources of the dependency tree, per `deny.toml`.
+pub const CARGO_DENY: CargoTool = CargoTool {
+    subcommand: "deny",
+    crate_name: "cargo-deny",
+    version: "0.20.2",
+    needed_for: "the supply-chain check of the dependency tree (deny.toml)",
+};
+
+/// Decides how to obtain `tool`, given the version `cargo <subcommand> --version` reports (if it runs).
+pub fn plan_cargo_tool(tool: &CargoTool, installed_version: Option<&str>) -> Action {
+    if installed_version == Some(tool.version) {
+        return Action::Present;
+    }
+    Action::Install(vec![vec![
+        "cargo".into(),
+        "install".into(),
+        "--locked".into(),
+        "--quiet".into(),
+        format!("{}@{}", tool.crate_name, tool.version),
+    ]])
+}
+
+/// Installs `tool` with `cargo install` unless the pinned version is there.
+pub fn ensure_cargo_tool(tool: &CargoTool) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let installed_version = Command::new(&cargo)
+        .args([tool.subcommand, "--version"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| parse_version(&String::from_utf8_lossy(&out.stdout)));
+    match plan_cargo_tool(tool, installed_version.as_deref()) {
+        Action::Present => Ok(()),
+        Action::Unavailable(why) => bail!(why),
+        Action::Install(commands) => {
+            println!(
+                "==> installing {}@{} from crates.io: {}",
+                tool.crate_name, tool.version, tool.needed_for
+            );
+            for command in commands {
+                run_quietly(&command).with_context(|| format!("installing {}", tool.crate_name))?;
+            }
+            Ok(())
+        }
+    }
+}
+
 /// What the machine offers for a [`PypiTool`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PythonEnv {
@@ -336,6 +396,7 @@ pub fn ensure() -> Result<()> {
         }
     }
     ensure_pypi(&SCHEMATHESIS, &python_venv())?;
+    ensure_cargo_tool(&CARGO_DENY)?;
     Ok(())
 }
 
@@ -359,6 +420,32 @@ fn run_quietly(command: &[String]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cargo_deny_is_installed_only_when_the_pinned_version_is_missing() {
+        use super::{Action, CARGO_DENY, plan_cargo_tool};
+        assert_eq!(
+            plan_cargo_tool(&CARGO_DENY, Some("0.20.2")),
+            Action::Present
+        );
+        for installed in [None, Some("0.19.0")] {
+            assert_eq!(
+                plan_cargo_tool(&CARGO_DENY, installed),
+                Action::Install(vec![vec![
+                    "cargo".to_string(),
+                    "install".into(),
+                    "--locked".into(),
+                    "--quiet".into(),
+                    "cargo-deny@0.20.2".into(),
+                ]]),
+                "installed: {installed:?}"
+            );
+        }
+        assert_eq!(
+            super::parse_version("cargo-deny 0.20.2\n").as_deref(),
+            Some("0.20.2")
+        );
+    }
+
     use super::*;
 
     const REDIS: Prerequisite = PREREQUISITES[0];

@@ -141,7 +141,7 @@ fn wire_forms() {
 
 /// The spec's schema of `name`, as JSON.
 fn spec_schema(name: &str) -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../swagger.yaml"))
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/swagger.yaml"))
         .expect("the vendored spec");
     let spec: serde_norway::Value = serde_norway::from_str(&text).expect("the spec parses");
     let spec = serde_json::to_value(spec).expect("the spec is JSON-shaped");
