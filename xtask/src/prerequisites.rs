@@ -327,8 +327,9 @@ pub fn target_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("..")
+            // The workspace this run works on, found at run time (see `crate::root`).
+            crate::root::find_workspace_root(&crate::root::RootHints::from_process())
+                .unwrap_or_default()
                 .join("target")
         })
 }
