@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use futures::StreamExt;
 use mirai_voice::api::InitiateCall;
-use mirai_voice::generated::ClientInfo;
+use mirai_voice::generated::prelude::*;
+use mirai_voice::generated::{ClientContext, ClientInfo, Credentials};
+use mirai_voice::retry::RetryConfig;
 use mirai_voice::{Client, PhoneNumber, types};
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -38,18 +40,42 @@ enum Side {
     Raw,
     /// The same, with the SDK's connect timeout and per-request timeout.
     RawTimeouts,
+    /// The generated (progenitor) client alone: its builders, its hooks attaching the credentials, each request
+    /// sent once by `SendOnce` on the raw side's `reqwest::Client`; no executor.
+    Generated,
+    /// `mirai_voice::Client` with retries disabled: no copy of the request is kept for a retry.
+    SdkNoRetries,
     /// `mirai_voice::Client` as users call it.
     Sdk,
 }
 
 impl Side {
-    const ALL: [Side; 3] = [Side::Raw, Side::RawTimeouts, Side::Sdk];
+    const ALL: [Side; 5] = [
+        Side::Raw,
+        Side::RawTimeouts,
+        Side::Generated,
+        Side::SdkNoRetries,
+        Side::Sdk,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Side::Raw => "raw",
             Side::RawTimeouts => "raw + timeouts",
+            Side::Generated => "generated client",
+            Side::SdkNoRetries => "SDK, retries off",
             Side::Sdk => "SDK",
+        }
+    }
+
+    /// The name `REQUEST_PATH_PROFILE` takes.
+    fn id(self) -> &'static str {
+        match self {
+            Side::Raw => "raw",
+            Side::RawTimeouts => "raw-timeouts",
+            Side::Generated => "generated",
+            Side::SdkNoRetries => "sdk-no-retries",
+            Side::Sdk => "sdk",
         }
     }
 }
@@ -102,6 +128,8 @@ impl Workload {
 struct Clients {
     base: String,
     sdk: Client,
+    sdk_no_retries: Client,
+    generated: mirai_voice::generated::Client,
     raw: reqwest::Client,
     raw_timeouts: reqwest::Client,
     phone: PhoneNumber,
@@ -109,13 +137,18 @@ struct Clients {
 
 impl Clients {
     fn new(base: String) -> Self {
-        let sdk = Client::builder()
-            .public_key(PUBLIC_KEY)
-            .private_key(PRIVATE_KEY)
-            .workspace(WORKSPACE)
-            .base_url(base.clone())
-            .build()
-            .expect("a valid configuration");
+        let sdk_with = |retry: RetryConfig| {
+            Client::builder()
+                .public_key(PUBLIC_KEY)
+                .private_key(PRIVATE_KEY)
+                .workspace(WORKSPACE)
+                .base_url(base.clone())
+                .retry(retry)
+                .build()
+                .expect("a valid configuration")
+        };
+        let sdk = sdk_with(RetryConfig::default());
+        let sdk_no_retries = sdk_with(RetryConfig::disabled());
         let user_agent = mirai_voice::config::DEFAULT_USER_AGENT;
         let raw = reqwest::Client::builder()
             .user_agent(user_agent)
@@ -126,9 +159,19 @@ impl Clients {
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
             .expect("a reqwest client");
+        let credentials = Credentials::new(PUBLIC_KEY, PRIVATE_KEY)
+            .and_then(|c| c.with_workspace(WORKSPACE))
+            .expect("valid credentials");
+        let generated = mirai_voice::generated::Client::new_with_client(
+            &base,
+            raw.clone(),
+            ClientContext::with_credentials(credentials),
+        );
         Self {
             base,
             sdk,
+            sdk_no_retries,
+            generated,
             raw,
             raw_timeouts,
             phone: "+15550100".parse().expect("a valid number"),
@@ -138,7 +181,9 @@ impl Clients {
     /// One request of `workload` through `side`; panics on any failure, so a broken side cannot look fast.
     async fn one(&self, side: Side, workload: Workload) {
         match side {
-            Side::Sdk => self.sdk_one(workload).await,
+            Side::Sdk => self.sdk_one(&self.sdk, workload).await,
+            Side::SdkNoRetries => self.sdk_one(&self.sdk_no_retries, workload).await,
+            Side::Generated => self.generated_one(workload).await,
             Side::Raw => self.raw_one(&self.raw, None, workload).await,
             Side::RawTimeouts => {
                 self.raw_one(&self.raw_timeouts, Some(ATTEMPT_TIMEOUT), workload)
@@ -147,15 +192,14 @@ impl Clients {
         }
     }
 
-    async fn sdk_one(&self, workload: Workload) {
+    async fn sdk_one(&self, sdk: &Client, workload: Workload) {
         match workload {
             Workload::Health => {
-                black_box(self.sdk.health().await.expect("health"));
+                black_box(sdk.health().await.expect("health"));
             }
             Workload::Assistant => {
                 black_box(
-                    self.sdk
-                        .assistants()
+                    sdk.assistants()
                         .get(ASSISTANT_ID)
                         .await
                         .expect("adminGetAssistant"),
@@ -163,7 +207,37 @@ impl Clients {
             }
             Workload::Initiate | Workload::Initiate64 => {
                 let call = InitiateCall::new(self.phone.clone(), ASSISTANT_ID);
-                black_box(self.sdk.calls().initiate(call).await.expect("initiateCall"));
+                black_box(sdk.calls().initiate(call).await.expect("initiateCall"));
+            }
+        }
+    }
+
+    async fn generated_one(&self, workload: Workload) {
+        let client = &self.generated;
+        match workload {
+            Workload::Health => {
+                black_box(client.get_health_monitor().send().await.expect("health"));
+            }
+            Workload::Assistant => {
+                black_box(
+                    client
+                        .admin_get_assistant()
+                        .assistant_id(ASSISTANT_ID)
+                        .send()
+                        .await
+                        .expect("adminGetAssistant"),
+                );
+            }
+            Workload::Initiate | Workload::Initiate64 => {
+                let body = types::InitiateCallRequest::new(self.phone.as_str(), ASSISTANT_ID);
+                black_box(
+                    client
+                        .initiate_call()
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("initiateCall"),
+                );
             }
         }
     }
@@ -275,11 +349,14 @@ fn interleaved(rt: &tokio::runtime::Runtime, clients: &Clients, rounds: usize) -
             rt.block_on(clients.round(side, workload, 256));
         }
     }
-    let mut table = String::new();
-    table.push_str("| Workload | raw CPU/req | raw + timeouts CPU/req | SDK CPU/req | **SDK / raw (CPU)** | SDK / raw + timeouts (CPU) | raw wall/req | SDK wall/req | SDK / raw (wall) |\n");
-    table.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut target = String::new();
+    target.push_str("| Workload | raw CPU/req | SDK CPU/req | **SDK / raw (CPU)** | raw wall/req | SDK wall/req | SDK / raw (wall) |\n");
+    target.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut layers = String::new();
+    layers.push_str("| Workload (CPU/req, and / raw) | raw + timeouts | generated client | SDK, retries off | SDK |\n");
+    layers.push_str("| --- | --- | --- | --- | --- |\n");
     for workload in Workload::ALL {
-        let mut samples: [Samples; 3] = Default::default();
+        let mut samples: [Samples; Side::ALL.len()] = Default::default();
         let n = workload.requests();
         for round in 0..rounds {
             // Rotate the order so no side always runs first (after a cache-cold switch) or last.
@@ -299,25 +376,40 @@ fn interleaved(rt: &tokio::runtime::Runtime, clients: &Clients, rounds: usize) -
                     .push(wall.as_secs_f64() * 1e6 / n as f64);
             }
         }
-        let [raw, raw_t, sdk] = samples
+        let medians = samples
             .each_mut()
             .map(|s| (median(&mut s.cpu_us), median(&mut s.wall_us)));
+        let [raw, raw_t, generated, no_retries, sdk] = medians;
         let line = format!(
-            "| {} | {:.1} µs | {:.1} µs | {:.1} µs | **{:.2}×** | {:.2}× | {:.1} µs | {:.1} µs | {:.2}× |\n",
+            "| {} | {:.1} µs | {:.1} µs | **{:.2}×** | {:.1} µs | {:.1} µs | {:.2}× |\n",
             workload.name(),
             raw.0,
-            raw_t.0,
             sdk.0,
             sdk.0 / raw.0,
-            sdk.0 / raw_t.0,
             raw.1,
             sdk.1,
             sdk.1 / raw.1,
         );
         print!("{line}");
-        table.push_str(&line);
+        target.push_str(&line);
+        let cell = |side: (f64, f64)| format!("{:.1} µs ({:.2}×)", side.0, side.0 / raw.0);
+        let line = format!(
+            "| {} | {} | {} | {} | {} |\n",
+            workload.name(),
+            cell(raw_t),
+            cell(generated),
+            cell(no_retries),
+            cell(sdk),
+        );
+        print!("{line}");
+        layers.push_str(&line);
     }
-    table
+    format!(
+        "{target}\nWhere the difference goes, measured in the same rounds: each layer's CPU per request and its ratio \
+to raw. *generated client* is progenitor's client alone (its builders, the hooks attaching the credentials, each \
+request sent once on the raw side's `reqwest::Client`, no executor); *SDK, retries off* is `mirai_voice::Client` \
+with `RetryConfig::disabled()`, so no copy of the request is kept for a retry.\n\n{layers}"
+    )
 }
 
 fn section(table: &str, rounds: usize) -> String {
@@ -370,17 +462,15 @@ fn criterion_benches(c: &mut Criterion, rt: &tokio::runtime::Runtime, clients: &
 fn profile(rt: &tokio::runtime::Runtime, clients: &Clients, target: &str) {
     let (workload, side) = target
         .split_once(':')
-        .expect("REQUEST_PATH_PROFILE is <workload id>:<raw|raw-timeouts|sdk>");
+        .expect("REQUEST_PATH_PROFILE is <workload id>:<side id>");
     let workload = Workload::ALL
         .into_iter()
         .find(|w| w.id() == workload)
         .expect("a workload id: health, admin_get_assistant_5KiB, initiate_call, initiate_call_64_in_flight");
-    let side = match side {
-        "raw" => Side::Raw,
-        "raw-timeouts" => Side::RawTimeouts,
-        "sdk" => Side::Sdk,
-        other => panic!("unknown side `{other}`: raw, raw-timeouts or sdk"),
-    };
+    let side = Side::ALL
+        .into_iter()
+        .find(|s| s.id() == side)
+        .expect("a side: raw, raw-timeouts, generated, sdk-no-retries or sdk");
     let requests = std::env::var("REQUEST_PATH_PROFILE_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -164,6 +164,31 @@ impl From<&str> for CallStatus {
     }
 }
 
+impl From<mirai_voice_generated::types::CallStatus> for CallStatus {
+    /// The generated enum carries the same values; matched, not re-parsed from a string (this runs on every
+    /// initiated call).
+    fn from(value: mirai_voice_generated::types::CallStatus) -> Self {
+        use mirai_voice_generated::types::CallStatus as Generated;
+        match value {
+            Generated::Initiate => CallStatus::Initiate,
+            Generated::InProgress => CallStatus::InProgress,
+            Generated::Ended => CallStatus::Ended,
+            Generated::Completed => CallStatus::Completed,
+            Generated::Timeout => CallStatus::Timeout,
+            Generated::Failed => CallStatus::Failed,
+            Generated::ValidationFailed => CallStatus::ValidationFailed,
+            Generated::Busy => CallStatus::Busy,
+            Generated::NoAnswer => CallStatus::NoAnswer,
+            Generated::Skip => CallStatus::Skip,
+            Generated::Rescheduled => CallStatus::Rescheduled,
+            Generated::Aborted => CallStatus::Aborted,
+            // An unknown string may still name a known status (the generated enum tries its variants first, so
+            // this is defensive); the string route decides.
+            Generated::Unknown(other) => CallStatus::from(other.as_str()),
+        }
+    }
+}
+
 impl FromStr for CallStatus {
     type Err = std::convert::Infallible;
 
@@ -194,6 +219,23 @@ impl<'de> Deserialize<'de> for CallStatus {
 #[cfg(test)]
 mod tests {
     use super::CallStatus;
+
+    #[test]
+    fn the_generated_status_converts_to_the_same_value_as_its_wire_string() {
+        use mirai_voice_generated::types::CallStatus as Generated;
+        for wire in CallStatus::KNOWN
+            .iter()
+            .map(CallStatus::as_str)
+            .chain(["voicemail"])
+        {
+            let generated: Generated = serde_json::from_value(serde_json::json!(wire)).unwrap();
+            assert_eq!(
+                CallStatus::from(generated),
+                CallStatus::from(wire),
+                "{wire}"
+            );
+        }
+    }
 
     #[test]
     fn every_known_status_round_trips_through_its_wire_value() {

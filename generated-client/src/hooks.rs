@@ -1,6 +1,8 @@
 //! progenitor's `ClientHooks` for the generated `Client`. It must live in this crate (the
 //! orphan rule), and the generator is run in `HooksMode::Expected`, so it cannot be forgotten.
 
+use std::future::Future;
+
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
 use crate::{Client, ClientContext, OperationSpec};
@@ -38,20 +40,21 @@ impl ClientHooks<ClientContext> for Client {
     }
 
     /// Hands the request to the context's executor (retries, timeouts, tracing).
-    async fn exec(
+    ///
+    /// The executor's boxed future is returned as it is: an `async` wrapper would hold the request a second time
+    /// in a state machine the generated future carries on every request.
+    fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         match operation_for(info) {
-            Some(operation) => {
-                self.inner()
-                    .executor
-                    .execute(self.client(), request, operation)
-                    .await
-            }
+            Some(operation) => self
+                .inner()
+                .executor
+                .execute(self.client(), request, operation),
             // Unreachable in practice: `pre` already refused unknown operations.
-            None => self.client().execute(request).await,
+            None => Box::pin(self.client().execute(request)),
         }
     }
 }

@@ -27,6 +27,7 @@ mod generated;
 mod log;
 
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -169,110 +170,124 @@ impl Executor {
     ///
     /// The current [`AttemptLog`] receives the report before each wait for a retry, so a caller that gives up
     /// during the wait still sees the attempts so far, and the final report as `report_to` says.
-    pub(crate) async fn send_with_retries(
-        &self,
-        http: &reqwest::Client,
+    ///
+    /// Its future is kept small (about 1 KiB), because it is boxed on every request and the allocator serves
+    /// small blocks from a per-thread cache: it is an `async` block rather than an `async fn` (whose arguments
+    /// the state machine would hold twice), the copy kept for a retry is boxed, and the wait before a retry is
+    /// boxed too (only a retry pays for it).
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an `async fn` would hold its arguments twice (see above)"
+    )]
+    pub(crate) fn send_with_retries<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
         mut request: reqwest::Request,
         operation: OperationContext,
-        report_to: ReportTo<'_>,
-    ) -> reqwest::Result<reqwest::Response> {
-        let log = AttemptLog::current();
-        let log = log.as_ref();
-        crate::secret::mark_sensitive_headers(request.headers_mut());
-        let body = request.body().and_then(reqwest::Body::as_bytes);
-        // What `try_clone` would refuse: a streaming body cannot be sent twice.
-        let replayable = request.body().is_none() || body.is_some();
-        let mut report = AttemptReport::begin(operation.operation_id(), body, self.total_deadline);
-        let request_span = tracing::info_span!(
-            "mirai_voice.request",
-            operation_id = operation.operation_id(),
-            method = operation.method(),
-            path = operation.path_template(),
-            attempts = field::Empty,
-            status = field::Empty,
-            outcome = field::Empty,
-        );
-        if let Some(body) = body {
-            log::trace_request_body(&request_span, &operation, body);
-        }
-
-        let deadline = Instant::now() + self.total_deadline;
-        let mut attempt: u32 = 1;
-        let mut last_retry_cost = None;
-        loop {
-            // A copy for the next attempt, made only while the policy could still ask for one: cloning the URL,
-            // headers and body costs on every request, and the last permitted attempt never needs it.
-            let spare = if replayable && attempt <= self.retry.max_retries() {
-                request.try_clone()
-            } else {
-                None
-            };
-            let started = Instant::now();
-            let per_attempt = self
-                .attempt_timeout
-                .min(deadline.saturating_duration_since(started));
-            *request.timeout_mut() = Some(per_attempt);
-
-            let attempt_span = tracing::debug_span!(
-                parent: &request_span,
-                "mirai_voice.attempt",
+        report_to: ReportTo<'a>,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
+        async move {
+            let log = AttemptLog::current();
+            let log = log.as_ref();
+            crate::secret::mark_sensitive_headers(request.headers_mut());
+            let body = request.body().and_then(reqwest::Body::as_bytes);
+            // What `try_clone` would refuse: a streaming body cannot be sent twice.
+            let replayable = request.body().is_none() || body.is_some();
+            let mut report =
+                AttemptReport::begin(operation.operation_id(), body, self.total_deadline);
+            let request_span = tracing::info_span!(
+                "mirai_voice.request",
                 operation_id = operation.operation_id(),
                 method = operation.method(),
                 path = operation.path_template(),
-                attempt,
+                attempts = field::Empty,
                 status = field::Empty,
-                duration_ms = field::Empty,
                 outcome = field::Empty,
             );
-            let sent_at = SystemTime::now();
-            // Without a subscriber that wants the span, instrumenting would only add an enter and exit per poll.
-            let result = if attempt_span.is_disabled() {
-                http.execute(request).await
-            } else {
-                http.execute(request).instrument(attempt_span.clone()).await
-            };
-            // One clock reading per attempt end: the duration, the time left and "now" for an HTTP-date
-            // `Retry-After` all derive from it.
-            let finished = Instant::now();
-            let duration = finished.saturating_duration_since(started);
-            let outcome = match &result {
-                Ok(response) => AttemptOutcome::Response {
-                    status: response.status(),
-                    retry_after: parse_retry_after(response.headers(), sent_at + duration),
-                },
-                Err(error) => classify_reqwest_error(error),
-            };
+            if let Some(body) = body {
+                log::trace_request_body(&request_span, &operation, body);
+            }
 
-            let ctx = RetryContext {
-                attempt,
-                class: operation.retry_class(),
-                replayable,
-                remaining: Some(deadline.saturating_duration_since(finished)),
-            };
-            let decision = decide(
-                &outcome,
-                &ctx,
-                &self.retry,
-                &mut self.lock_budget(),
-                (self.jitter)(),
-            );
+            let deadline = Instant::now() + self.total_deadline;
+            let mut attempt: u32 = 1;
+            let mut last_retry_cost = None;
+            loop {
+                // A copy for the next attempt, made only while the policy could still ask for one: cloning the URL,
+                // headers and body costs on every request, and the last permitted attempt never needs it.
+                let spare = if replayable && attempt <= self.retry.max_retries() {
+                    request.try_clone().map(Box::new)
+                } else {
+                    None
+                };
+                let started = Instant::now();
+                let per_attempt = self
+                    .attempt_timeout
+                    .min(deadline.saturating_duration_since(started));
+                *request.timeout_mut() = Some(per_attempt);
 
-            record_attempt(&attempt_span, &outcome, duration, &decision);
-            report.push(AttemptRecord {
-                number: attempt,
-                sent_at,
-                duration,
-                timeout: per_attempt,
-                deadline_limited: per_attempt < self.attempt_timeout,
-                outcome: outcome.clone(),
-                decision,
-                request_id: result.as_ref().ok().and_then(|response| {
-                    crate::error::request_id_from_headers(response.headers()).map(str::to_owned)
-                }),
-            });
+                let attempt_span = tracing::debug_span!(
+                    parent: &request_span,
+                    "mirai_voice.attempt",
+                    operation_id = operation.operation_id(),
+                    method = operation.method(),
+                    path = operation.path_template(),
+                    attempt,
+                    status = field::Empty,
+                    duration_ms = field::Empty,
+                    outcome = field::Empty,
+                );
+                let sent_at = SystemTime::now();
+                // Without a subscriber that wants the span, instrumenting would only add an enter and exit per poll.
+                let result = if attempt_span.is_disabled() {
+                    http.execute(request).await
+                } else {
+                    http.execute(request).instrument(attempt_span.clone()).await
+                };
+                // One clock reading per attempt end: the duration, the time left and "now" for an HTTP-date
+                // `Retry-After` all derive from it.
+                let finished = Instant::now();
+                let duration = finished.saturating_duration_since(started);
+                let outcome = match &result {
+                    Ok(response) => AttemptOutcome::Response {
+                        status: response.status(),
+                        retry_after: parse_retry_after(response.headers(), sent_at + duration),
+                    },
+                    Err(error) => classify_reqwest_error(error),
+                };
 
-            match (decision, spare) {
-                (Decision::Retry { after, cost }, Some(next)) => {
+                let ctx = RetryContext {
+                    attempt,
+                    class: operation.retry_class(),
+                    replayable,
+                    remaining: Some(deadline.saturating_duration_since(finished)),
+                };
+                let decision = decide(
+                    &outcome,
+                    &ctx,
+                    &self.retry,
+                    &mut self.lock_budget(),
+                    (self.jitter)(),
+                );
+
+                record_attempt(&attempt_span, &outcome, duration, &decision);
+                report.push(AttemptRecord {
+                    number: attempt,
+                    sent_at,
+                    duration,
+                    timeout: per_attempt,
+                    deadline_limited: per_attempt < self.attempt_timeout,
+                    outcome: outcome.clone(),
+                    decision,
+                    request_id: result.as_ref().ok().and_then(|response| {
+                        crate::error::request_id_from_headers(response.headers()).map(str::to_owned)
+                    }),
+                });
+
+                let retry = match (decision, spare) {
+                    (Decision::Retry { after, cost }, Some(next)) => Some((after, cost, next)),
+                    _ => None,
+                };
+                if let Some((after, cost, next)) = retry {
                     tracing::info!(
                         parent: &request_span,
                         attempt,
@@ -284,59 +299,61 @@ impl Executor {
                         log.store(&report);
                     }
                     drop(result);
-                    tokio::time::sleep(after).await;
-                    request = next;
+                    request = *next;
+                    Box::pin(tokio::time::sleep(after)).await;
                     attempt += 1;
                     last_retry_cost = Some(cost);
                     continue;
                 }
-                (Decision::Done, _) => {
-                    if server_was_healthy(&outcome) {
-                        self.lock_budget().record_success(last_retry_cost);
+                match decision {
+                    Decision::Done => {
+                        if server_was_healthy(&outcome) {
+                            self.lock_budget().record_success(last_retry_cost);
+                        }
+                    }
+                    Decision::GiveUp(reason) => {
+                        let level_warn = reason == GiveUpReason::BudgetExhausted;
+                        if level_warn {
+                            tracing::warn!(parent: &request_span, attempt, "retry budget exhausted: not retrying");
+                        } else {
+                            tracing::debug!(parent: &request_span, attempt, reason = ?reason, "not retrying");
+                        }
+                    }
+                    Decision::OutcomeUnknown(failure) => {
+                        tracing::warn!(
+                            parent: &request_span,
+                            attempt,
+                            failure = ?failure,
+                            body_sha256 = report.body_sha256().unwrap_or("none"),
+                            "outcome unknown: the request was sent and will not be repeated"
+                        );
+                    }
+                    // A retry was decided but no copy was made: only possible if `decide` and the copy condition
+                    // above ever disagree; the last outcome is then returned as is.
+                    Decision::Retry { .. } => {}
+                }
+                if !request_span.is_disabled() {
+                    request_span.record("attempts", attempt);
+                    request_span.record("outcome", describe(&outcome).as_str());
+                    if let AttemptOutcome::Response { status, .. } = outcome {
+                        request_span.record("status", status.as_u16());
                     }
                 }
-                (Decision::GiveUp(reason), _) => {
-                    let level_warn = reason == GiveUpReason::BudgetExhausted;
-                    if level_warn {
-                        tracing::warn!(parent: &request_span, attempt, "retry budget exhausted: not retrying");
-                    } else {
-                        tracing::debug!(parent: &request_span, attempt, reason = ?reason, "not retrying");
+                match report_to {
+                    ReportTo::CurrentLog => {
+                        if let Some(log) = log {
+                            log.put(report);
+                        }
+                    }
+                    ReportTo::Caller(slot) => {
+                        if let Some(log) = log {
+                            log.store(&report);
+                        }
+                        *slot = Some(report);
                     }
                 }
-                (Decision::OutcomeUnknown(failure), _) => {
-                    tracing::warn!(
-                        parent: &request_span,
-                        attempt,
-                        failure = ?failure,
-                        body_sha256 = report.body_sha256().unwrap_or("none"),
-                        "outcome unknown: the request was sent and will not be repeated"
-                    );
-                }
-                // A retry was decided but no copy was made: only possible if `decide` and the copy condition
-                // above ever disagree; the last outcome is then returned as is.
-                (Decision::Retry { .. }, None) => {}
+                return result;
             }
-            if !request_span.is_disabled() {
-                request_span.record("attempts", attempt);
-                request_span.record("outcome", describe(&outcome).as_str());
-                if let AttemptOutcome::Response { status, .. } = outcome {
-                    request_span.record("status", status.as_u16());
-                }
-            }
-            match report_to {
-                ReportTo::CurrentLog => {
-                    if let Some(log) = log {
-                        log.put(report);
-                    }
-                }
-                ReportTo::Caller(slot) => {
-                    if let Some(log) = log {
-                        log.store(&report);
-                    }
-                    *slot = Some(report);
-                }
-            }
-            return result;
         }
     }
 }
