@@ -214,6 +214,18 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let inlined = crate::single_header::inline_single_headers(&mut file);
+    if !inlined.is_empty() {
+        report.change(
+            "single-header",
+            "builder",
+            format!(
+                "{} operations set their only extra header (`api-version`) on the request builder instead of \
+                 merging a one-entry header map into it (an allocation and a merge less per request)",
+                inlined.len()
+            ),
+        );
+    }
     // Last: they read the final field types and the methods the passes above added.
     let parameters = crate::optional_setters::optional_parameters(&document);
     report_optional_setters(

@@ -17,6 +17,7 @@ pub mod required_constructors;
 pub mod root;
 pub mod secret_fields;
 pub mod secret_headers;
+pub mod single_header;
 pub mod spec;
 pub mod spec_diff;
 pub mod spec_report;

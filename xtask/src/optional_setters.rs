@@ -220,7 +220,7 @@ fn single_generic(ty: &Type, name: &str, only: bool) -> Option<Type> {
     }
 }
 
-fn impl_target(imp: &ItemImpl) -> Option<String> {
+pub(crate) fn impl_target(imp: &ItemImpl) -> Option<String> {
     match imp.self_ty.as_ref() {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,

@@ -1,0 +1,222 @@
+//! Post-processing of the generated code: a request's only extra header is set on the builder directly.
+//!
+//! progenitor collects the header parameters of each operation, and the `api-version` header it adds to every
+//! request, into a `HeaderMap` of their own, and merges it with `RequestBuilder::headers`:
+//!
+//! ```text
+//! let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+//! header_map.append(NAME, VALUE);
+//! let mut request = client.client.get(url).header(ACCEPT, ..).headers(header_map).build()?;
+//! ```
+//!
+//! For an operation whose map only ever holds that one header (no header parameters) this costs, on every
+//! request, an allocation, a merge that hashes the name and looks for an existing value, and a drop. This pass
+//! rewrites such a `send` to `.header(NAME, VALUE)` in place of `.headers(header_map)`, which appends the same
+//! header to the same request: the builder sets only `accept` and `content-type` before it, so there is no
+//! earlier value a merge could replace. Operations with header parameters (conditional appends) are left as
+//! progenitor wrote them.
+
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprMethodCall, File, ImplItem, Item, Local, Pat, Stmt};
+
+/// The local progenitor builds the extra headers in.
+const HEADER_MAP: &str = "header_map";
+
+/// Rewrites every builder's `send` whose header map holds exactly one unconditional header. Returns the
+/// builder type names changed, in file order.
+pub fn inline_single_headers(file: &mut File) -> Vec<String> {
+    let Some(builders) = crate::extra_fields::module_items(&mut file.items, "builder") else {
+        return Vec::new();
+    };
+    let mut changed = Vec::new();
+    for item in builders.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let target = crate::optional_setters::impl_target(imp);
+        for impl_item in &mut imp.items {
+            if let ImplItem::Fn(method) = impl_item
+                && method.sig.ident == "send"
+                && inline_in_block(&mut method.block.stmts)
+                && let Some(target) = &target
+            {
+                changed.push(target.clone());
+            }
+        }
+    }
+    changed
+}
+
+/// The rewrite on one function body; `false` (and the body untouched) unless the exact shape is found.
+fn inline_in_block(stmts: &mut Vec<Stmt>) -> bool {
+    let Some(declared) = stmts.iter().position(declares_header_map) else {
+        return false;
+    };
+    let mentions: Vec<usize> = (0..stmts.len())
+        .filter(|&i| i != declared && mentions_header_map(&stmts[i]))
+        .collect();
+    // Exactly: one append statement, then one statement merging the map into the request.
+    let [append, merge] = mentions[..] else {
+        return false;
+    };
+    let Some((name, value)) = appended_header(&stmts[append]) else {
+        return false;
+    };
+    let mut rewrite = MergeToHeader {
+        name,
+        value,
+        replaced: 0,
+    };
+    let mut merged = stmts[merge].clone();
+    rewrite.visit_stmt_mut(&mut merged);
+    if rewrite.replaced != 1 || mentions_header_map(&merged) {
+        return false;
+    }
+    stmts[merge] = merged;
+    // Remove the later index first so the earlier one stays valid.
+    stmts.remove(append);
+    stmts.remove(declared);
+    true
+}
+
+/// `let mut header_map = ...HeaderMap::with_capacity(..);`
+fn declares_header_map(stmt: &Stmt) -> bool {
+    let Stmt::Local(Local {
+        pat,
+        init: Some(init),
+        ..
+    }) = stmt
+    else {
+        return false;
+    };
+    let Pat::Ident(ident) = pat else { return false };
+    ident.ident == HEADER_MAP
+        && matches!(&*init.expr, Expr::Call(call) if quote::quote!(#call).to_string().contains("HeaderMap :: with_capacity"))
+}
+
+fn mentions_header_map(stmt: &Stmt) -> bool {
+    fn mentions(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == HEADER_MAP,
+            proc_macro2::TokenTree::Group(group) => mentions(group.stream()),
+            _ => false,
+        })
+    }
+    mentions(quote::quote!(#stmt))
+}
+
+/// `header_map.append(NAME, VALUE);` at the top level of the body (not inside an `if`).
+fn appended_header(stmt: &Stmt) -> Option<(Expr, Expr)> {
+    let Stmt::Expr(Expr::MethodCall(call), Some(_)) = stmt else {
+        return None;
+    };
+    let receiver_is_map = matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident(HEADER_MAP));
+    if !receiver_is_map || call.method != "append" || call.args.len() != 2 {
+        return None;
+    }
+    Some((call.args[0].clone(), call.args[1].clone()))
+}
+
+/// Replaces `.headers(header_map)` with `.header(NAME, VALUE)`.
+struct MergeToHeader {
+    name: Expr,
+    value: Expr,
+    replaced: usize,
+}
+
+impl VisitMut for MergeToHeader {
+    fn visit_expr_method_call_mut(&mut self, call: &mut ExprMethodCall) {
+        visit_mut::visit_expr_method_call_mut(self, call);
+        let merges_map = call.method == "headers"
+            && call.args.len() == 1
+            && matches!(&call.args[0], Expr::Path(p) if p.path.is_ident(HEADER_MAP));
+        if merges_map {
+            call.method = syn::Ident::new("header", call.method.span());
+            call.args = [self.name.clone(), self.value.clone()]
+                .into_iter()
+                .collect();
+            self.replaced += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_fn(body: proc_macro2::TokenStream) -> File {
+        syn::parse2(quote::quote! {
+            pub mod builder {
+                impl<'a> GetThing<'a> {
+                    pub async fn send(self) -> Result<(), ()> {
+                        #body
+                    }
+                }
+            }
+        })
+        .unwrap()
+    }
+
+    /// The unparsed file without whitespace, so layout does not matter.
+    fn body_of(file: &File) -> String {
+        prettyplease::unparse(file).split_whitespace().collect()
+    }
+
+    #[test]
+    fn the_only_header_is_set_on_the_builder() {
+        let mut file = send_fn(quote::quote! {
+            let url = format!("{}/health", client.baseurl);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            let mut request = client.client.get(url).header(ACCEPT, json).headers(header_map).build()?;
+            client.exec(request).await
+        });
+        assert_eq!(
+            inline_single_headers(&mut file),
+            vec!["GetThing".to_string()]
+        );
+        let body = body_of(&file);
+        assert!(!body.contains("header_map"), "{body}");
+        assert!(
+            body.contains(
+                ".header(ACCEPT,json).header(::reqwest::header::HeaderName::from_static(\"api-version\"),\
+                 ::reqwest::header::HeaderValue::from_static(super::Client::api_version(),),).build()?"
+            ),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn a_conditional_header_parameter_keeps_the_map() {
+        let tokens = quote::quote! {
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(NAME, VALUE);
+            if let Some(value) = x_api_key {
+                header_map.append("x-api-key", value.to_string().try_into()?);
+            }
+            let mut request = client.client.post(url).headers(header_map).build()?;
+            client.exec(request).await
+        };
+        let mut file = send_fn(tokens.clone());
+        assert!(inline_single_headers(&mut file).is_empty());
+        assert_eq!(body_of(&file), body_of(&send_fn(tokens)));
+    }
+
+    #[test]
+    fn a_map_used_elsewhere_is_left_alone() {
+        let tokens = quote::quote! {
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(NAME, VALUE);
+            let copy = header_map.clone();
+            let mut request = client.client.get(url).headers(header_map).build()?;
+            client.exec(request).await
+        };
+        let mut file = send_fn(tokens.clone());
+        assert!(inline_single_headers(&mut file).is_empty());
+        assert_eq!(body_of(&file), body_of(&send_fn(tokens)));
+    }
+}
