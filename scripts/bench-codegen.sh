@@ -18,31 +18,32 @@ restore() {
 }
 trap restore EXIT
 
-seconds() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc; }
+# Nanoseconds since the epoch; differences printed as seconds with two decimals (bash integers, no `bc`).
+nanos() { date +%s%N; }
+elapsed() { local ns=$(($2 - $1)); printf '%d.%02d' $((ns / 1000000000)) $((ns % 1000000000 / 10000000)); }
 
 # Warm: xtask and the generated crate built, so only the measured step runs.
 cargo build --quiet -p xtask
 cargo build --quiet -p mirai-voice-generated
 
-start=$(seconds)
+start=$(nanos)
 cargo xtask codegen --check --quiet
-check=$(elapsed "$start" "$(seconds)")
+check=$(elapsed "$start" "$(nanos)")
 
-start=$(seconds)
+start=$(nanos)
 cargo xtask codegen --quiet
-codegen=$(elapsed "$start" "$(seconds)")
+codegen=$(elapsed "$start" "$(nanos)")
 
 # One-line spec change: the first operation summary gets a suffix.
 sed -i '0,/summary: platform health status$/s//summary: platform health status (edited)/' "$spec"
 grep -q 'platform health status (edited)' "$spec" || { echo "spec edit not applied" >&2; exit 1; }
 cargo xtask codegen --quiet
 grep -q 'platform health status (edited)' "$generated" || { echo "edit not in generated.rs" >&2; exit 1; }
-start=$(seconds)
+start=$(nanos)
 cargo build --quiet -p mirai-voice-generated
-rebuild=$(elapsed "$start" "$(seconds)")
+rebuild=$(elapsed "$start" "$(nanos)")
 
 printf '| Step | Wall time |\n| --- | --- |\n'
-printf '| `cargo xtask codegen --check` (xtask built) | %.2f s |\n' "$check"
-printf '| `cargo xtask codegen` (xtask built) | %.2f s |\n' "$codegen"
-printf '| `cargo build -p mirai-voice-generated` after a one-line spec change (dev profile) | %.2f s |\n' "$rebuild"
+printf '| `cargo xtask codegen --check` (xtask built) | %s s |\n' "$check"
+printf '| `cargo xtask codegen` (xtask built) | %s s |\n' "$codegen"
+printf '| `cargo build -p mirai-voice-generated` after a one-line spec change (dev profile) | %s s |\n' "$rebuild"

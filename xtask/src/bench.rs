@@ -95,6 +95,31 @@ pub fn machine_section(cpuinfo: &str, rustc_version: &str, load_average: &str) -
     )
 }
 
+/// Heading of the code-generation section.
+pub const CODEGEN_HEADING: &str = "## Code generation";
+
+/// The code-generation section around the table `scripts/bench-codegen.sh` printed.
+///
+/// Fails when the script printed no table, so a broken run cannot replace the figures with nothing.
+pub fn codegen_section(script_output: &str) -> Result<String> {
+    let table: String = script_output
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    anyhow::ensure!(
+        table.lines().count() >= 3,
+        "scripts/bench-codegen.sh printed no table: {script_output:?}"
+    );
+    Ok(format!(
+        "{CODEGEN_HEADING}\n\n`scripts/bench-codegen.sh` (run by `cargo xtask bench`): times `cargo xtask codegen` \
+         with xtask already built, and the dev-profile rebuild of `mirai-voice-generated` after a one-line spec \
+         change (an operation summary, which lands in a doc comment of `generated.rs`); the spec and the generated \
+         file are restored on exit. Wall time, once: the figures include cargo's start-up and freshness checks.\n\n\
+         {table}"
+    ))
+}
+
 /// The sections the bench binaries wrote to `dir`, in file-name order (none when it does not exist).
 pub fn read_sections(dir: &Path) -> Result<Vec<String>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -113,6 +138,18 @@ pub fn read_sections(dir: &Path) -> Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_codegen_section_wraps_the_script_table() {
+        let output = "noise\n| Step | Wall time |\n| --- | --- |\n| `cargo xtask codegen` (xtask built) | 3.10 s |\n";
+        let section = super::codegen_section(output).unwrap();
+        assert!(section.starts_with("## Code generation\n\n"));
+        assert!(
+            section.ends_with("| --- | --- |\n| `cargo xtask codegen` (xtask built) | 3.10 s |\n")
+        );
+        assert!(!section.contains("noise"));
+        assert!(super::codegen_section("error: no such file\n").is_err());
+    }
+
     use super::*;
 
     const DOC: &str =

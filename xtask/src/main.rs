@@ -262,6 +262,19 @@ fn bench_command() -> Result<()> {
             .with_context(|| format!("clearing {}", results.display()))?;
     }
     cargo(&["bench", "--workspace", "--all-features"], &[])?;
+    println!("==> scripts/bench-codegen.sh");
+    let script = std::process::Command::new("bash")
+        .arg(root.join("scripts/bench-codegen.sh"))
+        .current_dir(&root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running scripts/bench-codegen.sh")?;
+    anyhow::ensure!(
+        script.status.success(),
+        "scripts/bench-codegen.sh failed ({})",
+        script.status
+    );
+    let codegen = bench::codegen_section(&String::from_utf8_lossy(&script.stdout))?;
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let rustc = std::process::Command::new("rustc")
@@ -271,6 +284,7 @@ fn bench_command() -> Result<()> {
         .unwrap_or_else(|_| "rustc (unknown version)".into());
     let mut sections = vec![bench::machine_section(&cpuinfo, &rustc, &loadavg)];
     sections.extend(bench::read_sections(&results)?);
+    sections.push(codegen);
     let path = root.join("BENCHMARKS.md");
     let document =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;

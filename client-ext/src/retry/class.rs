@@ -1,6 +1,9 @@
 //! Which operations may be repeated, and after what: one row per operation of the spec.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use crate::operation::Idempotency;
 
@@ -56,10 +59,19 @@ impl RetryClass {
     /// assert_eq!(RetryClass::of_operation("noSuchOperation"), None);
     /// ```
     pub fn of_operation(operation_id: &str) -> Option<Self> {
-        OPERATION_RETRY_CLASSES
-            .iter()
-            .find(|row| row.operation_id == operation_id)
-            .map(|row| row.class)
+        // Every request asks (twice): a hash index built once, not a scan comparing strings. The first row for an
+        // id wins, as the scan would decide.
+        static INDEX: OnceLock<FxHashMap<&'static str, RetryClass>> = OnceLock::new();
+        INDEX
+            .get_or_init(|| {
+                let mut index = FxHashMap::default();
+                for row in OPERATION_RETRY_CLASSES {
+                    index.entry(row.operation_id).or_insert(row.class);
+                }
+                index
+            })
+            .get(operation_id)
+            .copied()
     }
 
     /// Whether the operation may be repeated after an ambiguous failure (everything but
