@@ -495,8 +495,8 @@ fn main() {
         .expect("a current-thread runtime");
     let clients = Clients::new(server.base_url());
 
-    // `REQUEST_PATH_PROFILE=<workload id>:<raw|sdk>` only sends that workload's requests through one side, for a
-    // profiler (`perf record`) to attribute the client's time.
+    // `REQUEST_PATH_PROFILE=<workload id>:<side id>` only sends that workload's requests through one side, for a
+    // profiler to attribute the client's time (`scripts/profile-request-path.sh` runs it under callgrind).
     if let Ok(target) = std::env::var("REQUEST_PATH_PROFILE") {
         profile(&rt, &clients, &target);
         return;
