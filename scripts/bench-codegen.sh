@@ -2,7 +2,7 @@
 # Times code generation: `cargo xtask codegen` once xtask is built, then the
 # rebuild of the generated crate after a one-line spec change (an operation
 # summary edit, which lands in a doc comment of generated.rs). The spec and the
-# generated file are restored on exit, whatever happens.
+# generated files are restored on exit, whatever happens.
 #
 # Usage: scripts/bench-codegen.sh   (from anywhere in the workspace)
 set -euo pipefail
@@ -10,10 +10,12 @@ cd "$(dirname "$0")/.."
 
 spec=swagger.yaml
 generated=generated-client/src/generated.rs
+# Codegen also writes the CLI's subcommands, which carry the operation summaries.
+cli_generated=cli/src/generated.rs
 backup=$(mktemp -d)
-cp "$spec" "$backup/spec" && cp "$generated" "$backup/generated"
+cp "$spec" "$backup/spec" && cp "$generated" "$backup/generated" && cp "$cli_generated" "$backup/cli_generated"
 restore() {
-    cp "$backup/spec" "$spec" && cp "$backup/generated" "$generated"
+    cp "$backup/spec" "$spec" && cp "$backup/generated" "$generated" && cp "$backup/cli_generated" "$cli_generated"
     rm -rf "$backup"
 }
 trap restore EXIT
