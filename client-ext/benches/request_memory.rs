@@ -7,6 +7,8 @@
 //! per request, is the figure reported. The process's peak RSS (`VmHWM`, reset through `/proc/self/clear_refs`)
 //! is reported beside it. Results go to `target/bench-results/request_memory.md`.
 
+#[path = "support/bench_results.rs"]
+mod bench_results;
 #[path = "support/bench_server.rs"]
 mod bench_server;
 
@@ -262,14 +264,6 @@ peak RSS growth is the process's `VmHWM` above its RSS before.\n\n{table}\n\
 SDK / raw (peak heap): **{:.2}×**.\n",
         sdk_result.peak_bytes as f64 / raw_result.peak_bytes as f64,
     );
-    let exe = std::env::current_exe().expect("the bench binary's path");
-    let dir = exe
-        .ancestors()
-        .nth(3)
-        .expect("the bench binary lives in target/<profile>/deps")
-        .join("bench-results");
-    std::fs::create_dir_all(&dir).expect("creating target/bench-results");
-    let path = dir.join("request_memory.md");
-    std::fs::write(&path, section).expect("writing the results section");
+    let path = bench_results::write_section("request_memory", &section);
     println!("wrote {}", path.display());
 }

@@ -10,6 +10,8 @@
 //! The server runs on its own thread and runtime, so its CPU is not counted. `REQUEST_PATH_ROUNDS` (default 11)
 //! sets the number of interleaved rounds.
 
+#[path = "support/bench_results.rs"]
+mod bench_results;
 #[path = "support/bench_server.rs"]
 mod bench_server;
 
@@ -429,15 +431,6 @@ moves ±30 % between runs; CPU time much less.\n\n{table}",
     )
 }
 
-/// `target/` of the build that produced this bench binary (`target/release/deps/request_path-…`).
-fn results_dir() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("the bench binary's path");
-    exe.ancestors()
-        .nth(3)
-        .expect("the bench binary lives in target/<profile>/deps")
-        .join("bench-results")
-}
-
 fn criterion_benches(c: &mut Criterion, rt: &tokio::runtime::Runtime, clients: &Clients) {
     for workload in Workload::ALL {
         let mut group = c.benchmark_group(format!("request_path/{}", workload.id()));
@@ -511,10 +504,7 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(11);
         let table = interleaved(&rt, &clients, rounds);
-        let dir = results_dir();
-        std::fs::create_dir_all(&dir).expect("creating target/bench-results");
-        let path = dir.join("request_path.md");
-        std::fs::write(&path, section(&table, rounds)).expect("writing the results section");
+        let path = bench_results::write_section("request_path", &section(&table, rounds));
         println!("wrote {}", path.display());
     }
 

@@ -16,6 +16,9 @@
 //! table, also written to `target/bench-results/webhook.md` for `cargo xtask bench`. The CPU rounds run only
 //! under `cargo bench` (not in test mode).
 
+#[path = "support/bench_results.rs"]
+mod bench_results;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group};
@@ -327,15 +330,7 @@ the rare data-before-type path and for action payloads. What `verify` adds to a 
 headers, decoding the hex signature and the key lookup.\n",
         len = body.len(),
     );
-    let exe = std::env::current_exe().expect("the bench binary's path");
-    let dir = exe
-        .ancestors()
-        .nth(3)
-        .expect("the bench binary lives in target/<profile>/deps")
-        .join("bench-results");
-    std::fs::create_dir_all(&dir).expect("creating target/bench-results");
-    let path = dir.join("webhook.md");
-    std::fs::write(&path, section).expect("writing the results section");
+    let path = bench_results::write_section("webhook", &section);
     println!("wrote {}", path.display());
 }
 

@@ -363,25 +363,18 @@ impl Client {
 
     /// Runs a generated-client call for `operation_id`: checks credentials first, records the attempts, maps
     /// errors.
-    ///
-    /// `call` runs at once, building the generated request future (nothing is sent until it is polled), so that
-    /// its boxed future, not the closure with the request body it captures, is what the async layers hold.
-    pub(crate) fn run<'c, T, F>(
+    pub(crate) async fn run<'c, T, F>(
         &'c self,
         operation_id: &'static str,
         call: impl FnOnce(&'c GenClient) -> F,
-    ) -> impl Future<Output = crate::Result<ResponseValue<T>>> + 'c
+    ) -> crate::Result<ResponseValue<T>>
     where
-        F: Future<Output = Result<ResponseValue<T>, GenError>> + 'c,
-        T: 'c,
+        F: Future<Output = Result<ResponseValue<T>, GenError>>,
     {
-        let attempt = self.attempt(operation_id, call);
-        async move {
-            let (operation, result, report) = attempt.await?;
-            match result {
-                Ok(value) => Ok(value),
-                Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
-            }
+        let (operation, result, report) = self.attempt(operation_id, call).await?;
+        match result {
+            Ok(value) => Ok(value),
+            Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
         }
     }
 
@@ -394,25 +387,25 @@ impl Client {
         call: impl FnOnce(&'c GenClient) -> F,
     ) -> crate::Result<T>
     where
-        G: Serialize + 'c,
-        T: DeserializeOwned + 'c,
-        F: Future<Output = Result<ResponseValue<G>, GenError>> + 'c,
+        G: Serialize,
+        T: DeserializeOwned,
+        F: Future<Output = Result<ResponseValue<G>, GenError>>,
     {
         Ok(self.run_tolerant_status(operation_id, call).await?.1)
     }
 
     /// Like [`run_tolerant`](Self::run_tolerant), also returning the success status.
-    pub(crate) fn run_tolerant_status<'c, G, T, F>(
+    pub(crate) async fn run_tolerant_status<'c, G, T, F>(
         &'c self,
         operation_id: &'static str,
         call: impl FnOnce(&'c GenClient) -> F,
-    ) -> impl Future<Output = crate::Result<(StatusCode, T)>> + 'c
+    ) -> crate::Result<(StatusCode, T)>
     where
-        G: Serialize + 'c,
-        T: DeserializeOwned + 'c,
-        F: Future<Output = Result<ResponseValue<G>, GenError>> + 'c,
+        G: Serialize,
+        T: DeserializeOwned,
+        F: Future<Output = Result<ResponseValue<G>, GenError>>,
     {
-        self.run_tolerant_with(operation_id, call, Err)
+        self.run_tolerant_with(operation_id, call, Err).await
     }
 
     /// Like [`run_tolerant_status`](Self::run_tolerant_status), converting a decoded `G` with `convert` first.
@@ -420,90 +413,78 @@ impl Client {
     /// Re-reading the generated value's JSON as `T` costs an encode and a decode on every response; `convert`
     /// moves the fields over instead and hands the value back (`Err`) only when it cannot tell, e.g. a field `T`
     /// requires is absent, so the JSON route decides and reports exactly as it would alone.
-    pub(crate) fn run_tolerant_with<'c, G, T, F>(
+    pub(crate) async fn run_tolerant_with<'c, G, T, F>(
         &'c self,
         operation_id: &'static str,
         call: impl FnOnce(&'c GenClient) -> F,
         convert: fn(G) -> Result<T, G>,
-    ) -> impl Future<Output = crate::Result<(StatusCode, T)>> + 'c
+    ) -> crate::Result<(StatusCode, T)>
     where
-        G: Serialize + 'c,
-        T: DeserializeOwned + 'c,
-        F: Future<Output = Result<ResponseValue<G>, GenError>> + 'c,
+        G: Serialize,
+        T: DeserializeOwned,
+        F: Future<Output = Result<ResponseValue<G>, GenError>>,
     {
-        let attempt = self.attempt(operation_id, call);
-        async move {
-            let (operation, result, report) = attempt.await?;
-            match result {
-                Ok(value) => {
-                    let status = value.status();
-                    let value = match convert(value.into_inner()) {
-                        Ok(tolerant) => return Ok((status, tolerant)),
-                        Err(value) => value,
-                    };
-                    // Re-reading what the generated type decoded: it only fails if `T` requires a field `G` lacks.
-                    let json = serde_json::to_vec(&value).unwrap_or_default();
-                    serde_json::from_slice(&json)
-                        .map(|tolerant| (status, tolerant))
-                        .map_err(|e| {
-                            // A side-effecting operation was accepted: that is an unknown result, not a failure.
-                            Error::from_undecodable_success(
-                                operation,
-                                Some(status),
-                                &json,
-                                false,
-                                e.to_string(),
-                            )
-                        })
-                }
-                Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
-                    match (serde_json::from_slice(&body), report.last_status()) {
-                        (Ok(tolerant), Some(status)) => Ok((status, tolerant)),
-                        _ => {
-                            let error = GenError::InvalidResponsePayload(body, error);
-                            Err(Error::from_progenitor(operation, error, Some(&report)).await)
-                        }
+        let (operation, result, report) = self.attempt(operation_id, call).await?;
+        match result {
+            Ok(value) => {
+                let status = value.status();
+                let value = match convert(value.into_inner()) {
+                    Ok(tolerant) => return Ok((status, tolerant)),
+                    Err(value) => value,
+                };
+                // Re-reading what the generated type decoded: it only fails if `T` requires a field `G` lacks.
+                let json = serde_json::to_vec(&value).unwrap_or_default();
+                serde_json::from_slice(&json)
+                    .map(|tolerant| (status, tolerant))
+                    .map_err(|e| {
+                        // A side-effecting operation was accepted: that is an unknown result, not a failure.
+                        Error::from_undecodable_success(
+                            operation,
+                            Some(status),
+                            &json,
+                            false,
+                            e.to_string(),
+                        )
+                    })
+            }
+            Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
+                match (serde_json::from_slice(&body), report.last_status()) {
+                    (Ok(tolerant), Some(status)) => Ok((status, tolerant)),
+                    _ => {
+                        let error = GenError::InvalidResponsePayload(body, error);
+                        Err(Error::from_progenitor(operation, error, Some(&report)).await)
                     }
                 }
-                Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
             }
+            Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
         }
     }
 
-    /// The generated call, built and boxed at once; the returned future checks the credentials, sends it with a
-    /// fresh attempt log and returns the report beside the result.
-    fn attempt<'c, T, F>(
+    async fn attempt<'c, T, F>(
         &'c self,
         operation_id: &'static str,
         call: impl FnOnce(&'c GenClient) -> F,
-    ) -> impl Future<
-        Output = crate::Result<(
-            OperationContext,
-            Result<ResponseValue<T>, GenError>,
-            AttemptReport,
-        )>,
-    > + 'c
+    ) -> crate::Result<(
+        OperationContext,
+        Result<ResponseValue<T>, GenError>,
+        AttemptReport,
+    )>
     where
-        F: Future<Output = Result<ResponseValue<T>, GenError>> + 'c,
-        T: 'c,
+        F: Future<Output = Result<ResponseValue<T>, GenError>>,
     {
-        // Boxed before any async layer holds it: the generated future is large (it holds the request body), and
-        // each layer would otherwise copy it. Building it sends nothing; a failed check below drops it unpolled.
-        let generated = Box::pin(call(&self.shared.generated));
-        async move {
-            let spec = Self::spec(operation_id)?;
-            self.credentials().check(spec)?;
-            let log = AttemptLog::new();
-            let result = log.scope(generated).await;
-            // The log was this call's alone and is read once.
-            let report = log.take();
-            // A fresh log per call, so a request that never reached the executor cannot borrow an older report;
-            // the caller's scope, if any, then sees this call's report.
-            if let Some(outer) = AttemptLog::current() {
-                outer.store(&report);
-            }
-            Ok((OperationContext::from(spec), result, report))
+        let spec = Self::spec(operation_id)?;
+        self.credentials().check(spec)?;
+        let log = AttemptLog::new();
+        // Boxed once here: the generated future is large, and every async layer above would otherwise copy it.
+        let result = log.scope(Box::pin(call(&self.shared.generated))).await;
+        // The log was this call's alone and is read once.
+        let report = log.take();
+        // A fresh log per call, so a request that never reached the executor cannot borrow an older report; the
+        // caller's scope, if any, then sees this call's report.
+        if let Some(outer) = AttemptLog::current() {
+            outer.store(&report);
         }
+        Ok((OperationContext::from(spec), result, report))
     }
 
     /// Sends a request the generated client cannot build (multipart, undeclared bodies) with the credentials the

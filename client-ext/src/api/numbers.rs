@@ -210,10 +210,10 @@ impl<'a> Numbers<'a> {
         call: impl FnOnce(&'c crate::client::GenClient) -> F,
     ) -> crate::Result<OwnedNumber>
     where
-        G: serde::Serialize + 'c,
+        G: serde::Serialize,
         F: Future<
-                Output = Result<mirai_voice_generated::ResponseValue<G>, crate::client::GenError>,
-            > + 'c,
+            Output = Result<mirai_voice_generated::ResponseValue<G>, crate::client::GenError>,
+        >,
     {
         let (status, envelope): (_, Envelope<OwnedNumber>) =
             self.client.run_tolerant_status(operation_id, call).await?;
