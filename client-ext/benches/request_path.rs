@@ -249,7 +249,8 @@ impl Clients {
             Workload::Health => {
                 let request = http.get(format!("{}/health", self.base));
                 black_box(
-                    send_raw::<types::GetHealthMonitorResponse>(request, timeout, false).await,
+                    send_raw::<types::GetHealthMonitorResponse>(request, timeout, Tenant::None)
+                        .await,
                 );
             }
             Workload::Assistant => {
@@ -258,7 +259,12 @@ impl Clients {
                     self.base
                 ));
                 black_box(
-                    send_raw::<types::AssistantAdminGetResponse>(request, timeout, true).await,
+                    send_raw::<types::AssistantAdminGetResponse>(
+                        request,
+                        timeout,
+                        Tenant::Workspace,
+                    )
+                    .await,
                 );
             }
             Workload::Initiate | Workload::Initiate64 => {
@@ -266,7 +272,10 @@ impl Clients {
                 let request = http
                     .post(format!("{}/v2/call/initiate", self.base))
                     .json(&body);
-                black_box(send_raw::<types::InitiateCallResponse>(request, timeout, true).await);
+                black_box(
+                    send_raw::<types::InitiateCallResponse>(request, timeout, Tenant::Workspace)
+                        .await,
+                );
             }
         }
     }
@@ -287,12 +296,19 @@ impl Clients {
     }
 }
 
-/// The hand-written call: the SDK's headers (credentials only where the operation needs them), the body sent as
-/// JSON, the response read whole and decoded into the generated type.
+/// Which tenant header a request carries besides the key pair.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tenant {
+    None,
+    Workspace,
+}
+
+/// The hand-written call: the SDK's headers (the credentials each operation needs, as the spec names them), the
+/// body sent as JSON, the response read whole and decoded into the generated type.
 async fn send_raw<T: DeserializeOwned>(
     request: reqwest::RequestBuilder,
     timeout: Option<Duration>,
-    with_credentials: bool,
+    tenant: Tenant,
 ) -> T {
     let mut request = request
         .header(ACCEPT, HeaderValue::from_static("application/json"))
@@ -300,11 +316,13 @@ async fn send_raw<T: DeserializeOwned>(
             "api-version",
             HeaderValue::from_static(mirai_voice::generated::Client::api_version()),
         );
-    if with_credentials {
-        request = request
-            .header("x-public-key", HeaderValue::from_static(PUBLIC_KEY))
-            .header("x-private-key", HeaderValue::from_static(PRIVATE_KEY))
-            .header("workspace", HeaderValue::from_static(WORKSPACE));
+    // The key pair on every workload, `/health` included: the spec gives it no `security` override, so it
+    // inherits the global key requirement and the SDK sends the keys there too.
+    request = request
+        .header("x-public-key", HeaderValue::from_static(PUBLIC_KEY))
+        .header("x-private-key", HeaderValue::from_static(PRIVATE_KEY));
+    if tenant == Tenant::Workspace {
+        request = request.header("workspace", HeaderValue::from_static(WORKSPACE));
     }
     if let Some(timeout) = timeout {
         request = request.timeout(timeout);

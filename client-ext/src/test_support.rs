@@ -1,7 +1,7 @@
 //! Helpers shared by unit tests.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
@@ -65,6 +65,13 @@ impl LogCapture {
             .with_span_events(FmtSpan::CLOSE)
             .with_ansi(false)
             .finish();
+        // With a single live dispatcher, tracing caches each callsite's interest from the dispatcher of whichever
+        // thread reaches it first: a test on another thread, with no subscriber, would then switch this capture's
+        // spans off for good. A second dispatcher that lives for the whole run makes every callsite ask each
+        // thread's own subscriber instead.
+        static SECOND_DISPATCHER: OnceLock<tracing::Dispatch> = OnceLock::new();
+        SECOND_DISPATCHER
+            .get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         let guard = tracing::subscriber::set_default(subscriber);
         Self {
             buffer,

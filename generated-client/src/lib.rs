@@ -77,6 +77,7 @@ pub mod id;
 mod operation;
 mod operation_builder;
 mod raw_error;
+mod response;
 
 pub use context::{ClientContext, ExecuteFuture, RequestExecutor, SendOnce};
 pub use credentials::{Credentials, InvalidCredential, MissingCredential};

@@ -226,6 +226,18 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let decoded = crate::response_headers::move_response_headers(&mut file);
+    if !decoded.is_empty() {
+        report.change(
+            "response-headers",
+            "builder",
+            format!(
+                "{} operations decode a JSON success with `crate::response::from_response`, which moves the \
+                 response's headers into the value instead of cloning them (a header map copy less per response)",
+                decoded.len()
+            ),
+        );
+    }
     // Last: they read the final field types and the methods the passes above added.
     let parameters = crate::optional_setters::optional_parameters(&document);
     report_optional_setters(

@@ -14,6 +14,7 @@ pub mod packaging;
 pub mod preprocess;
 pub mod prerequisites;
 pub mod required_constructors;
+pub mod response_headers;
 pub mod root;
 pub mod secret_fields;
 pub mod secret_headers;

@@ -11,7 +11,8 @@
 //!
 //! For an operation whose map only ever holds that one header (no header parameters) this costs, on every
 //! request, an allocation, a merge that hashes the name and looks for an existing value, and a drop. This pass
-//! rewrites such a `send` to `.header(NAME, VALUE)` in place of `.headers(header_map)`, which appends the same
+//! rewrites such a `send` to `.header(NAME, VALUE)` in place of `.headers(header_map)` (a name given as a string
+//! literal is parsed in a `const` block, once, at compile time), which appends the same
 //! header to the same request: the builder sets only `accept` and `content-type` before it, so there is no
 //! earlier value a merge could replace. Operations with header parameters (conditional appends) are left as
 //! progenitor wrote them.
@@ -115,7 +116,32 @@ fn appended_header(stmt: &Stmt) -> Option<(Expr, Expr)> {
     if !receiver_is_map || call.method != "append" || call.args.len() != 2 {
         return None;
     }
-    Some((call.args[0].clone(), call.args[1].clone()))
+    Some((
+        evaluated_at_compile_time(&call.args[0]),
+        call.args[1].clone(),
+    ))
+}
+
+/// `const { HeaderName::from_static("…") }` for a name parsed from a string literal: a `const` block parses it
+/// once, at compile time, where a call in the builder chain would parse it on every request.
+fn evaluated_at_compile_time(name: &Expr) -> Expr {
+    let Expr::Call(call) = name else {
+        return name.clone();
+    };
+    let from_static = matches!(&*call.func, Expr::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "from_static"));
+    let literal = matches!(
+        call.args.first(),
+        Some(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(_),
+            ..
+        }))
+    );
+    if from_static && literal && call.args.len() == 1 {
+        syn::parse_quote!(const { #call })
+    } else {
+        name.clone()
+    }
 }
 
 /// Replaces `.headers(header_map)` with `.header(NAME, VALUE)`.
@@ -183,7 +209,7 @@ mod tests {
         assert!(!body.contains("header_map"), "{body}");
         assert!(
             body.contains(
-                ".header(ACCEPT,json).header(::reqwest::header::HeaderName::from_static(\"api-version\"),\
+                ".header(ACCEPT,json).header(const{::reqwest::header::HeaderName::from_static(\"api-version\")},\
                  ::reqwest::header::HeaderValue::from_static(super::Client::api_version(),),).build()?"
             ),
             "{body}"

@@ -342,7 +342,7 @@ fn report_for(
 ) -> AttemptReport {
     let mut report = AttemptReport::begin(
         "initiateCall",
-        Some(b"{\"x\":1}".as_slice()),
+        Some(bytes::Bytes::from_static(b"{\"x\":1}")),
         Duration::from_secs(120),
     );
     report.push(AttemptRecord {

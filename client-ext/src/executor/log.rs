@@ -77,9 +77,9 @@ struct BodyDigest {
 }
 
 impl BodyDigest {
-    fn new(body: Option<&[u8]>) -> Self {
+    fn new(body: Option<Bytes>) -> Self {
         Self {
-            body: body.map(Bytes::copy_from_slice),
+            body,
             hex: OnceLock::new(),
         }
     }
@@ -118,7 +118,7 @@ impl AttemptReport {
     /// A report for a request with `body` (when held in memory); its digest is computed only if asked for.
     pub(crate) fn begin(
         operation_id: &'static str,
-        body: Option<&[u8]>,
+        body: Option<Bytes>,
         total_deadline: Duration,
     ) -> Self {
         Self {
@@ -329,7 +329,7 @@ mod tests {
     fn report_accessors() {
         let mut report = AttemptReport::begin(
             "initiateCall",
-            Some(b"{}".as_slice()),
+            Some(Bytes::from_static(b"{}")),
             Duration::from_secs(120),
         );
         assert_eq!(report.last_status(), None);

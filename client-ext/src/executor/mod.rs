@@ -5,8 +5,8 @@
 //!
 //! * each attempt gets the per-attempt timeout, shortened so it never runs past the total deadline (the limit is
 //!   set on the request itself, so it also covers reading the response body after the executor returns);
-//! * the request is cloned before each attempt (`reqwest::Request::try_clone`); a streaming body that cannot be
-//!   cloned is sent once;
+//! * the request is copied before each attempt that may be followed by a retry (an in-memory body is shared, not
+//!   copied); a streaming body, which cannot be copied, is sent once;
 //! * between attempts it waits for the computed backoff or the server's `Retry-After`;
 //! * a shared token-bucket [`RetryBudget`] stops retries during an outage;
 //! * every request gets a `mirai_voice.request` span and every attempt a `mirai_voice.attempt` span carrying the
@@ -31,6 +31,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 
@@ -190,11 +191,16 @@ impl Executor {
             let log = AttemptLog::current();
             let log = log.as_ref();
             crate::secret::mark_sensitive_headers(request.headers_mut());
-            let body = request.body().and_then(reqwest::Body::as_bytes);
-            // What `try_clone` would refuse: a streaming body cannot be sent twice.
+            // One copy of an in-memory body, shared (by reference count) by the report, which digests it only for
+            // an unknown outcome, and by each copy of the request kept for a retry.
+            let body = request
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .map(Bytes::copy_from_slice);
+            // A streaming body cannot be sent twice.
             let replayable = request.body().is_none() || body.is_some();
             let mut report =
-                AttemptReport::begin(operation.operation_id(), body, self.total_deadline);
+                AttemptReport::begin(operation.operation_id(), body.clone(), self.total_deadline);
             let request_span = tracing::info_span!(
                 "mirai_voice.request",
                 operation_id = operation.operation_id(),
@@ -204,22 +210,25 @@ impl Executor {
                 status = field::Empty,
                 outcome = field::Empty,
             );
-            if let Some(body) = body {
+            if let Some(body) = &body {
                 log::trace_request_body(&request_span, &operation, body);
             }
 
-            let deadline = Instant::now() + self.total_deadline;
+            // The first attempt starts with the request: one clock reading serves both.
+            let request_started = Instant::now();
+            let deadline = request_started + self.total_deadline;
             let mut attempt: u32 = 1;
             let mut last_retry_cost = None;
             loop {
-                // A copy for the next attempt, made only while the policy could still ask for one: cloning the URL,
-                // headers and body costs on every request, and the last permitted attempt never needs it.
-                let spare = if replayable && attempt <= self.retry.max_retries() {
-                    request.try_clone().map(Box::new)
+                // A copy for the next attempt, made only while the policy could still ask for one: cloning the URL
+                // and headers costs on every request, and the last permitted attempt never needs it.
+                let spare = (replayable && attempt <= self.retry.max_retries())
+                    .then(|| Box::new(copy_for_retry(&request, body.as_ref())));
+                let started = if attempt == 1 {
+                    request_started
                 } else {
-                    None
+                    Instant::now()
                 };
-                let started = Instant::now();
                 let per_attempt = self
                     .attempt_timeout
                     .min(deadline.saturating_duration_since(started));
@@ -356,6 +365,20 @@ impl Executor {
             }
         }
     }
+}
+
+/// A copy of `request` to send again, its body taken from `body` (the request's in-memory body).
+///
+/// `reqwest::Request::try_clone` builds an extension map for the copy's timeout and drops it at once (the
+/// extensions it then copies replace it), an allocation and a free on every request. Method, URL, headers, version
+/// and body are everything else a request holds, and the only extension reqwest lets a caller set, the timeout, is
+/// set again before each attempt.
+fn copy_for_retry(request: &reqwest::Request, body: Option<&Bytes>) -> reqwest::Request {
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    *copy.body_mut() = body.cloned().map(reqwest::Body::from);
+    copy
 }
 
 /// Where [`Executor::send_with_retries`] leaves the final [`AttemptReport`].

@@ -571,3 +571,35 @@ fn debug_shows_settings_and_budget() {
     assert!(text.contains("attempt_timeout: 10s"), "{text}");
     assert!(text.contains("budget_available: Some(500)"), "{text}");
 }
+
+#[test]
+fn a_copy_for_retry_holds_the_whole_request() {
+    let http = reqwest::Client::new();
+    let mut original = http
+        .post("http://127.0.0.1:9/v2/call/initiate?dry=1")
+        .version(reqwest::Version::HTTP_11)
+        .header("x-public-key", PUBLIC_KEY)
+        .header("content-type", "application/json")
+        .body(INITIATE_BODY)
+        .build()
+        .unwrap();
+    crate::secret::mark_sensitive_headers(original.headers_mut());
+    let body = Bytes::from_static(INITIATE_BODY.as_bytes());
+
+    let copy = copy_for_retry(&original, Some(&body));
+    assert_eq!(copy.method(), original.method());
+    assert_eq!(copy.url(), original.url());
+    assert_eq!(copy.version(), original.version());
+    assert_eq!(copy.headers(), original.headers());
+    assert!(
+        copy.headers()["x-public-key"].is_sensitive(),
+        "a key stays marked sensitive in the copy"
+    );
+    assert_eq!(
+        copy.body().and_then(reqwest::Body::as_bytes),
+        Some(INITIATE_BODY.as_bytes())
+    );
+
+    let get = http.get("http://127.0.0.1:9/health").build().unwrap();
+    assert!(copy_for_retry(&get, None).body().is_none());
+}
