@@ -371,10 +371,13 @@ impl Client {
     where
         F: Future<Output = Result<ResponseValue<T>, GenError>>,
     {
-        let (operation, result, report) = self.attempt(operation_id, call).await?;
+        let (spec, result, report) = self.attempt(operation_id, call).await?;
         match result {
             Ok(value) => Ok(value),
-            Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
+            Err(error) => {
+                let operation = OperationContext::from(spec);
+                Err(Error::from_progenitor(operation, error, Some(&report)).await)
+            }
         }
     }
 
@@ -424,7 +427,9 @@ impl Client {
         T: DeserializeOwned,
         F: Future<Output = Result<ResponseValue<G>, GenError>>,
     {
-        let (operation, result, report) = self.attempt(operation_id, call).await?;
+        let (spec, result, report) = self.attempt(operation_id, call).await?;
+        // Built only past a plain success: it looks the retry class up.
+        let operation = || OperationContext::from(spec);
         match result {
             Ok(value) => {
                 let status = value.status();
@@ -439,7 +444,7 @@ impl Client {
                     .map_err(|e| {
                         // A side-effecting operation was accepted: that is an unknown result, not a failure.
                         Error::from_undecodable_success(
-                            operation,
+                            operation(),
                             Some(status),
                             &json,
                             false,
@@ -452,11 +457,11 @@ impl Client {
                     (Ok(tolerant), Some(status)) => Ok((status, tolerant)),
                     _ => {
                         let error = GenError::InvalidResponsePayload(body, error);
-                        Err(Error::from_progenitor(operation, error, Some(&report)).await)
+                        Err(Error::from_progenitor(operation(), error, Some(&report)).await)
                     }
                 }
             }
-            Err(error) => Err(Error::from_progenitor(operation, error, Some(&report)).await),
+            Err(error) => Err(Error::from_progenitor(operation(), error, Some(&report)).await),
         }
     }
 
@@ -465,7 +470,7 @@ impl Client {
         operation_id: &'static str,
         call: impl FnOnce(&'c GenClient) -> F,
     ) -> crate::Result<(
-        OperationContext,
+        &'static OperationSpec,
         Result<ResponseValue<T>, GenError>,
         AttemptReport,
     )>
@@ -484,7 +489,7 @@ impl Client {
         if let Some(outer) = AttemptLog::current() {
             outer.store(&report);
         }
-        Ok((OperationContext::from(spec), result, report))
+        Ok((spec, result, report))
     }
 
     /// Sends a request the generated client cannot build (multipart, undeclared bodies) with the credentials the

@@ -77,8 +77,9 @@ pub fn redact_headers(headers: &HeaderMap) -> HeaderMap {
 /// ```
 pub fn mark_sensitive_headers(headers: &mut HeaderMap) {
     for (name, value) in headers.iter_mut() {
-        // `HeaderName`s are lower-case, so an exact comparison is enough here (runs on every request).
-        if SENSITIVE_HEADERS.contains(&name.as_str()) {
+        // `HeaderName`s are lower-case, so an exact comparison is enough here (runs on every request); values
+        // already marked, such as the credentials the client attaches, need no lookup.
+        if !value.is_sensitive() && SENSITIVE_HEADERS.contains(&name.as_str()) {
             value.set_sensitive(true);
         }
     }

@@ -229,15 +229,17 @@ impl ClientConfig {
         self.http_client.as_ref()
     }
 
-    /// The HTTP client to use: the caller-supplied one, or a new one with the connect timeout and user agent.
+    /// The HTTP client to use: the caller-supplied one, or a new one with the connect timeout, the attempt timeout
+    /// (as the limit of each request it sends) and the user agent.
     ///
-    /// A caller-supplied client keeps its own settings; its connect timeout and user agent are not changed.
+    /// A caller-supplied client keeps its own settings; its timeouts and user agent are not changed.
     pub fn http_client(&self) -> Result<reqwest::Client, ConfigError> {
         if let Some(client) = &self.http_client {
             return Ok(client.clone());
         }
         reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
+            .timeout(self.attempt_timeout)
             .user_agent(self.user_agent.as_str())
             .build()
             .map_err(|e| ConfigError::HttpClient {

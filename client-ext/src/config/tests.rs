@@ -305,6 +305,11 @@ fn builder_settings_are_kept() {
     assert!(config.http_client().is_ok());
 
     let executor = config.executor();
+    assert_eq!(
+        executor.client_timeout(),
+        None,
+        "a caller's HTTP client keeps its own limits, so each attempt's is set on the request"
+    );
     assert_eq!(executor.attempt_timeout(), Duration::from_secs(2));
     assert_eq!(executor.total_deadline(), Duration::from_secs(3));
     assert_eq!(executor.retry().max_retries(), 4);
@@ -319,8 +324,16 @@ fn builder_settings_are_kept() {
 
 #[test]
 fn default_http_client_can_be_built() {
-    let config = builder().build_config().unwrap();
+    let config = builder()
+        .attempt_timeout(Duration::from_secs(7))
+        .build_config()
+        .unwrap();
     assert!(config.http_client().is_ok());
+    assert_eq!(
+        config.executor().client_timeout(),
+        Some(Duration::from_secs(7)),
+        "the client the configuration builds applies the attempt timeout itself"
+    );
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! [retry policy](crate::retry) allows:
 //!
 //! * each attempt gets the per-attempt timeout, shortened so it never runs past the total deadline (the limit is
-//!   set on the request itself, so it also covers reading the response body after the executor returns);
+//!   set on the request itself, or left to the HTTP client when it applies the same one, so it also covers
+//!   reading the response body after the executor returns);
 //! * the request is copied before each attempt that may be followed by a retry (an in-memory body is shared, not
 //!   copied); a streaming body, which cannot be copied, is sent once;
 //! * between attempts it waits for the computed backoff or the server's `Retry-After`;
@@ -77,6 +78,7 @@ pub struct Executor {
     retry: RetryConfig,
     budget: Arc<Mutex<RetryBudget>>,
     jitter: fn() -> f64,
+    client_timeout: Option<Duration>,
 }
 
 fn random_jitter() -> f64 {
@@ -92,16 +94,36 @@ impl Executor {
             budget: Arc::new(Mutex::new(RetryBudget::from_config(retry.budget()))),
             retry,
             jitter: random_jitter,
+            client_timeout: None,
         }
     }
 
-    /// The executor a [`ClientConfig`] describes.
+    /// The executor a [`ClientConfig`] describes. When the configuration builds its own HTTP client, that client
+    /// already limits each request to the attempt timeout ([`with_client_timeout`](Self::with_client_timeout)).
     pub fn from_config(config: &ClientConfig) -> Self {
         Self::new(
             config.attempt_timeout(),
             config.total_deadline(),
             config.retry().clone(),
         )
+        .with_client_timeout(
+            config
+                .custom_http_client()
+                .is_none()
+                .then(|| config.attempt_timeout()),
+        )
+    }
+
+    /// Declares that every `reqwest::Client` this executor will be given limits each request to `timeout` by
+    /// itself (`reqwest::ClientBuilder::timeout`), as the one [`ClientConfig::http_client`] builds does.
+    ///
+    /// An attempt whose limit equals it is then sent without a limit of its own: reqwest keeps a request's limit
+    /// in a map it allocates per request, and the client's limit is the same timer without that map. A limit the
+    /// total deadline shortens is still set on the request. `None` (the default) sets every attempt's limit on the
+    /// request; a wrong promise would leave attempts with the client's limit instead of the executor's.
+    pub fn with_client_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.client_timeout = timeout;
+        self
     }
 
     /// Replaces the random jitter source (a function returning a number in `[0, 1]`), e.g. with a constant for
@@ -120,6 +142,12 @@ impl Executor {
     /// The time limit of a whole operation.
     pub fn total_deadline(&self) -> Duration {
         self.total_deadline
+    }
+
+    /// The limit the HTTP clients given to this executor apply to each request by themselves, if declared (see
+    /// [`with_client_timeout`](Self::with_client_timeout)).
+    pub fn client_timeout(&self) -> Option<Duration> {
+        self.client_timeout
     }
 
     /// The retry settings.
@@ -232,7 +260,9 @@ impl Executor {
                 let per_attempt = self
                     .attempt_timeout
                     .min(deadline.saturating_duration_since(started));
-                *request.timeout_mut() = Some(per_attempt);
+                if Some(per_attempt) != self.client_timeout {
+                    *request.timeout_mut() = Some(per_attempt);
+                }
 
                 let attempt_span = tracing::debug_span!(
                     parent: &request_span,
@@ -394,6 +424,7 @@ impl fmt::Debug for Executor {
         f.debug_struct("Executor")
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_deadline", &self.total_deadline)
+            .field("client_timeout", &self.client_timeout)
             .field("retry", &self.retry)
             .field("budget_available", &self.budget_available())
             .finish()

@@ -603,3 +603,62 @@ fn a_copy_for_retry_holds_the_whole_request() {
     let get = http.get("http://127.0.0.1:9/health").build().unwrap();
     assert!(copy_for_retry(&get, None).body().is_none());
 }
+
+/// The executor leaves an attempt's limit to an HTTP client that applies the same one, and still sets a limit the
+/// total deadline shortens.
+#[tokio::test]
+async fn a_client_that_applies_the_attempt_timeout_bounds_each_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let attempt_timeout = Duration::from_millis(300);
+    let http = reqwest::Client::builder()
+        .timeout(attempt_timeout)
+        .build()
+        .unwrap();
+    let (result, report) = executor(attempt_timeout, Duration::from_secs(30), fast_retries())
+        .with_client_timeout(Some(attempt_timeout))
+        .execute_reported(
+            &http,
+            request(&http, Method::GET, server.uri(), None),
+            &list_tools(),
+        )
+        .await;
+    assert_eq!(result.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        outcomes(&report),
+        [AttemptOutcome::TimedOut, status_outcome(200)]
+    );
+
+    // A total deadline shorter than the client's limit is set on the request: the slow answer (5 s) is not
+    // waited for, though the client alone would wait 10 s.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client_limit = Duration::from_secs(10);
+    let http = reqwest::Client::builder()
+        .timeout(client_limit)
+        .build()
+        .unwrap();
+    let (result, report) = executor(client_limit, Duration::from_millis(400), fast_retries())
+        .with_client_timeout(Some(client_limit))
+        .execute_reported(
+            &http,
+            request(&http, Method::GET, server.uri(), None),
+            &list_tools(),
+        )
+        .await;
+    assert!(result.unwrap_err().is_timeout());
+    assert_eq!(outcomes(&report)[0], AttemptOutcome::TimedOut);
+    assert!(report.attempts()[0].deadline_limited);
+}
