@@ -202,8 +202,11 @@ impl AttemptLog {
     }
 
     /// Runs `future` with this log as the current task's log.
-    pub async fn scope<F: Future>(&self, future: F) -> F::Output {
-        CURRENT_LOG.scope(self.clone(), future).await
+    ///
+    /// Returns tokio's scoped future itself: an `async fn` around it would add a state machine, and a copy of
+    /// `future` into it, to every request.
+    pub fn scope<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
+        CURRENT_LOG.scope(self.clone(), future)
     }
 
     /// The report of the most recent request executed in a scope of this log (empty if none).
