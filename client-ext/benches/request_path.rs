@@ -328,6 +328,12 @@ fn thread_cpu_time() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// The median over rounds of `a[round] / b[round]`.
+fn paired_median_ratio(a: &[f64], b: &[f64]) -> f64 {
+    let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    median(&mut ratios)
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
@@ -379,6 +385,16 @@ fn interleaved(rt: &tokio::runtime::Runtime, clients: &Clients, rounds: usize) -
                     .push(wall.as_secs_f64() * 1e6 / n as f64);
             }
         }
+        // Ratios are taken within each round, where the sides ran back to back, and then their median: a change in
+        // the shared machine's speed between rounds cancels out of a ratio, not out of a ratio of medians.
+        let [raw_i, raw_t_i, generated_i, no_retries_i, sdk_i] = [0, 1, 2, 3, 4];
+        let cpu_ratio =
+            |a: usize, b: usize| paired_median_ratio(&samples[a].cpu_us, &samples[b].cpu_us);
+        let wall_ratio =
+            |a: usize, b: usize| paired_median_ratio(&samples[a].wall_us, &samples[b].wall_us);
+        let ratios = [raw_t_i, generated_i, no_retries_i, sdk_i].map(|side| cpu_ratio(side, raw_i));
+        let sdk_wall_ratio = wall_ratio(sdk_i, raw_i);
+        let own_ratio = cpu_ratio(no_retries_i, raw_t_i);
         let medians = samples
             .each_mut()
             .map(|s| (median(&mut s.cpu_us), median(&mut s.wall_us)));
@@ -388,22 +404,22 @@ fn interleaved(rt: &tokio::runtime::Runtime, clients: &Clients, rounds: usize) -
             workload.name(),
             raw.0,
             sdk.0,
-            sdk.0 / raw.0,
+            ratios[3],
             raw.1,
             sdk.1,
-            sdk.1 / raw.1,
+            sdk_wall_ratio,
         );
         print!("{line}");
         target.push_str(&line);
-        let cell = |side: (f64, f64)| format!("{:.1} µs ({:.2}×)", side.0, side.0 / raw.0);
+        let cell = |side: (f64, f64), ratio: f64| format!("{:.1} µs ({ratio:.2}×)", side.0);
         let line = format!(
             "| {} | {} | {} | {} | {} | **{:.2}×** |\n",
             workload.name(),
-            cell(raw_t),
-            cell(generated),
-            cell(no_retries),
-            cell(sdk),
-            no_retries.0 / raw_t.0,
+            cell(raw_t, ratios[0]),
+            cell(generated, ratios[1]),
+            cell(no_retries, ratios[2]),
+            cell(sdk, ratios[3]),
+            own_ratio,
         );
         print!("{line}");
         layers.push_str(&line);
@@ -426,7 +442,8 @@ fn section(table: &str, rounds: usize) -> String {
 Client CPU time per request: the client and its connections run on one current-thread tokio runtime, whose \
 thread's CPU clock (`CLOCK_THREAD_CPUTIME_ID`) is read around each round; the loopback server runs on another \
 thread and is not counted. Sides ({sides}) run in interleaved rounds ({rounds} rounds, order rotated each \
-round); each figure is the median over rounds. *raw* is a hand-written `reqwest` call with the SDK's headers \
+round); each time is the median over rounds, and each ratio the median of the ratios within each round (the \
+sides of a round run back to back, so a change in the shared machine's speed between rounds cancels out). *raw* is a hand-written `reqwest` call with the SDK's headers \
 and user agent, the body sent as JSON and the response decoded with `serde_json` into the same generated type; \
 *raw + timeouts* also sets the SDK's connect timeout and per-attempt timeout on its `reqwest::Client`, as the \
 SDK's own client does. The 5 KiB GET answers with the \
