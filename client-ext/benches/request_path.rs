@@ -7,7 +7,7 @@
 //!    `target/bench-results/request_path.md`, which `cargo xtask bench` copies into `BENCHMARKS.md`;
 //! 2. criterion wall-time benchmarks of the same calls, for criterion's usual reports.
 //!
-//! The server runs on its own thread and runtime, so its CPU is not counted. `REQUEST_PATH_ROUNDS` (default 11)
+//! The server runs on its own thread and runtime, so its CPU is not counted. `REQUEST_PATH_ROUNDS` (default 41)
 //! sets the number of interleaved rounds.
 
 #[path = "support/bench_results.rs"]
@@ -524,7 +524,7 @@ fn main() {
         let rounds = std::env::var("REQUEST_PATH_ROUNDS")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(11);
+            .unwrap_or(41);
         let table = interleaved(&rt, &clients, rounds);
         let path = bench_results::write_section("request_path", &section(&table, rounds));
         println!("wrote {}", path.display());
