@@ -11,6 +11,8 @@ pub mod forward_compat;
 pub mod operation_trait;
 pub mod optional_setters;
 pub mod packaging;
+#[cfg(test)]
+mod pass_test_support;
 pub mod preprocess;
 pub mod prerequisites;
 pub mod required_constructors;

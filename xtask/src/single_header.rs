@@ -170,24 +170,7 @@ impl VisitMut for MergeToHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn send_fn(body: proc_macro2::TokenStream) -> File {
-        syn::parse2(quote::quote! {
-            pub mod builder {
-                impl<'a> GetThing<'a> {
-                    pub async fn send(self) -> Result<(), ()> {
-                        #body
-                    }
-                }
-            }
-        })
-        .unwrap()
-    }
-
-    /// The unparsed file without whitespace, so layout does not matter.
-    fn body_of(file: &File) -> String {
-        prettyplease::unparse(file).split_whitespace().collect()
-    }
+    use crate::pass_test_support::{body_of, send_fn};
 
     #[test]
     fn the_only_header_is_set_on_the_builder() {
