@@ -33106,12 +33106,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_health_monitor",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[0usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33197,12 +33194,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "onboard_custom_workspace",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[1usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33285,12 +33279,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "initialize_workspace",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[2usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33357,12 +33348,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "admin_get_assistant",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[3usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33412,12 +33400,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "admin_list_assistants",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[4usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33502,12 +33487,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "admin_create_assistant",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[5usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33614,12 +33596,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "admin_update_assistant",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[6usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33761,12 +33740,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "search_available_numbers",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[7usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33881,12 +33857,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "purchase_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[8usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -33958,12 +33931,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "release_number",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[9usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34011,12 +33981,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_api_tools",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[10usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34098,12 +34065,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_api_tool",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[11usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34205,12 +34169,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_api_tool",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[12usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34279,12 +34240,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_api_tool",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[13usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34334,12 +34292,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_knowledge_base_files",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[14usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34410,12 +34365,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_knowledge_base_file",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[15usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34503,12 +34455,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "start_knowledge_base_upload",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[16usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34575,12 +34524,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "complete_knowledge_base_upload",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[18usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34651,12 +34597,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_knowledge_base_collection",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[19usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34738,12 +34681,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "initiate_call",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[20usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34827,12 +34767,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "initiate_web_call",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[21usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -34971,12 +34908,9 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "shiprocket_ndr_webhook",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[22usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35067,12 +35001,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "abort_call",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[23usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35173,12 +35104,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_call_payload",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[24usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35264,12 +35192,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "archive_organization_or_workspace",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[26usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35355,12 +35280,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "unarchive_organization_or_workspace",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[27usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35403,12 +35325,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_voice_gallery",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[28usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::empty(response)),
@@ -35492,12 +35411,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_showcase_calls",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[29usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35579,12 +35495,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_showcase_call",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[30usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35631,12 +35544,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_showcase_flows",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[31usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -35702,12 +35612,9 @@ pub mod builder {
                     ),
                 )
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_showcase_flow",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
+            let operation = &crate::operations::OPERATIONS[32usize];
+            let request = crate::hooks::prepare(client, request, operation)?;
+            let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => crate::response::from_response(response).await,
@@ -36176,8 +36083,9 @@ pub mod prelude {
 /// What `cargo xtask codegen` recorded about every operation of the spec, generated or
 /// written by hand, in spec order: which credential and tenant headers each one needs.
 pub mod operations {
-    /// Every operation of the spec.
-    pub const OPERATIONS: &[crate::OperationSpec] = &[
+    /// Every operation of the spec. A `static`, so each entry has one address: the SDK finds what it
+    /// derived from an entry by that address rather than by hashing its name.
+    pub static OPERATIONS: &[crate::OperationSpec] = &[
         crate::OperationSpec {
             operation_id: "getHealthMonitor",
             method_name: "get_health_monitor",

@@ -1,5 +1,9 @@
 //! progenitor's `ClientHooks` for the generated `Client`. It must live in this crate (the
 //! orphan rule), and the generator is run in `HooksMode::Expected`, so it cannot be forgotten.
+//!
+//! The generated `send` methods call [`prepare`] and [`execute`] directly with their operation's
+//! table entry (codegen rule `direct-hooks`); the `ClientHooks` impl finds the entry by method
+//! name and does the same, for any call of progenitor's shape the rule left alone.
 
 use std::future::Future;
 
@@ -19,6 +23,53 @@ fn operation_for(info: &OperationInfo) -> Option<&'static OperationSpec> {
         })
 }
 
+/// Attaches exactly the credential and tenant headers `operation` needs; fails before sending
+/// when one is missing.
+#[expect(
+    clippy::result_large_err,
+    reason = "progenitor's error type, which the generated methods return as it is"
+)]
+pub(crate) fn prepare<E>(
+    client: &Client,
+    mut request: reqwest::Request,
+    operation: &'static OperationSpec,
+) -> Result<reqwest::Request, Error<E>> {
+    attach_credentials(client, &mut request, operation)?;
+    Ok(request)
+}
+
+/// Hands the request to the context's executor (retries, timeouts, tracing).
+///
+/// The executor's boxed future is returned as it is: an `async` wrapper would hold the request a
+/// second time in a state machine the generated future carries on every request.
+pub(crate) fn execute<'a>(
+    client: &'a Client,
+    request: reqwest::Request,
+    operation: &'static OperationSpec,
+) -> crate::ExecuteFuture<'a> {
+    client
+        .inner()
+        .executor
+        .execute(client.client(), request, operation)
+}
+
+/// [`prepare`] on a request the caller keeps.
+#[expect(
+    clippy::result_large_err,
+    reason = "progenitor's error type, which the generated methods return as it is"
+)]
+fn attach_credentials<E>(
+    client: &Client,
+    request: &mut reqwest::Request,
+    operation: &'static OperationSpec,
+) -> Result<(), Error<E>> {
+    client
+        .inner()
+        .credentials
+        .apply(operation, request.headers_mut())
+        .map_err(|e| Error::InvalidRequest(e.to_string()))
+}
+
 impl ClientHooks<ClientContext> for Client {
     /// Attaches exactly the credential and tenant headers the operation needs; fails before
     /// sending when one is missing.
@@ -33,26 +84,17 @@ impl ClientHooks<ClientContext> for Client {
                 info.operation_id
             ))
         })?;
-        self.inner()
-            .credentials
-            .apply(operation, request.headers_mut())
-            .map_err(|e| Error::InvalidRequest(e.to_string()))
+        attach_credentials(self, request, operation)
     }
 
-    /// Hands the request to the context's executor (retries, timeouts, tracing).
-    ///
-    /// The executor's boxed future is returned as it is: an `async` wrapper would hold the request a second time
-    /// in a state machine the generated future carries on every request.
+    /// Hands the request to the context's executor, as [`execute`] does.
     fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
         match operation_for(info) {
-            Some(operation) => self
-                .inner()
-                .executor
-                .execute(self.client(), request, operation),
+            Some(operation) => execute(self, request, operation),
             // Unreachable in practice: `pre` already refused unknown operations.
             None => Box::pin(self.client().execute(request)),
         }

@@ -1,5 +1,8 @@
 //! Decoding a JSON success for the generated `send` methods (the `response-headers` codegen rule).
 
+use std::future::Future;
+
+use futures::FutureExt;
 use progenitor_client::{Error, ResponseValue};
 use serde::de::DeserializeOwned;
 
@@ -7,15 +10,24 @@ use serde::de::DeserializeOwned;
 /// response's headers moved into the value rather than cloned: the body is read without them, and the response is
 /// dropped right after, so the copy (a header map and a reference count per header, on every response) kept
 /// nothing the caller could see.
-pub(crate) async fn from_response<T: DeserializeOwned, E>(
+///
+/// The body-reading future is mapped rather than awaited in an `async` block, which would hold that future twice
+/// (once as captured, once while awaited), in the future every `send` carries.
+#[expect(
+    clippy::result_large_err,
+    reason = "progenitor's error type, which the generated methods return as it is"
+)]
+pub(crate) fn from_response<T: DeserializeOwned, E>(
     mut response: reqwest::Response,
-) -> Result<ResponseValue<T>, Error<E>> {
+) -> impl Future<Output = Result<ResponseValue<T>, Error<E>>> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    let inner =
-        serde_json::from_slice(&full).map_err(|e| Error::InvalidResponsePayload(full, e))?;
-    Ok(ResponseValue::new(inner, status, headers))
+    response.bytes().map(move |body| {
+        let full = body.map_err(Error::ResponseBodyError)?;
+        let inner =
+            serde_json::from_slice(&full).map_err(|e| Error::InvalidResponsePayload(full, e))?;
+        Ok(ResponseValue::new(inner, status, headers))
+    })
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 //! on loopback.
 
 use mirai_voice_generated::prelude::*;
+use std::sync::Arc;
+
 use mirai_voice_generated::{
-    Client, ClientContext, CredentialRole, Credentials, OperationSpec, RawErrorResponse,
-    describe_error, operations::OPERATIONS, types,
+    Client, ClientContext, CredentialRole, Credentials, ExecuteFuture, OperationSpec,
+    RawErrorResponse, RequestExecutor, describe_error, operations::OPERATIONS, types,
 };
 use mirai_voice_tests::{OBJECT_ID, call_every_operation, checked};
 use serde_json::json;
@@ -83,6 +85,51 @@ async fn every_operation_sends_exactly_the_headers_it_needs() {
     assert!(!needs("purchaseNumber").needs(CredentialRole::Workspace));
     assert!(!needs("listShowcaseCalls").is_authenticated());
     assert!(!needs("archiveOrganizationOrWorkspace").needs(CredentialRole::Workspace));
+}
+
+/// Records the table entry each request arrives with, then sends it once.
+#[derive(Debug, Default)]
+struct RecordingExecutor {
+    received: std::sync::Mutex<Vec<&'static OperationSpec>>,
+}
+
+impl RequestExecutor for RecordingExecutor {
+    fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static OperationSpec,
+    ) -> ExecuteFuture<'a> {
+        self.received.lock().unwrap().push(operation);
+        Box::pin(http.execute(request))
+    }
+}
+
+#[tokio::test]
+async fn every_operation_reaches_the_executor_with_its_own_table_entry() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let executor = Arc::new(RecordingExecutor::default());
+    let client = Client::new(
+        &server.uri(),
+        ClientContext::new(full_credentials(), executor.clone()),
+    );
+    let calls = call_every_operation(&client).await;
+    let received = executor.received.lock().unwrap().clone();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), calls.len(), "one request per call");
+    for (((operation_id, _), entry), request) in calls.iter().zip(&received).zip(&requests) {
+        assert_eq!(entry.operation_id, *operation_id);
+        // The entry itself, not a copy: the SDK finds what it derived from an entry by its address.
+        assert!(
+            OPERATIONS.iter().any(|op| std::ptr::eq(op, *entry)),
+            "{operation_id}"
+        );
+        assert_eq!(request.method.as_str(), entry.http_method, "{operation_id}");
+    }
 }
 
 async fn abort_error(

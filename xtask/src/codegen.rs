@@ -238,6 +238,23 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let table = crate::direct_hooks::table_indices(
+        operations
+            .iter()
+            .map(|op| preprocess::doc::snake(&op.operation_id)),
+    );
+    let direct = crate::direct_hooks::pass_table_entries(&mut file, &table);
+    if !direct.is_empty() {
+        report.change(
+            "direct-hooks",
+            "builder",
+            format!(
+                "{} operations give the credential and executor hooks their `operations::OPERATIONS` entry \
+                 (no lookup of the operation by name, no `async` hook call that never waits)",
+                direct.len()
+            ),
+        );
+    }
     // Last: they read the final field types and the methods the passes above added.
     let parameters = crate::optional_setters::optional_parameters(&document);
     report_optional_setters(
@@ -401,8 +418,9 @@ fn operation_table(operations: &[OperationRecord]) -> TokenStream {
         /// What `cargo xtask codegen` recorded about every operation of the spec, generated or
         /// written by hand, in spec order: which credential and tenant headers each one needs.
         pub mod operations {
-            /// Every operation of the spec.
-            pub const OPERATIONS: &[crate::OperationSpec] = &[#(#entries),*];
+            /// Every operation of the spec. A `static`, so each entry has one address: the SDK finds what it
+            /// derived from an entry by that address rather than by hashing its name.
+            pub static OPERATIONS: &[crate::OperationSpec] = &[#(#entries),*];
         }
     }
 }

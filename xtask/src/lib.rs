@@ -6,6 +6,7 @@ pub mod changelog;
 pub mod cli_commands;
 pub mod codegen;
 pub mod conformance;
+pub mod direct_hooks;
 pub mod extra_fields;
 pub mod forward_compat;
 pub mod operation_trait;

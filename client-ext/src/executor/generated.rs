@@ -1,5 +1,8 @@
 //! Plugs the [`Executor`] into the generated client's `RequestExecutor` hook.
 
+use std::sync::OnceLock;
+
+use mirai_voice_generated::operations::OPERATIONS;
 use mirai_voice_generated::{ExecuteFuture, OperationSpec, RequestExecutor};
 
 use super::{Executor, ReportTo};
@@ -7,8 +10,32 @@ use crate::operation::OperationContext;
 
 impl From<&OperationSpec> for OperationContext {
     fn from(spec: &OperationSpec) -> Self {
-        OperationContext::new(spec.operation_id, spec.http_method, spec.path)
+        table_context(spec).unwrap_or_else(|| {
+            OperationContext::new(spec.operation_id, spec.http_method, spec.path)
+        })
     }
+}
+
+/// The context of `spec` when it is an entry of the generated operation table.
+///
+/// Every request needs its operation's context, and building one looks the retry class up by name; the contexts
+/// of the table's entries are built once and an entry is found by its address, without hashing its name. A spec
+/// from anywhere else gets `None` (and is built as usual).
+fn table_context(spec: &OperationSpec) -> Option<OperationContext> {
+    static CONTEXTS: OnceLock<Vec<OperationContext>> = OnceLock::new();
+    let table = OPERATIONS;
+    let offset = (spec as *const OperationSpec as usize).checked_sub(table.as_ptr() as usize)?;
+    let index = offset / size_of::<OperationSpec>();
+    if !std::ptr::eq(table.get(index)?, spec) {
+        return None;
+    }
+    let contexts = CONTEXTS.get_or_init(|| {
+        table
+            .iter()
+            .map(|spec| OperationContext::new(spec.operation_id, spec.http_method, spec.path))
+            .collect()
+    });
+    contexts.get(index).copied()
 }
 
 impl RequestExecutor for Executor {
@@ -68,6 +95,21 @@ mod tests {
 
     fn spec(id: &str) -> &'static OperationSpec {
         OperationSpec::find(id).expect("operation in the table")
+    }
+
+    #[test]
+    fn a_table_entry_and_a_copy_of_it_get_the_same_context() {
+        for entry in OPERATIONS {
+            let copy = *entry;
+            assert!(table_context(entry).is_some(), "{}", entry.operation_id);
+            assert_eq!(table_context(&copy), None, "a copy is not in the table");
+            assert_eq!(
+                OperationContext::from(entry),
+                OperationContext::from(&copy),
+                "{}",
+                entry.operation_id
+            );
+        }
     }
 
     #[test]

@@ -287,10 +287,19 @@ impl Executor {
                 let finished = Instant::now();
                 let duration = finished.saturating_duration_since(started);
                 let outcome = match &result {
-                    Ok(response) => AttemptOutcome::Response {
-                        status: response.status(),
-                        retry_after: parse_retry_after(response.headers(), sent_at + duration),
-                    },
+                    Ok(response) => {
+                        let status = response.status();
+                        // A success is never retried, so its `Retry-After` (meaningless there) is not read.
+                        let retry_after = if status.is_success() {
+                            None
+                        } else {
+                            parse_retry_after(response.headers(), sent_at + duration)
+                        };
+                        AttemptOutcome::Response {
+                            status,
+                            retry_after,
+                        }
+                    }
                     Err(error) => classify_reqwest_error(error),
                 };
 

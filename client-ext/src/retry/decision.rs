@@ -13,7 +13,7 @@ pub enum AttemptOutcome {
     Response {
         /// The response status.
         status: StatusCode,
-        /// The parsed `Retry-After`/`retry-after-ms` header.
+        /// The parsed `Retry-After`/`retry-after-ms` header (not read on a 2xx, which is never retried).
         retry_after: Option<Duration>,
     },
     /// The request provably never reached the server: the connection was refused, the name did not resolve, TLS
