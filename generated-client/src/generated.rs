@@ -33171,29 +33171,33 @@ pub mod builder {
             Error<ByteStream>,
         > {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CustomOnboardingRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v2/workspace/onboard/custom", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::CustomOnboardingRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v2/workspace/onboard/custom", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[1usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -33257,28 +33261,32 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::OnboardingResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::OnboardingRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v2/workspace/onboard/shopify", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::OnboardingRequest::try_from(v).map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v2/workspace/onboard/shopify", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[2usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -33465,28 +33473,33 @@ pub mod builder {
             Error<ByteStream>,
         > {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::AdminAssistantRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/admin/assistant/create", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::AdminAssistantRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v1/admin/assistant/create", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[5usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -33570,32 +33583,36 @@ pub mod builder {
         > {
             let Self { client, assistant_id, body } = self;
             let assistant_id = assistant_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::AdminAssistantUpdateRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/admin/assistant/update/{}", client.baseurl, encode_path(&
-                assistant_id.to_string()),
-            );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::AdminAssistantUpdateRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/v1/admin/assistant/update/{}", client.baseurl, encode_path(&
+                    assistant_id.to_string()),
+                );
+                client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[6usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -33835,28 +33852,33 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::PurchaseNumberResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::PurchaseNumberRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/number-pool/purchase", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::PurchaseNumberRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v1/number-pool/purchase", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[8usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -34043,28 +34065,33 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::CreateApiToolResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::CreateApiToolRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/admin/tool/api", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::CreateApiToolRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v1/admin/tool/api", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[11usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -34144,31 +34171,36 @@ pub mod builder {
         ) -> Result<ResponseValue<types::UpdateApiToolResponse>, Error<ByteStream>> {
             let Self { client, tool_id, body } = self;
             let tool_id = tool_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::UpdateApiToolRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/admin/tool/api/{}", client.baseurl, encode_path(& tool_id
-                .to_string()),
-            );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::UpdateApiToolRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/v1/admin/tool/api/{}", client.baseurl, encode_path(& tool_id
+                    .to_string()),
+                );
+                client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[12usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -34432,29 +34464,33 @@ pub mod builder {
             Error<ByteStream>,
         > {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::StartUploadSessionRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/knowledge-base/upload/start", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::StartUploadSessionRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v1/knowledge-base/upload/start", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[16usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -34659,28 +34695,33 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InitiateCallResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::InitiateCallRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v2/call/initiate", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::InitiateCallRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v2/call/initiate", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[20usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -34745,28 +34786,33 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::InitiateWebCallResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::InitiateWebCallRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v2/call/web", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::InitiateWebCallRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v2/call/web", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[21usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -34979,28 +35025,32 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::AbortCallResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::AbortCallRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v2/call/abort", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::AbortCallRequest::try_from(v).map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v2/call/abort", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[23usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -35080,30 +35130,35 @@ pub mod builder {
         ) -> Result<ResponseValue<types::UpdateCallPayloadResponse>, Error<ByteStream>> {
             let Self { client, call_id, body } = self;
             let call_id = call_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::UpdateCallPayloadBody::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v2/call/{}", client.baseurl, encode_path(& call_id.to_string()),
-            );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::UpdateCallPayloadBody::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!(
+                    "{}/v2/call/{}", client.baseurl, encode_path(& call_id.to_string()),
+                );
+                client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[24usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -35169,29 +35224,33 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ArchiveUnarchiveResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::ArchiveUnarchiveRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/admin/organization/archive", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::ArchiveUnarchiveRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v1/admin/organization/archive", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[26usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
@@ -35257,29 +35316,33 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ArchiveUnarchiveResponse>, Error<ByteStream>> {
             let Self { client, body } = self;
-            let body = body
-                .and_then(|v| {
-                    types::ArchiveUnarchiveRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/admin/organization/unarchive", client.baseurl,);
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
+            let mut request = {
+                let body = body
+                    .and_then(|v| {
+                        types::ArchiveUnarchiveRequest::try_from(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(Error::InvalidRequest)?;
+                let url = format!("{}/v1/admin/organization/unarchive", client.baseurl,);
+                client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?
+            };
             let operation = &crate::operations::OPERATIONS[27usize];
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;

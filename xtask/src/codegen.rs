@@ -255,6 +255,18 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let scoped = crate::scoped_body::scope_request_bodies(&mut file);
+    if !scoped.is_empty() {
+        report.change(
+            "scoped-body",
+            "builder",
+            format!(
+                "{} operations drop the request body once it is serialized, so the `send` future does not \
+                 keep room for it across its awaits",
+                scoped.len()
+            ),
+        );
+    }
     // Last: they read the final field types and the methods the passes above added.
     let parameters = crate::optional_setters::optional_parameters(&document);
     report_optional_setters(

@@ -19,6 +19,7 @@ pub mod prerequisites;
 pub mod required_constructors;
 pub mod response_headers;
 pub mod root;
+pub mod scoped_body;
 pub mod secret_fields;
 pub mod secret_headers;
 pub mod single_header;
