@@ -166,12 +166,14 @@ impl Credentials {
 
     /// Sets exactly the headers `operation` needs, and removes any other credential header
     /// a caller may have put on the request, so no route receives keys it does not need.
+    ///
+    /// A missing credential is the same error [`check`](Self::check) gives, found while the
+    /// headers are set: the headers are then incomplete, and the request must not be sent.
     pub fn apply(
         &self,
         operation: &OperationSpec,
         headers: &mut HeaderMap,
     ) -> Result<(), MissingCredential> {
-        self.check(operation)?;
         // Headers the operation sets are replaced by `insert` below; only the others need removing.
         let sets = |name: &str| operation.credentials.iter().any(|h| h.name == name);
         let is_credential = |name: &HeaderName| {

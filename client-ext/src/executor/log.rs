@@ -219,6 +219,13 @@ impl AttemptLog {
         CURRENT_LOG.try_with(Clone::clone).ok()
     }
 
+    /// Runs `f` with the current task's log, if there is one. Unlike [`current`](Self::current), no handle is
+    /// cloned for it.
+    pub(crate) fn with_current(f: impl FnOnce(&AttemptLog)) {
+        // Outside a scope there is no log to write to, which is not an error.
+        let _ = CURRENT_LOG.try_with(f);
+    }
+
     pub(crate) fn store(&self, report: &AttemptReport) {
         self.lock().clone_from(report);
     }

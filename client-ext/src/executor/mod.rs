@@ -216,8 +216,6 @@ impl Executor {
         report_to: ReportTo<'a>,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
         async move {
-            let log = AttemptLog::current();
-            let log = log.as_ref();
             crate::secret::mark_sensitive_headers(request.headers_mut());
             // One copy of an in-memory body, shared (by reference count) by the report, which digests it only for
             // an unknown outcome, and by each copy of the request kept for a retry.
@@ -343,9 +341,7 @@ impl Executor {
                         outcome = %describe(&outcome),
                         "retrying"
                     );
-                    if let Some(log) = log {
-                        log.store(&report);
-                    }
+                    AttemptLog::with_current(|log| log.store(&report));
                     drop(result);
                     request = *next;
                     Box::pin(tokio::time::sleep(after)).await;
@@ -388,15 +384,9 @@ impl Executor {
                     }
                 }
                 match report_to {
-                    ReportTo::CurrentLog => {
-                        if let Some(log) = log {
-                            log.put(report);
-                        }
-                    }
+                    ReportTo::CurrentLog => AttemptLog::with_current(|log| log.put(report)),
                     ReportTo::Caller(slot) => {
-                        if let Some(log) = log {
-                            log.store(&report);
-                        }
+                        AttemptLog::with_current(|log| log.store(&report));
                         *slot = Some(report);
                     }
                 }
