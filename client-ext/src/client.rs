@@ -481,7 +481,22 @@ impl Client {
         self.credentials().check(spec)?;
         let log = AttemptLog::new();
         // Boxed once here: the generated future is large, and every async layer above would otherwise copy it.
-        let result = log.scope(Box::pin(call(&self.shared.generated))).await;
+        // The answer is written where it is kept rather than returned through the scope and the box: a decoded
+        // body can be a kilobyte, and each layer it is returned through copies it.
+        let mut answer = None;
+        let generated = &self.shared.generated;
+        log.scope(Box::pin(async {
+            answer = Some(call(generated).await);
+        }))
+        .await;
+        let Some(result) = answer else {
+            // The scope above ran the call to completion, so this is only reached if that ever changes.
+            return Err(ValidationError::InvalidRequest {
+                operation_id: Some(operation_id),
+                message: "the request ended without an answer".into(),
+            }
+            .into());
+        };
         // The log was this call's alone and is read once.
         let report = log.take();
         // A fresh log per call, so a request that never reached the executor cannot borrow an older report; the
