@@ -22,11 +22,16 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use mirai_voice::api::InitiateCall;
+use mirai_voice::retry::RetryConfig;
 use mirai_voice::{Client, PhoneNumber, types};
 
 use bench_server::{ASSISTANT_ID, PRIVATE_KEY, PUBLIC_KEY, WORKSPACE};
 
 const IN_FLIGHT: usize = 10_000;
+/// The SDK's default connect timeout, given to the raw client "with timeouts".
+const CONNECT_TIMEOUT: Duration = mirai_voice::config::DEFAULT_CONNECT_TIMEOUT;
+/// Long enough that no request waiting for the other 9,999 times out.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
 const SERVE_ENV: &str = "REQUEST_MEMORY_SERVE";
 
 /// Counts the bytes allocated and freed by threads that opted in (the client's).
@@ -126,6 +131,29 @@ fn raise_file_limit() {
     }
 }
 
+/// How many file descriptors this process has open.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+}
+
+/// Runs the runtime until the connections of a dropped client are closed, so the next phase neither inherits
+/// their sockets nor frees their memory while it is measured. A dropped client's connections close only when
+/// the runtime next runs their tasks; without this, the second client measured paid for closing the first
+/// one's 10,000 connections (and began near the file limit).
+fn settle(rt: &tokio::runtime::Runtime, fds_before: usize) {
+    let started = Instant::now();
+    rt.block_on(async {
+        while open_fds() > fds_before {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{} sockets of the previous phase still open after 60 s",
+                open_fds() - fds_before
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+}
+
 /// A field of `/proc/self/status` in KiB (0 where unavailable).
 fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -195,42 +223,64 @@ fn main() {
         .expect("a current-thread runtime");
     COUNTED.with(|c| c.set(true));
     let phone: PhoneNumber = "+15550100".parse().expect("a valid number");
+    let fds_before = open_fds();
 
-    let raw = reqwest::Client::builder()
-        .user_agent(mirai_voice::config::DEFAULT_USER_AGENT)
-        .build()
-        .expect("a reqwest client");
-    let raw_result = rt.block_on(measure(n, || async {
-        let body = types::InitiateCallRequest::new(phone.as_str(), ASSISTANT_ID);
-        let response = raw
-            .post(format!("{base}/v2/call/initiate"))
-            .header("accept", "application/json")
-            .header("x-public-key", PUBLIC_KEY)
-            .header("x-private-key", PRIVATE_KEY)
-            .header("workspace", WORKSPACE)
-            .json(&body)
-            .send()
-            .await
-            .expect("loopback request");
-        assert!(response.status().is_success());
-        let bytes = response.bytes().await.expect("body");
-        let _: types::InitiateCallResponse = serde_json::from_slice(&bytes).expect("decodable");
-    }));
-    drop(raw);
-
-    let sdk = Client::builder()
-        .public_key(PUBLIC_KEY)
-        .private_key(PRIVATE_KEY)
-        .workspace(WORKSPACE)
-        .base_url(base.clone())
-        .attempt_timeout(Duration::from_secs(300))
-        .total_deadline(Duration::from_secs(600))
-        .build()
-        .expect("a valid configuration");
-    let sdk_result = rt.block_on(measure(n, || async {
-        let call = InitiateCall::new(phone.clone(), ASSISTANT_ID);
-        sdk.calls().initiate(call).await.expect("initiateCall");
-    }));
+    let raw_with = |timeouts: bool| {
+        let builder =
+            reqwest::Client::builder().user_agent(mirai_voice::config::DEFAULT_USER_AGENT);
+        let builder = if timeouts {
+            builder
+                .connect_timeout(CONNECT_TIMEOUT)
+                .timeout(ATTEMPT_TIMEOUT)
+        } else {
+            builder
+        };
+        builder.build().expect("a reqwest client")
+    };
+    let raw_phase = |http: reqwest::Client| {
+        let result = rt.block_on(measure(n, || async {
+            let body = types::InitiateCallRequest::new(phone.as_str(), ASSISTANT_ID);
+            let response = http
+                .post(format!("{base}/v2/call/initiate"))
+                .header("accept", "application/json")
+                .header("x-public-key", PUBLIC_KEY)
+                .header("x-private-key", PRIVATE_KEY)
+                .header("workspace", WORKSPACE)
+                .json(&body)
+                .send()
+                .await
+                .expect("loopback request");
+            assert!(response.status().is_success());
+            let bytes = response.bytes().await.expect("body");
+            let _: types::InitiateCallResponse = serde_json::from_slice(&bytes).expect("decodable");
+        }));
+        drop(http);
+        settle(&rt, fds_before);
+        result
+    };
+    let sdk_phase = |retry: RetryConfig| {
+        let sdk = Client::builder()
+            .public_key(PUBLIC_KEY)
+            .private_key(PRIVATE_KEY)
+            .workspace(WORKSPACE)
+            .base_url(base.clone())
+            .attempt_timeout(ATTEMPT_TIMEOUT)
+            .total_deadline(ATTEMPT_TIMEOUT * 2)
+            .retry(retry)
+            .build()
+            .expect("a valid configuration");
+        let result = rt.block_on(measure(n, || async {
+            let call = InitiateCall::new(phone.clone(), ASSISTANT_ID);
+            sdk.calls().initiate(call).await.expect("initiateCall");
+        }));
+        drop(sdk);
+        settle(&rt, fds_before);
+        result
+    };
+    let raw_result = raw_phase(raw_with(false));
+    let raw_timeouts_result = raw_phase(raw_with(true));
+    let sdk_no_retries_result = sdk_phase(RetryConfig::disabled());
+    let sdk_result = sdk_phase(RetryConfig::default());
     COUNTED.with(|c| c.set(false));
     drop(child.stdin.take());
     let _ = child.wait();
@@ -246,8 +296,10 @@ fn main() {
     };
     let table = format!(
         "| Client | Peak heap (client thread) | Per request | Peak RSS growth (process) | Time for all |\n\
-         | --- | --- | --- | --- | --- |\n{}{}",
+         | --- | --- | --- | --- | --- |\n{}{}{}{}",
         row("raw `reqwest`", &raw_result),
+        row("raw `reqwest` + timeouts", &raw_timeouts_result),
+        row("SDK, retries off", &sdk_no_retries_result),
         row("SDK", &sdk_result),
     );
     print!("{table}");
@@ -260,9 +312,14 @@ fn main() {
 One client sends 10,000 `initiateCall` requests at once; the server (a child process) answers none until all \
 10,000 have arrived, so all are in flight together, each on its own HTTP/1.1 connection. Peak heap is the \
 peak of bytes live on the client's thread (a counting global allocator) above the level before the requests; \
-peak RSS growth is the process's `VmHWM` above its RSS before.\n\n{table}\n\
-SDK / raw (peak heap): **{:.2}×**.\n",
+peak RSS growth is the process's `VmHWM` above its RSS before. The clients run one after another, in the order \
+of the table, on one runtime; after each, the runtime runs until that client's connections are closed (the \
+process's open descriptors are back to their level before the first), so no client pays for closing another's \
+connections or frees another's memory while it is measured. *+ timeouts* sets the SDK's connect and attempt \
+limits on the raw client.\n\n{table}\n\
+SDK / raw (peak heap): **{:.2}×**; SDK / raw + timeouts: **{:.2}×**.\n",
         sdk_result.peak_bytes as f64 / raw_result.peak_bytes as f64,
+        sdk_result.peak_bytes as f64 / raw_timeouts_result.peak_bytes as f64,
     );
     let path = bench_results::write_section("request_memory", &section);
     println!("wrote {}", path.display());

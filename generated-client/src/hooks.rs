@@ -87,7 +87,7 @@ impl ClientHooks<ClientContext> for Client {
         attach_credentials(self, request, operation)
     }
 
-    /// Hands the request to the context's executor, as [`execute`] does.
+    /// Hands the request to the context's executor (retries, timeouts, tracing).
     fn exec(
         &self,
         request: reqwest::Request,

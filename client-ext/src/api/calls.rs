@@ -181,6 +181,24 @@ impl TryFrom<InitiateCall> for types::InitiateCallRequest {
     }
 }
 
+const INITIATE_CALL: &str = "initiateCall";
+
+/// The checked request `Calls::initiate` sends.
+fn initiate_request(call: InitiateCall) -> crate::Result<Box<types::InitiateCallRequest>> {
+    const OP: &str = INITIATE_CALL;
+    require_id(OP, "assistant", call.assistant.as_str())?;
+    let request =
+        types::InitiateCallRequest::try_from(call).map_err(|error| invalid_payload(OP, error))?;
+    if let Some(message) = extra_key_collisions(&request).into_iter().next() {
+        return Err(ValidationError::InvalidRequest {
+            operation_id: Some(OP),
+            message,
+        }
+        .into());
+    }
+    Ok(Box::new(request))
+}
+
 /// Free-form metadata keys of an initiate request that name a typed metadata property, one message each. Such a
 /// key would be written twice in the JSON body (the typed field and the flattened map), leaving the server to
 /// pick one; refusing it is the only rule that neither drops nor silently overrides a value. (The payloads'
@@ -376,26 +394,26 @@ impl<'a> Calls<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn initiate(&self, call: InitiateCall) -> crate::Result<InitiatedCall> {
-        const OP: &str = "initiateCall";
-        require_id(OP, "assistant", call.assistant.as_str())?;
-        let request = types::InitiateCallRequest::try_from(call)
-            .map_err(|error| invalid_payload(OP, error))?;
-        if let Some(message) = extra_key_collisions(&request).into_iter().next() {
-            return Err(ValidationError::InvalidRequest {
-                operation_id: Some(OP),
-                message,
-            }
-            .into());
+    ///
+    /// The call is checked and converted when this is called; sending starts when the future is first polled.
+    pub fn initiate(
+        &self,
+        call: InitiateCall,
+    ) -> impl Future<Output = crate::Result<InitiatedCall>> + Send + '_ {
+        // Converted before the future is built, and boxed: an `async fn` would keep the 776-byte call and its
+        // request in every layer's state, in the future every caller holds while the call is in flight.
+        let request = initiate_request(call);
+        async move {
+            let request = request?;
+            self.client
+                .run_tolerant_with(
+                    INITIATE_CALL,
+                    move |c| c.initiate_call().body(*request).send(),
+                    InitiatedCall::from_generated,
+                )
+                .await
+                .map(|(_, call)| call)
         }
-        self.client
-            .run_tolerant_with(
-                OP,
-                |c| c.initiate_call().body(request).send(),
-                InitiatedCall::from_generated,
-            )
-            .await
-            .map(|(_, call)| call)
     }
 
     /// Starts a web call (`initiateWebCall`) and returns the token the browser joins it with.
