@@ -33110,7 +33110,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -33164,56 +33165,70 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v2/workspace/onboard/custom`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::OnboardCustomWorkspaceResponse>,
-            Error<ByteStream>,
-        > {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::CustomOnboardingRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v2/workspace/onboard/custom", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::OnboardCustomWorkspaceResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[1usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::CustomOnboardingRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/v2/workspace/onboard/custom", client.baseurl,);
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -33257,50 +33272,67 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v2/workspace/onboard/shopify`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::OnboardingResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::OnboardingRequest::try_from(v).map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v2/workspace/onboard/shopify", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::OnboardingResponse>, Error<ByteStream>>,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[2usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::OnboardingRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!(
+                        "{}/v2/workspace/onboard/shopify", client.baseurl,
+                    );
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -33360,7 +33392,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -33412,7 +33445,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -33466,55 +33500,69 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v1/admin/assistant/create`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::AdminCreateAssistantResponse>,
-            Error<ByteStream>,
-        > {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::AdminAssistantRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v1/admin/assistant/create", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::AdminCreateAssistantResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[5usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::AdminAssistantRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/v1/admin/assistant/create", client.baseurl,);
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -33575,60 +33623,74 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/v1/admin/assistant/update/{assistantId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::AdminUpdateAssistantResponse>,
-            Error<ByteStream>,
-        > {
-            let Self { client, assistant_id, body } = self;
-            let assistant_id = assistant_id.map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::AdminAssistantUpdateRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/v1/admin/assistant/update/{}", client.baseurl, encode_path(&
-                    assistant_id.to_string()),
-                );
-                client
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::AdminUpdateAssistantResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[6usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, assistant_id, body } = self;
+                let assistant_id = assistant_id.map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::AdminAssistantUpdateRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!(
+                        "{}/v1/admin/assistant/update/{}", client.baseurl, encode_path(&
+                        assistant_id.to_string()),
+                    );
+                    client
+                        .client
+                        .put(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -33761,7 +33823,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 400u16..=499u16 => {
@@ -33848,53 +33911,70 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v1/number-pool/purchase`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::PurchaseNumberResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::PurchaseNumberRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v1/number-pool/purchase", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::PurchaseNumberResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[8usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::PurchaseNumberRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/v1/number-pool/purchase", client.baseurl,);
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    402u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                402u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -33957,7 +34037,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -34007,7 +34088,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -34061,52 +34143,69 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v1/admin/tool/api`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::CreateApiToolResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::CreateApiToolRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v1/admin/tool/api", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::CreateApiToolResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[11usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::CreateApiToolRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/v1/admin/tool/api", client.baseurl,);
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -34166,57 +34265,74 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/v1/admin/tool/api/{toolId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::UpdateApiToolResponse>, Error<ByteStream>> {
-            let Self { client, tool_id, body } = self;
-            let tool_id = tool_id.map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::UpdateApiToolRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/v1/admin/tool/api/{}", client.baseurl, encode_path(& tool_id
-                    .to_string()),
-                );
-                client
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::UpdateApiToolResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[12usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, tool_id, body } = self;
+                let tool_id = tool_id.map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::UpdateApiToolRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!(
+                        "{}/v1/admin/tool/api/{}", client.baseurl, encode_path(& tool_id
+                        .to_string()),
+                    );
+                    client
+                        .client
+                        .put(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -34276,7 +34392,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -34328,7 +34445,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -34401,7 +34519,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -34457,54 +34576,70 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v1/knowledge-base/upload/start`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::StartKnowledgeBaseUploadResponse>,
-            Error<ByteStream>,
-        > {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::StartUploadSessionRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v1/knowledge-base/upload/start", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::StartKnowledgeBaseUploadResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[16usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::StartUploadSessionRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!(
+                        "{}/v1/knowledge-base/upload/start", client.baseurl,
+                    );
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -34564,7 +34699,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 400u16..=499u16 => {
@@ -34637,7 +34773,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -34691,52 +34828,69 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v2/call/initiate`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::InitiateCallResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::InitiateCallRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v2/call/initiate", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::InitiateCallResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[20usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::InitiateCallRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/v2/call/initiate", client.baseurl,);
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -34782,52 +34936,69 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v2/call/web`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::InitiateWebCallResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::InitiateWebCallRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v2/call/web", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::InitiateWebCallResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[21usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::InitiateWebCallRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/v2/call/web", client.baseurl,);
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -34958,7 +35129,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 400u16..=499u16 => {
@@ -35021,51 +35193,66 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v2/call/abort`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::AbortCallResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::AbortCallRequest::try_from(v).map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v2/call/abort", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::AbortCallResponse>, Error<ByteStream>>,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[23usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::AbortCallRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!("{}/v2/call/abort", client.baseurl,);
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -35125,56 +35312,74 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/v2/call/{callId}`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::UpdateCallPayloadResponse>, Error<ByteStream>> {
-            let Self { client, call_id, body } = self;
-            let call_id = call_id.map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::UpdateCallPayloadBody::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!(
-                    "{}/v2/call/{}", client.baseurl, encode_path(& call_id.to_string()),
-                );
-                client
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::UpdateCallPayloadResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[24usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, call_id, body } = self;
+                let call_id = call_id.map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::UpdateCallPayloadBody::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!(
+                        "{}/v2/call/{}", client.baseurl, encode_path(& call_id
+                        .to_string()),
+                    );
+                    client
+                        .client
+                        .put(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -35220,53 +35425,72 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v1/admin/organization/archive`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ArchiveUnarchiveResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::ArchiveUnarchiveRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v1/admin/organization/archive", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::ArchiveUnarchiveResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[26usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::ArchiveUnarchiveRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!(
+                        "{}/v1/admin/organization/archive", client.baseurl,
+                    );
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -35312,53 +35536,72 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/v1/admin/organization/unarchive`
-        pub async fn send(
+        pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ArchiveUnarchiveResponse>, Error<ByteStream>> {
-            let Self { client, body } = self;
-            #[allow(unused_mut)]
-            let mut request = {
-                let body = body
-                    .and_then(|v| {
-                        types::ArchiveUnarchiveRequest::try_from(v)
-                            .map_err(|e| e.to_string())
-                    })
-                    .map_err(Error::InvalidRequest)?;
-                let url = format!("{}/v1/admin/organization/unarchive", client.baseurl,);
-                client
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .header(
-                        const {
-                            ::reqwest::header::HeaderName::from_static("api-version")
-                        },
-                        ::reqwest::header::HeaderValue::from_static(
-                            super::Client::api_version(),
-                        ),
-                    )
-                    .build()?
-            };
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<types::ArchiveUnarchiveResponse>,
+                Error<ByteStream>,
+            >,
+        > + 'a {
+            let client = self.client;
             let operation = &crate::operations::OPERATIONS[27usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => crate::response::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                400u16..=499u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
+            let prepared = (move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let Self { client, body } = self;
+                #[allow(unused_mut)]
+                let mut request = {
+                    let body = body
+                        .and_then(|v| {
+                            types::ArchiveUnarchiveRequest::try_from(v)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map_err(Error::InvalidRequest)?;
+                    let url = format!(
+                        "{}/v1/admin/organization/unarchive", client.baseurl,
+                    );
+                    client
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .header(
+                            const {
+                                ::reqwest::header::HeaderName::from_static("api-version")
+                            },
+                            ::reqwest::header::HeaderValue::from_static(
+                                super::Client::api_version(),
+                            ),
+                        )
+                        .build()?
+                };
+                crate::hooks::prepare(client, request, operation)
+            })();
+            async move {
+                let request = prepared?;
+                let result = crate::hooks::execute(client, request, operation).await;
+                let response = result?;
+                let (status, response) = crate::response::split_status(response);
+                match status {
+                    200..=299 => crate::response::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    400u16..=499u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                    500u16..=599u16 => {
+                        Err(Error::ErrorResponse(ResponseValue::stream(response)))
+                    }
+                    _ => Err(Error::UnexpectedResponse(response)),
                 }
-                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
-                500u16..=599u16 => {
-                    Err(Error::ErrorResponse(ResponseValue::stream(response)))
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
@@ -35392,7 +35635,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -35478,7 +35722,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -35562,7 +35807,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -35611,7 +35857,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))
@@ -35679,7 +35926,8 @@ pub mod builder {
             let request = crate::hooks::prepare(client, request, operation)?;
             let result = crate::hooks::execute(client, request, operation).await;
             let response = result?;
-            match response.status().as_u16() {
+            let (status, response) = crate::response::split_status(response);
+            match status {
                 200..=299 => crate::response::from_response(response).await,
                 400u16..=499u16 => {
                     Err(Error::ErrorResponse(ResponseValue::stream(response)))

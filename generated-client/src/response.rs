@@ -30,6 +30,14 @@ pub(crate) fn from_response<T: DeserializeOwned, E>(
     })
 }
 
+/// The response's status code, with the response itself (codegen rule `owned-status`).
+///
+/// Taking the response by value means a `send` never borrows its local: a borrowed local keeps its storage until
+/// the end of the function, so the future would carry a second response beside the decoding future that owns it.
+pub(crate) fn split_status(response: reqwest::Response) -> (u16, reqwest::Response) {
+    (response.status().as_u16(), response)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -267,6 +267,31 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let split = crate::owned_status::split_response_status(&mut file);
+    if !split.is_empty() {
+        report.change(
+            "owned-status",
+            "builder",
+            format!(
+                "{} operations read the response status through `crate::response::split_status`, so the `send` \
+                 future never borrows its response and keeps no second one across the decoding await",
+                split.len()
+            ),
+        );
+    }
+    let eager = crate::eager_request::build_requests_eagerly(&mut file, &scoped);
+    if !eager.is_empty() {
+        report.change(
+            "eager-request",
+            "builder",
+            format!(
+                "{} operations with a body build their request when `send` is called, so the future holds the \
+                 built request instead of the builder: {}",
+                eager.len(),
+                eager.join(", ")
+            ),
+        );
+    }
     // Last: they read the final field types and the methods the passes above added.
     let parameters = crate::optional_setters::optional_parameters(&document);
     report_optional_setters(

@@ -7,10 +7,12 @@ pub mod cli_commands;
 pub mod codegen;
 pub mod conformance;
 pub mod direct_hooks;
+pub mod eager_request;
 pub mod extra_fields;
 pub mod forward_compat;
 pub mod operation_trait;
 pub mod optional_setters;
+pub mod owned_status;
 pub mod packaging;
 #[cfg(test)]
 mod pass_test_support;
