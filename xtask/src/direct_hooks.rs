@@ -28,6 +28,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::send_tokens::{compact, mentions};
 use syn::{Expr, ExprLit, File, ImplItem, Item, Lit, Local, Pat, Stmt};
 
 /// Rewrites the hook calls of every builder's `send`. `table` maps each method name (`initiate_call`) to its
@@ -97,10 +98,7 @@ fn rewrite_block(stmts: &mut Vec<Stmt>, table: &BTreeMap<String, usize>) -> bool
     }
     // `info` must not be used anywhere else, or removing it would break the body.
     let end = at + 1 + HOOK_CALLS.len();
-    if stmts[end..]
-        .iter()
-        .any(|s| mentions_info(quote::quote!(#s)))
-    {
+    if stmts[end..].iter().any(|s| mentions(s, "info")) {
         return false;
     }
     let replacement: [Stmt; 3] = [
@@ -142,23 +140,6 @@ fn info_name(stmt: &Stmt) -> Option<String> {
         }) if member == "operation_id" => Some(name.value()),
         _ => None,
     }
-}
-
-/// Whether the tokens contain the identifier `info`, at any depth.
-fn mentions_info(tokens: proc_macro2::TokenStream) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(ident) => ident == "info",
-        proc_macro2::TokenTree::Group(group) => mentions_info(group.stream()),
-        _ => false,
-    })
-}
-
-/// A statement's tokens without whitespace, for comparing shapes.
-fn compact(stmt: &Stmt) -> String {
-    quote::quote!(#stmt)
-        .to_string()
-        .split_whitespace()
-        .collect()
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@
 //! when the future is first polled; neither needs a runtime, and an error is still returned by the future.
 //! Sending starts at the first poll as before. A `send` of any other shape is left as it was.
 
+use crate::send_tokens::{compact, mentions};
 use syn::{File, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Stmt, Type};
 
 /// Rewrites the `send` of each builder named in `builders`. Returns the builder type names changed, in file
@@ -93,10 +94,7 @@ fn rewrite_send(method: &mut syn::ImplItemFn, lifetime: &syn::Lifetime) -> bool 
         return false;
     }
     let building = &stmts[..execute - 1];
-    if building
-        .iter()
-        .any(|s| mentions(quote::quote!(#s), "await"))
-    {
+    if building.iter().any(|s| mentions(s, "await")) {
         return false;
     }
     let Some(operation) = building.last().filter(|s| binds(s, "operation")).cloned() else {
@@ -147,23 +145,6 @@ fn result_error_type(ty: &Type) -> Option<Type> {
 /// Whether `stmt` is `let <name> = ...;`.
 fn binds(stmt: &Stmt, name: &str) -> bool {
     matches!(stmt, Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name))
-}
-
-/// Whether the tokens contain the identifier `name`, at any depth.
-fn mentions(tokens: proc_macro2::TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(ident) => ident == name,
-        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), name),
-        _ => false,
-    })
-}
-
-/// A statement's tokens without whitespace, for comparing shapes.
-fn compact(stmt: &Stmt) -> String {
-    quote::quote!(#stmt)
-        .to_string()
-        .split_whitespace()
-        .collect()
 }
 
 #[cfg(test)]

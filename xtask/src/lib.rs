@@ -24,6 +24,7 @@ pub mod root;
 pub mod scoped_body;
 pub mod secret_fields;
 pub mod secret_headers;
+mod send_tokens;
 pub mod single_header;
 pub mod spec;
 pub mod spec_diff;

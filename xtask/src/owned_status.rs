@@ -13,6 +13,7 @@
 //!
 //! A `send` whose dispatch has any other shape is left as progenitor wrote it.
 
+use crate::send_tokens::compact;
 use syn::{Expr, File, ImplItem, Item, Stmt};
 
 /// Rewrites the status dispatch of every builder's `send`. Returns the builder type names changed, in file order.
@@ -62,14 +63,6 @@ fn rewrite_dispatch(stmts: &mut Vec<Stmt>) -> bool {
         ],
     );
     true
-}
-
-/// An expression's tokens without whitespace, for comparing shapes.
-fn compact(expr: &Expr) -> String {
-    quote::quote!(#expr)
-        .to_string()
-        .split_whitespace()
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 //! the body's storage ends with the block, before the first await. A `send` in which anything bound there is used
 //! after the request is built is left as progenitor wrote it.
 
+use crate::send_tokens::mentions;
 use syn::{Expr, File, ImplItem, Item, Local, Pat, Stmt};
 
 /// Scopes the body of every builder's `send` that serializes one. Returns the builder type names changed, in
@@ -52,9 +53,10 @@ fn scope_in_block(stmts: &mut Vec<Stmt>) -> bool {
     else {
         return false;
     };
-    let Some(offset) = stmts[body + 1..].iter().position(|s| {
-        bound_name(s).as_deref() == Some("request") && mentions(quote::quote!(#s), "body")
-    }) else {
+    let Some(offset) = stmts[body + 1..]
+        .iter()
+        .position(|s| bound_name(s).as_deref() == Some("request") && mentions(s, "body"))
+    else {
         return false;
     };
     let request = body + 1 + offset;
@@ -71,10 +73,9 @@ fn scope_in_block(stmts: &mut Vec<Stmt>) -> bool {
             _ => return false,
         }
     }
-    let used_later = stmts[request + 1..].iter().any(|s| {
-        let tokens = quote::quote!(#s);
-        bound.iter().any(|name| mentions(tokens.clone(), name))
-    });
+    let used_later = stmts[request + 1..]
+        .iter()
+        .any(|s| bound.iter().any(|name| mentions(s, name)));
     if used_later {
         return false;
     }
@@ -112,15 +113,6 @@ fn bound_name(stmt: &Stmt) -> Option<String> {
         return None;
     };
     pat.subpat.is_none().then(|| pat.ident.to_string())
-}
-
-/// Whether the tokens contain the identifier `name`, at any depth.
-fn mentions(tokens: proc_macro2::TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(ident) => ident == name,
-        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), name),
-        _ => false,
-    })
 }
 
 #[cfg(test)]

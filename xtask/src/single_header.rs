@@ -97,14 +97,7 @@ fn declares_header_map(stmt: &Stmt) -> bool {
 }
 
 fn mentions_header_map(stmt: &Stmt) -> bool {
-    fn mentions(tokens: proc_macro2::TokenStream) -> bool {
-        tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) => ident == HEADER_MAP,
-            proc_macro2::TokenTree::Group(group) => mentions(group.stream()),
-            _ => false,
-        })
-    }
-    mentions(quote::quote!(#stmt))
+    crate::send_tokens::mentions(stmt, HEADER_MAP)
 }
 
 /// `header_map.append(NAME, VALUE);` at the top level of the body (not inside an `if`).
