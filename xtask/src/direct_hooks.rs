@@ -29,32 +29,12 @@
 use std::collections::BTreeMap;
 
 use crate::send_tokens::{compact, mentions};
-use syn::{Expr, ExprLit, File, ImplItem, Item, Lit, Local, Pat, Stmt};
+use syn::{Expr, ExprLit, File, Lit, Local, Pat, Stmt};
 
 /// Rewrites the hook calls of every builder's `send`. `table` maps each method name (`initiate_call`) to its
 /// entry's index in `operations::OPERATIONS`. Returns the builder type names changed, in file order.
 pub fn pass_table_entries(file: &mut File, table: &BTreeMap<String, usize>) -> Vec<String> {
-    let Some(builders) = crate::extra_fields::module_items(&mut file.items, "builder") else {
-        return Vec::new();
-    };
-    let mut changed = Vec::new();
-    for item in builders.iter_mut() {
-        let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
-        let target = crate::optional_setters::impl_target(imp);
-        for impl_item in &mut imp.items {
-            if let ImplItem::Fn(method) = impl_item
-                && method.sig.ident == "send"
-                && rewrite_block(&mut method.block.stmts, table)
-                && let Some(target) = &target
-            {
-                changed.push(target.clone());
-            }
-        }
-    }
-    changed
+    crate::send_tokens::rewrite_sends(file, |stmts| rewrite_block(stmts, table))
 }
 
 /// Each method name's index in the operation table, given the names in table order. A name that occurs twice is

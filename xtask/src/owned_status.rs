@@ -14,31 +14,11 @@
 //! A `send` whose dispatch has any other shape is left as progenitor wrote it.
 
 use crate::send_tokens::compact;
-use syn::{Expr, File, ImplItem, Item, Stmt};
+use syn::{Expr, File, Stmt};
 
 /// Rewrites the status dispatch of every builder's `send`. Returns the builder type names changed, in file order.
 pub fn split_response_status(file: &mut File) -> Vec<String> {
-    let Some(builders) = crate::extra_fields::module_items(&mut file.items, "builder") else {
-        return Vec::new();
-    };
-    let mut changed = Vec::new();
-    for item in builders.iter_mut() {
-        let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
-        let target = crate::optional_setters::impl_target(imp);
-        for impl_item in &mut imp.items {
-            if let ImplItem::Fn(method) = impl_item
-                && method.sig.ident == "send"
-                && rewrite_dispatch(&mut method.block.stmts)
-                && let Some(target) = &target
-            {
-                changed.push(target.clone());
-            }
-        }
-    }
-    changed
+    crate::send_tokens::rewrite_sends(file, rewrite_dispatch)
 }
 
 /// The scrutinee progenitor writes, as tokens without spaces.

@@ -17,32 +17,12 @@
 //! after the request is built is left as progenitor wrote it.
 
 use crate::send_tokens::mentions;
-use syn::{Expr, File, ImplItem, Item, Local, Pat, Stmt};
+use syn::{Expr, File, Local, Pat, Stmt};
 
 /// Scopes the body of every builder's `send` that serializes one. Returns the builder type names changed, in
 /// file order.
 pub fn scope_request_bodies(file: &mut File) -> Vec<String> {
-    let Some(builders) = crate::extra_fields::module_items(&mut file.items, "builder") else {
-        return Vec::new();
-    };
-    let mut changed = Vec::new();
-    for item in builders.iter_mut() {
-        let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
-        let target = crate::optional_setters::impl_target(imp);
-        for impl_item in &mut imp.items {
-            if let ImplItem::Fn(method) = impl_item
-                && method.sig.ident == "send"
-                && scope_in_block(&mut method.block.stmts)
-                && let Some(target) = &target
-            {
-                changed.push(target.clone());
-            }
-        }
-    }
-    changed
+    crate::send_tokens::rewrite_sends(file, scope_in_block)
 }
 
 /// The rewrite on one function body; `false` (and the body untouched) unless the exact shape is found.

@@ -1,7 +1,38 @@
-//! Token-level checks shared by the passes that rewrite generated `send` methods.
+//! What the passes that rewrite generated `send` methods share: the walk over every builder's `send`, and
+//! token-level checks.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::{File, ImplItem, Item, Stmt};
+
+/// Applies `rewrite` to the body of every operation builder's own `send` (not a trait's). Returns the builder type
+/// names whose `send` it changed (it returned `true`), in file order.
+pub(crate) fn rewrite_sends(
+    file: &mut File,
+    mut rewrite: impl FnMut(&mut Vec<Stmt>) -> bool,
+) -> Vec<String> {
+    let Some(builders) = crate::extra_fields::module_items(&mut file.items, "builder") else {
+        return Vec::new();
+    };
+    let mut changed = Vec::new();
+    for item in builders.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let target = crate::optional_setters::impl_target(imp);
+        for impl_item in &mut imp.items {
+            if let ImplItem::Fn(method) = impl_item
+                && method.sig.ident == "send"
+                && rewrite(&mut method.block.stmts)
+                && let Some(target) = &target
+            {
+                changed.push(target.clone());
+            }
+        }
+    }
+    changed
+}
 
 /// Whether `item`'s tokens contain the identifier `name`, at any depth.
 pub(crate) fn mentions(item: &impl ToTokens, name: &str) -> bool {

@@ -18,7 +18,7 @@
 //! progenitor wrote them.
 
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, ExprMethodCall, File, ImplItem, Item, Local, Pat, Stmt};
+use syn::{Expr, ExprMethodCall, File, Local, Pat, Stmt};
 
 /// The local progenitor builds the extra headers in.
 const HEADER_MAP: &str = "header_map";
@@ -26,27 +26,7 @@ const HEADER_MAP: &str = "header_map";
 /// Rewrites every builder's `send` whose header map holds exactly one unconditional header. Returns the
 /// builder type names changed, in file order.
 pub fn inline_single_headers(file: &mut File) -> Vec<String> {
-    let Some(builders) = crate::extra_fields::module_items(&mut file.items, "builder") else {
-        return Vec::new();
-    };
-    let mut changed = Vec::new();
-    for item in builders.iter_mut() {
-        let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
-        let target = crate::optional_setters::impl_target(imp);
-        for impl_item in &mut imp.items {
-            if let ImplItem::Fn(method) = impl_item
-                && method.sig.ident == "send"
-                && inline_in_block(&mut method.block.stmts)
-                && let Some(target) = &target
-            {
-                changed.push(target.clone());
-            }
-        }
-    }
-    changed
+    crate::send_tokens::rewrite_sends(file, inline_in_block)
 }
 
 /// The rewrite on one function body; `false` (and the body untouched) unless the exact shape is found.
