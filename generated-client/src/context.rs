@@ -46,6 +46,8 @@ pub struct ClientContext {
     pub credentials: Credentials,
     /// How requests are sent.
     pub executor: Arc<dyn RequestExecutor>,
+    /// The client's base URL, parsed when the first request is built (see `base_url`).
+    pub(crate) base_url: crate::base_url::BaseUrlCache,
 }
 
 impl ClientContext {
@@ -54,6 +56,7 @@ impl ClientContext {
         Self {
             credentials,
             executor,
+            base_url: Default::default(),
         }
     }
 

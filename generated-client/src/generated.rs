@@ -33090,7 +33090,8 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::GetHealthMonitorResponse>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = format!("{}/health", client.baseurl,);
+            let url = crate::base_url::join(client, format_args!("/health"))
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33188,7 +33189,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!("{}/v2/workspace/onboard/custom", client.baseurl,);
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v2/workspace/onboard/custom"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -33292,9 +33297,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!(
-                        "{}/v2/workspace/onboard/shopify", client.baseurl,
-                    );
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v2/workspace/onboard/shopify"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -33369,10 +33376,14 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AssistantAdminGetResponse>, Error<ByteStream>> {
             let Self { client, assistant_id } = self;
             let assistant_id = assistant_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/admin/assistant/get/{}", client.baseurl, encode_path(&
-                assistant_id.to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/admin/assistant/get/{}", encode_path(& assistant_id
+                        .to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33425,7 +33436,11 @@ pub mod builder {
             Error<ByteStream>,
         > {
             let Self { client } = self;
-            let url = format!("{}/v1/admin/assistant/list", client.baseurl,);
+            let url = crate::base_url::join(
+                    client,
+                    format_args!("/v1/admin/assistant/list"),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33523,7 +33538,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!("{}/v1/admin/assistant/create", client.baseurl,);
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v1/admin/assistant/create"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -33647,10 +33666,14 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!(
-                        "{}/v1/admin/assistant/update/{}", client.baseurl, encode_path(&
-                        assistant_id.to_string()),
-                    );
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!(
+                                "/v1/admin/assistant/update/{}", encode_path(& assistant_id
+                                .to_string())
+                            ),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .put(url)
@@ -33798,7 +33821,11 @@ pub mod builder {
             let number_type = number_type.map_err(Error::InvalidRequest)?;
             let pattern = pattern.map_err(Error::InvalidRequest)?;
             let provider = provider.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/number-pool/search", client.baseurl,);
+            let url = crate::base_url::join(
+                    client,
+                    format_args!("/v1/number-pool/search"),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33934,7 +33961,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!("{}/v1/number-pool/purchase", client.baseurl,);
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v1/number-pool/purchase"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -34014,10 +34045,14 @@ pub mod builder {
             let Self { client, telephony_number_id } = self;
             let telephony_number_id = telephony_number_id
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/number-pool/{}", client.baseurl, encode_path(& telephony_number_id
-                .to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/number-pool/{}", encode_path(& telephony_number_id
+                        .to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34068,7 +34103,8 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ListApiToolsResponse>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = format!("{}/v1/admin/tool/api", client.baseurl,);
+            let url = crate::base_url::join(client, format_args!("/v1/admin/tool/api"))
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34166,7 +34202,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!("{}/v1/admin/tool/api", client.baseurl,);
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v1/admin/tool/api"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -34289,10 +34329,13 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!(
-                        "{}/v1/admin/tool/api/{}", client.baseurl, encode_path(& tool_id
-                        .to_string()),
-                    );
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!(
+                                "/v1/admin/tool/api/{}", encode_path(& tool_id.to_string())
+                            ),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .put(url)
@@ -34369,10 +34412,13 @@ pub mod builder {
         ) -> Result<ResponseValue<types::DeleteApiToolResponse>, Error<ByteStream>> {
             let Self { client, tool_id } = self;
             let tool_id = tool_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/admin/tool/api/{}", client.baseurl, encode_path(& tool_id
-                .to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/admin/tool/api/{}", encode_path(& tool_id.to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34425,7 +34471,11 @@ pub mod builder {
             Error<ByteStream>,
         > {
             let Self { client } = self;
-            let url = format!("{}/v1/knowledge-base/files", client.baseurl,);
+            let url = crate::base_url::join(
+                    client,
+                    format_args!("/v1/knowledge-base/files"),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34496,10 +34546,14 @@ pub mod builder {
         > {
             let Self { client, knowledge_base_id } = self;
             let knowledge_base_id = knowledge_base_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/knowledge-base/files/{}", client.baseurl, encode_path(&
-                knowledge_base_id.to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/knowledge-base/files/{}", encode_path(& knowledge_base_id
+                        .to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34599,9 +34653,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!(
-                        "{}/v1/knowledge-base/upload/start", client.baseurl,
-                    );
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v1/knowledge-base/upload/start"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -34676,10 +34732,14 @@ pub mod builder {
         ) -> Result<ResponseValue<types::CompleteUploadResponse>, Error<ByteStream>> {
             let Self { client, session_id } = self;
             let session_id = session_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/knowledge-base/upload/complete/{}", client.baseurl, encode_path(&
-                session_id.to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/knowledge-base/upload/complete/{}", encode_path(& session_id
+                        .to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34750,10 +34810,14 @@ pub mod builder {
         > {
             let Self { client, collection_name } = self;
             let collection_name = collection_name.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/knowledge-base/collection/{}", client.baseurl, encode_path(&
-                collection_name.to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/knowledge-base/collection/{}", encode_path(& collection_name
+                        .to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34851,7 +34915,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!("{}/v2/call/initiate", client.baseurl,);
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v2/call/initiate"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -34959,7 +35027,8 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!("{}/v2/call/web", client.baseurl,);
+                    let url = crate::base_url::join(client, format_args!("/v2/call/web"))
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -35089,10 +35158,14 @@ pub mod builder {
             let assistant_id = assistant_id.map_err(Error::InvalidRequest)?;
             let x_api_key = x_api_key.map_err(Error::InvalidRequest)?;
             let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/shiprocket/ndr-webhook/{}", client.baseurl, encode_path(&
-                assistant_id.to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/shiprocket/ndr-webhook/{}", encode_path(& assistant_id
+                        .to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
@@ -35213,7 +35286,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!("{}/v2/call/abort", client.baseurl,);
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v2/call/abort"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -35336,10 +35413,13 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!(
-                        "{}/v2/call/{}", client.baseurl, encode_path(& call_id
-                        .to_string()),
-                    );
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!(
+                                "/v2/call/{}", encode_path(& call_id.to_string())
+                            ),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .put(url)
@@ -35448,9 +35528,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!(
-                        "{}/v1/admin/organization/archive", client.baseurl,
-                    );
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v1/admin/organization/archive"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -35559,9 +35641,11 @@ pub mod builder {
                                 .map_err(|e| e.to_string())
                         })
                         .map_err(Error::InvalidRequest)?;
-                    let url = format!(
-                        "{}/v1/admin/organization/unarchive", client.baseurl,
-                    );
+                    let url = crate::base_url::join(
+                            client,
+                            format_args!("/v1/admin/organization/unarchive"),
+                        )
+                        .map_err(Error::InvalidRequest)?;
                     client
                         .client
                         .post(url)
@@ -35619,7 +35703,11 @@ pub mod builder {
         ///Sends a `GET` request to `/v1/admin/voice-gallery`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = format!("{}/v1/admin/voice-gallery", client.baseurl,);
+            let url = crate::base_url::join(
+                    client,
+                    format_args!("/v1/admin/voice-gallery"),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35700,7 +35788,8 @@ pub mod builder {
             let Self { client, category, lang } = self;
             let category = category.map_err(Error::InvalidRequest)?;
             let lang = lang.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/showcase/calls", client.baseurl,);
+            let url = crate::base_url::join(client, format_args!("/v1/showcase/calls"))
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35784,10 +35873,13 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GetShowcaseCallResponse>, Error<ByteStream>> {
             let Self { client, call_id } = self;
             let call_id = call_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/showcase/calls/{}", client.baseurl, encode_path(& call_id
-                .to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/showcase/calls/{}", encode_path(& call_id.to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35837,7 +35929,8 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ListShowcaseFlowsResponse>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = format!("{}/v1/showcase/flows", client.baseurl,);
+            let url = crate::base_url::join(client, format_args!("/v1/showcase/flows"))
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35903,10 +35996,13 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GetShowcaseFlowResponse>, Error<ByteStream>> {
             let Self { client, flow_id } = self;
             let flow_id = flow_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/showcase/flows/{}", client.baseurl, encode_path(& flow_id
-                .to_string()),
-            );
+            let url = crate::base_url::join(
+                    client,
+                    format_args!(
+                        "/v1/showcase/flows/{}", encode_path(& flow_id.to_string())
+                    ),
+                )
+                .map_err(Error::InvalidRequest)?;
             #[allow(unused_mut)]
             let mut request = client
                 .client

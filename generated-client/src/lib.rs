@@ -13,6 +13,9 @@
 //!   so status, headers and body are never lost; [`RawErrorResponse`] reads it and decodes the
 //!   documented shape named by [`OperationSpec::error_schema`].
 //! - Requests go through a [`RequestExecutor`], the hook for retries and tracing.
+//! - Each request's URL is its path joined onto the base URL, which is parsed once per client
+//!   rather than as part of a formatted URL on every request; the URL is the one the full parse
+//!   gives, and a base URL that does not parse is `Error::InvalidRequest` with the parser's reason.
 //! - Every operation builder implements [`Operation`], so one generic function can send any of them.
 //! - Every struct of [`types`] with named fields has `new(<required fields>)`, each taken as
 //!   `impl Into<T>` in the order of the spec's `required` list (the rustdoc of each `new` says
@@ -70,6 +73,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod base_url;
 mod context;
 mod credentials;
 mod hooks;

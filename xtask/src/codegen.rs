@@ -226,6 +226,18 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let joined = crate::parsed_base_url::join_onto_parsed_base(&mut file);
+    if !joined.is_empty() {
+        report.change(
+            "parsed-base-url",
+            "builder",
+            format!(
+                "{} operations join their path onto the base URL parsed once (`crate::base_url::join`) instead \
+                 of formatting the whole URL for reqwest to parse again (scheme, host, port) on every request",
+                joined.len()
+            ),
+        );
+    }
     let decoded = crate::response_headers::move_response_headers(&mut file);
     if !decoded.is_empty() {
         report.change(

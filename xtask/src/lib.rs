@@ -14,6 +14,7 @@ pub mod operation_trait;
 pub mod optional_setters;
 pub mod owned_status;
 pub mod packaging;
+pub mod parsed_base_url;
 #[cfg(test)]
 mod pass_test_support;
 pub mod preprocess;
