@@ -41,7 +41,7 @@ pub use log::{AttemptLog, AttemptRecord, AttemptReport, sha256_hex};
 use crate::config::ClientConfig;
 use crate::operation::OperationContext;
 use crate::retry::{
-    AttemptOutcome, Decision, GiveUpReason, RetryBudget, RetryConfig, RetryContext, decide,
+    AttemptOutcome, Decision, GiveUpReason, RetryBudget, RetryConfig, RetryContext, decide_with,
     parse_retry_after,
 };
 
@@ -274,12 +274,10 @@ impl Executor {
                     outcome = field::Empty,
                 );
                 let sent_at = SystemTime::now();
-                // Without a subscriber that wants the span, instrumenting would only add an enter and exit per poll.
-                let result = if attempt_span.is_disabled() {
-                    http.execute(request).await
-                } else {
-                    http.execute(request).instrument(attempt_span.clone()).await
-                };
+                // One awaited future type: a second, uninstrumented branch would compile reqwest's whole send into
+                // this state machine twice, code each request then runs through from cold caches. Entering a
+                // disabled span is a check of an empty option.
+                let result = http.execute(request).instrument(attempt_span.clone()).await;
                 // One clock reading per attempt end: the duration, the time left and "now" for an HTTP-date
                 // `Retry-After` all derive from it.
                 let finished = Instant::now();
@@ -307,12 +305,12 @@ impl Executor {
                     replayable,
                     remaining: Some(deadline.saturating_duration_since(finished)),
                 };
-                let decision = decide(
+                let decision = decide_with(
                     &outcome,
                     &ctx,
                     &self.retry,
                     &mut self.lock_budget(),
-                    (self.jitter)(),
+                    self.jitter,
                 );
 
                 record_attempt(&attempt_span, &outcome, duration, &decision);

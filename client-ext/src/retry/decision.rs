@@ -193,6 +193,29 @@ pub fn decide(
     budget: &mut RetryBudget,
     jitter: f64,
 ) -> Decision {
+    decide_with(outcome, ctx, cfg, budget, || jitter)
+}
+
+/// [`decide`], drawing the jitter only when a wait is computed: a success, a final error or an unknown outcome
+/// (nearly every request) never touches the random source.
+///
+/// ```
+/// use mirai_voice::retry::*;
+/// use reqwest::StatusCode;
+///
+/// let ok = AttemptOutcome::Response { status: StatusCode::OK, retry_after: None };
+/// let ctx = RetryContext { attempt: 1, class: RetryClass::Idempotent, replayable: true, remaining: None };
+/// let mut budget = RetryBudget::unlimited();
+/// let decision = decide_with(&ok, &ctx, &RetryConfig::default(), &mut budget, || unreachable!("not drawn"));
+/// assert_eq!(decision, Decision::Done);
+/// ```
+pub fn decide_with(
+    outcome: &AttemptOutcome,
+    ctx: &RetryContext,
+    cfg: &RetryConfig,
+    budget: &mut RetryBudget,
+    jitter: impl FnOnce() -> f64,
+) -> Decision {
     let (timeout, retry_after) = match classify(outcome, ctx.class) {
         Class::Final => return Decision::Done,
         Class::Ambiguous(failure) => return Decision::OutcomeUnknown(failure),
@@ -211,8 +234,8 @@ pub fn decide(
         Some(asked) if asked > cfg.max_retry_after() => {
             return Decision::GiveUp(GiveUpReason::RetryAfterTooLong);
         }
-        Some(asked) => retry_after_delay(asked, jitter),
-        None => backoff_delay(ctx.attempt, cfg, jitter),
+        Some(asked) => retry_after_delay(asked, jitter()),
+        None => backoff_delay(ctx.attempt, cfg, jitter()),
     };
     if let Some(remaining) = ctx.remaining {
         if after >= remaining {
@@ -293,6 +316,45 @@ mod tests {
         Decision::Retry {
             after: Duration::from_millis(500),
             cost: 5,
+        }
+    }
+
+    #[test]
+    fn the_jitter_is_drawn_only_when_a_wait_is_computed() {
+        let cases = [
+            (status(200), ctx(1, IDEMPOTENT), false),
+            (status(404), ctx(1, IDEMPOTENT), false),
+            (AttemptOutcome::TimedOut, ctx(1, SIDE_EFFECT), false),
+            (status(503), ctx(3, IDEMPOTENT), false),
+            (status(503), ctx(1, IDEMPOTENT), true),
+            (
+                AttemptOutcome::NotSent { timed_out: false },
+                ctx(1, SIDE_EFFECT),
+                true,
+            ),
+        ];
+        for (outcome, ctx, drawn) in cases {
+            let mut draws = 0;
+            let decision = decide_with(
+                &outcome,
+                &ctx,
+                &RetryConfig::default(),
+                &mut full_budget(),
+                || {
+                    draws += 1;
+                    FULL
+                },
+            );
+            assert_eq!(
+                draws,
+                usize::from(drawn),
+                "{outcome:?} {ctx:?}: {decision:?}"
+            );
+            assert_eq!(
+                decision,
+                run_with_jitter(&outcome, &ctx, FULL),
+                "{outcome:?}"
+            );
         }
     }
 

@@ -38,7 +38,7 @@ pub use backoff::{backoff_delay, parse_retry_after, retry_after_delay};
 pub use budget::{RetryBudget, RetryBudgetConfig};
 pub use class::{OPERATION_RETRY_CLASSES, OperationRetry, RetryClass, retry_classes_markdown};
 pub use decision::{
-    AmbiguousFailure, AttemptOutcome, Decision, GiveUpReason, RetryContext, decide,
+    AmbiguousFailure, AttemptOutcome, Decision, GiveUpReason, RetryContext, decide, decide_with,
 };
 
 /// Retry settings. The defaults: 2 retries (3 attempts in all), backoff from 0.5 s capped at 8 s, `Retry-After`
