@@ -106,10 +106,7 @@ fn join_onto(
             Some(constant) if base.stem_len == 0 => constant,
             _ => {
                 joined.push_str(base.stem());
-                // Writing into a `String` only fails if a `Display` implementation does.
-                joined
-                    .write_fmt(path)
-                    .map_err(|_| "a path parameter could not be formatted".to_owned())?;
+                write_path(&mut joined, path)?;
                 &joined[base.stem_len..]
             }
         };
@@ -124,9 +121,14 @@ fn join_onto(
         }
     }
     let mut full = String::from(text);
-    full.write_fmt(path)
-        .map_err(|_| "a path parameter could not be formatted".to_owned())?;
+    write_path(&mut full, path)?;
     Url::parse(&full).map_err(|e| format!("the request URL is not valid: {e}"))
+}
+
+/// Appends `path` to `text`. Writing into a `String` only fails if a `Display` implementation does.
+fn write_path(text: &mut String, path: fmt::Arguments<'_>) -> Result<(), String> {
+    text.write_fmt(path)
+        .map_err(|_| "a path parameter could not be formatted".to_owned())
 }
 
 #[cfg(test)]

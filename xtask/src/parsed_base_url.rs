@@ -22,9 +22,9 @@
 
 use proc_macro2::TokenStream;
 use syn::punctuated::Punctuated;
-use syn::{Expr, File, Local, Pat, Stmt, Token};
+use syn::{Expr, File, Stmt, Token};
 
-use crate::send_tokens::compact;
+use crate::send_tokens::{bound_name, compact, initializer, initializer_mut};
 
 /// Rewrites the URL of every builder's `send`. Returns the builder type names changed, in file order.
 pub fn join_onto_parsed_base(file: &mut File) -> Vec<String> {
@@ -36,32 +36,17 @@ fn rewrite_url(stmts: &mut [Stmt]) -> bool {
     let joined: Vec<(usize, Expr)> = stmts
         .iter()
         .enumerate()
-        .filter_map(|(index, stmt)| Some((index, joined_url(url_init(stmt)?)?)))
+        .filter(|(_, stmt)| bound_name(stmt).as_deref() == Some("url"))
+        .filter_map(|(index, stmt)| Some((index, joined_url(initializer(stmt)?)?)))
         .collect();
     // Exactly one URL: any other shape is not progenitor's.
     let [(index, joined)] = &joined[..] else {
         return false;
     };
-    if let Stmt::Local(Local {
-        init: Some(init), ..
-    }) = &mut stmts[*index]
-    {
-        *init.expr = joined.clone();
+    if let Some(init) = initializer_mut(&mut stmts[*index]) {
+        *init = joined.clone();
     }
     true
-}
-
-/// The initializer of `let url = <expr>;`.
-fn url_init(stmt: &Stmt) -> Option<&Expr> {
-    let Stmt::Local(Local {
-        pat: Pat::Ident(name),
-        init: Some(init),
-        ..
-    }) = stmt
-    else {
-        return None;
-    };
-    (name.ident == "url" && init.diverge.is_none()).then_some(&*init.expr)
 }
 
 /// `crate::base_url::join(client, format_args!(<path template>, <path arguments>)).map_err(..)?` for

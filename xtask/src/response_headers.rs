@@ -7,38 +7,18 @@
 //! response (reading the body does not use them). Calls of any other shape are left as progenitor wrote them.
 
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, ExprCall, File, ImplItem, Item};
+use syn::{Expr, ExprCall, File};
 
 /// Rewrites the success decoding of every builder's `send`. Returns the builder type names changed, in file
 /// order.
 pub fn move_response_headers(file: &mut File) -> Vec<String> {
-    let Some(builders) = crate::extra_fields::module_items(&mut file.items, "builder") else {
-        return Vec::new();
-    };
-    let mut changed = Vec::new();
-    for item in builders.iter_mut() {
-        let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
+    crate::send_tokens::rewrite_sends(file, |stmts| {
+        let mut rewrite = FromResponse { replaced: 0 };
+        for stmt in stmts.iter_mut() {
+            rewrite.visit_stmt_mut(stmt);
         }
-        let target = crate::optional_setters::impl_target(imp);
-        for impl_item in &mut imp.items {
-            let ImplItem::Fn(method) = impl_item else {
-                continue;
-            };
-            if method.sig.ident != "send" {
-                continue;
-            }
-            let mut rewrite = FromResponse { replaced: 0 };
-            rewrite.visit_block_mut(&mut method.block);
-            if rewrite.replaced > 0
-                && let Some(target) = &target
-            {
-                changed.push(target.clone());
-            }
-        }
-    }
-    changed
+        rewrite.replaced > 0
+    })
 }
 
 /// Replaces `ResponseValue::from_response(response)` (one argument, no turbofish) with the replacement.

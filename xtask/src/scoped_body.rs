@@ -16,8 +16,8 @@
 //! the body's storage ends with the block, before the first await. A `send` in which anything bound there is used
 //! after the request is built is left as progenitor wrote it.
 
-use crate::send_tokens::mentions;
-use syn::{Expr, File, Local, Pat, Stmt};
+use crate::send_tokens::{bound_name, initializer, initializer_mut, mentions};
+use syn::{Expr, File, Stmt};
 
 /// Scopes the body of every builder's `send` that serializes one. Returns the builder type names changed, in
 /// file order.
@@ -59,40 +59,17 @@ fn scope_in_block(stmts: &mut Vec<Stmt>) -> bool {
     if used_later {
         return false;
     }
-    let Stmt::Local(Local {
-        init: Some(init), ..
-    }) = &stmts[request]
-    else {
+    let Some(built) = initializer(&stmts[request]) else {
         return false;
     };
-    if init.diverge.is_some() {
-        return false;
-    }
     let moved = &stmts[body..request];
-    let built = &init.expr;
     let scoped: Expr = syn::parse_quote!({ #(#moved)* #built });
     let mut local = stmts[request].clone();
-    if let Stmt::Local(Local {
-        init: Some(init), ..
-    }) = &mut local
-    {
-        *init.expr = scoped;
+    if let Some(init) = initializer_mut(&mut local) {
+        *init = scoped;
     }
     stmts.splice(body..=request, [local]);
     true
-}
-
-/// The name a `let name = ...;` (or `let mut name = ...;`) statement binds.
-fn bound_name(stmt: &Stmt) -> Option<String> {
-    let Stmt::Local(Local {
-        pat: Pat::Ident(pat),
-        init: Some(_),
-        ..
-    }) = stmt
-    else {
-        return None;
-    };
-    pat.subpat.is_none().then(|| pat.ident.to_string())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::{File, ImplItem, Item, Stmt};
+use syn::{Expr, File, ImplItem, Item, Local, Pat, Stmt};
 
 /// Applies `rewrite` to the body of every operation builder's own `send` (not a trait's). Returns the builder type
 /// names whose `send` it changed (it returned `true`), in file order.
@@ -32,6 +32,39 @@ pub(crate) fn rewrite_sends(
         }
     }
     changed
+}
+
+/// The name a `let name = ...;` (or `let mut name = ...;`) statement binds.
+pub(crate) fn bound_name(stmt: &Stmt) -> Option<String> {
+    let Stmt::Local(Local {
+        pat: Pat::Ident(pat),
+        init: Some(_),
+        ..
+    }) = stmt
+    else {
+        return None;
+    };
+    pat.subpat.is_none().then(|| pat.ident.to_string())
+}
+
+/// The initializer of a `let` statement without an `else` branch.
+pub(crate) fn initializer(stmt: &Stmt) -> Option<&Expr> {
+    match stmt {
+        Stmt::Local(Local {
+            init: Some(init), ..
+        }) if init.diverge.is_none() => Some(&init.expr),
+        _ => None,
+    }
+}
+
+/// [`initializer`], to replace it.
+pub(crate) fn initializer_mut(stmt: &mut Stmt) -> Option<&mut Expr> {
+    match stmt {
+        Stmt::Local(Local {
+            init: Some(init), ..
+        }) if init.diverge.is_none() => Some(&mut init.expr),
+        _ => None,
+    }
 }
 
 /// Whether `item`'s tokens contain the identifier `name`, at any depth.
