@@ -1,6 +1,9 @@
 //! Assistants: create (or find by name), list, get, update.
 
 use std::fmt::Display;
+use std::future::Future;
+
+use futures::future::{self, Either};
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
@@ -116,24 +119,31 @@ impl<'a> Assistants<'a> {
     }
 
     /// Fetches one assistant with its full configuration (`adminGetAssistant`).
-    pub async fn get(&self, assistant_id: impl Into<AssistantId>) -> crate::Result<Assistant> {
+    pub fn get(
+        &self,
+        assistant_id: impl Into<AssistantId>,
+    ) -> impl Future<Output = crate::Result<Assistant>> + Send + 'a {
         const OP: &str = "adminGetAssistant";
+        let client = self.client;
         let assistant_id = assistant_id.into();
-        require_id(OP, "assistant_id", assistant_id.as_str())?;
-        let response = self
-            .client
-            .run(OP, |c| {
-                c.admin_get_assistant().assistant_id(&assistant_id).send()
-            })
-            .await?;
-        let status = response.status();
-        let data = response
-            .into_inner()
-            .data
-            .ok_or_else(|| missing_data(OP, status))?;
-        // The path named the assistant: a body without its own `_id` is still that assistant.
-        let id = data.id.clone().unwrap_or(assistant_id);
-        Ok(Resource::new(id, data))
+        if let Err(error) = require_id(OP, "assistant_id", assistant_id.as_str()) {
+            return Either::Left(future::ready(Err(error)));
+        }
+        let send = client
+            .raw()
+            .admin_get_assistant()
+            .assistant_id(&assistant_id)
+            .send();
+        Either::Right(client.run_then(OP, send, move |response| {
+            let status = response.status();
+            let data = response
+                .into_inner()
+                .data
+                .ok_or_else(|| missing_data(OP, status))?;
+            // The path named the assistant: a body without its own `_id` is still that assistant.
+            let id = data.id.clone().unwrap_or(assistant_id);
+            Ok(Resource::new(id, data))
+        }))
     }
 
     /// Updates an assistant (`adminUpdateAssistant`); only the given fields change, the variant type cannot.

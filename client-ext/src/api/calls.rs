@@ -1,5 +1,7 @@
 //! Calls: place a phone or web call, abort it, replace its payload.
 
+use futures::FutureExt;
+use futures::future::{self, Either};
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 use reqwest::StatusCode;
@@ -400,20 +402,18 @@ impl<'a> Calls<'a> {
         &self,
         call: InitiateCall,
     ) -> impl Future<Output = crate::Result<InitiatedCall>> + Send + '_ {
-        // Converted before the future is built, and boxed: an `async fn` would keep the 776-byte call and its
-        // request in every layer's state, in the future every caller holds while the call is in flight.
-        let request = initiate_request(call);
-        async move {
-            let request = request?;
+        // Converted before the future is built: an `async fn` would keep the 776-byte call and its request in its
+        // state, in the future every caller holds while the call is in flight.
+        let request = match initiate_request(call) {
+            Ok(request) => request,
+            Err(error) => return Either::Left(future::ready(Err(error))),
+        };
+        let send = self.client.raw().initiate_call().body(*request).send();
+        Either::Right(
             self.client
-                .run_tolerant_with(
-                    INITIATE_CALL,
-                    move |c| c.initiate_call().body(*request).send(),
-                    InitiatedCall::from_generated,
-                )
-                .await
-                .map(|(_, call)| call)
-        }
+                .run_tolerant_with(INITIATE_CALL, |_| send, InitiatedCall::from_generated)
+                .map(|result| result.map(|(_, call)| call)),
+        )
     }
 
     /// Starts a web call (`initiateWebCall`) and returns the token the browser joins it with.

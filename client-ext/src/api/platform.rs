@@ -1,5 +1,7 @@
 //! Operations on the client itself: platform health and the Shiprocket NDR webhook.
 
+use std::future::Future;
+
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 use secrecy::{ExposeSecret, SecretString};
@@ -40,11 +42,14 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn health(&self) -> crate::Result<types::GetHealthMonitorResponse> {
-        let response = self
-            .run("getHealthMonitor", |c| c.get_health_monitor().send())
-            .await?;
-        Ok(response.into_inner())
+    pub fn health(
+        &self,
+    ) -> impl Future<Output = crate::Result<types::GetHealthMonitorResponse>> + Send + '_ {
+        self.run_then(
+            "getHealthMonitor",
+            self.raw().get_health_monitor().send(),
+            |response| Ok(response.into_inner()),
+        )
     }
 
     /// Forwards a Shiprocket NDR (non-delivery report) event to an `ndr_followup` assistant

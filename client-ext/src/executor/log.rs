@@ -23,14 +23,17 @@
 //! do not spawn), and never leaks into other tasks. A log holds the report of the most recent request executed in
 //! its scope.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
+use tokio::task::futures::TaskLocalFuture;
 use tracing::Level;
 
 use crate::operation::OperationContext;
@@ -41,7 +44,57 @@ use crate::retry::{AttemptOutcome, Decision};
 const TRACE_BODY_PREVIEW_CHARS: usize = 4096;
 
 tokio::task_local! {
-    static CURRENT_LOG: AttemptLog;
+    static CURRENT_LOG: LogTarget;
+}
+
+/// Where the executor writes the reports of the current task's requests.
+pub(crate) enum LogTarget {
+    /// A caller's [`AttemptLog`] ([`AttemptLog::scope`]).
+    Shared(AttemptLog),
+    /// The slot of one call of this crate's own methods ([`LogTarget::slot_scope`]): held inline in the call's
+    /// future, so a call allocates no log and takes no lock for it.
+    Slot(Cell<AttemptReport>),
+}
+
+impl LogTarget {
+    /// `future` with a report slot of its own as the current task's log. For this crate's own calls, which read
+    /// the report once: an [`AttemptLog`] (shared, behind a lock) would cost an allocation per call.
+    pub(crate) fn slot_scope<F: Future>(future: F) -> TaskLocalFuture<LogTarget, F> {
+        CURRENT_LOG.scope(LogTarget::Slot(Cell::default()), future)
+    }
+
+    /// The last report written to a [`slot_scope`](Self::slot_scope)'s slot (empty if the executor never wrote
+    /// one), once the scoped future is done.
+    pub(crate) fn take_slot<F: Future>(
+        scope: Pin<&mut TaskLocalFuture<LogTarget, F>>,
+    ) -> AttemptReport {
+        match scope.take_value() {
+            Some(LogTarget::Slot(slot)) => slot.into_inner(),
+            Some(LogTarget::Shared(log)) => log.take(),
+            None => AttemptReport::default(),
+        }
+    }
+
+    /// Copies `report` into the current task's log, if there is one.
+    pub(crate) fn store_current(report: &AttemptReport) {
+        // Outside a scope there is no log to write to, which is not an error.
+        let _ = CURRENT_LOG.try_with(|target| match target {
+            LogTarget::Shared(log) => log.store(report),
+            LogTarget::Slot(slot) => slot.set(report.clone()),
+        });
+    }
+
+    /// Moves `report` into the current task's log, if there is one.
+    pub(crate) fn put_current(report: AttemptReport) {
+        let mut report = Some(report);
+        let _ = CURRENT_LOG.try_with(|target| {
+            let Some(report) = report.take() else { return };
+            match target {
+                LogTarget::Shared(log) => log.put(report),
+                LogTarget::Slot(slot) => slot.set(report),
+            }
+        });
+    }
 }
 
 /// One attempt at sending a request.
@@ -206,7 +259,7 @@ impl AttemptLog {
     /// Returns tokio's scoped future itself: an `async fn` around it would add a state machine, and a copy of
     /// `future` into it, to every request.
     pub fn scope<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
-        CURRENT_LOG.scope(self.clone(), future)
+        CURRENT_LOG.scope(LogTarget::Shared(self.clone()), future)
     }
 
     /// The report of the most recent request executed in a scope of this log (empty if none).
@@ -216,14 +269,14 @@ impl AttemptLog {
 
     /// The log of the current task's [`scope`](Self::scope), if any.
     pub fn current() -> Option<Self> {
-        CURRENT_LOG.try_with(Clone::clone).ok()
-    }
-
-    /// Runs `f` with the current task's log, if there is one. Unlike [`current`](Self::current), no handle is
-    /// cloned for it.
-    pub(crate) fn with_current(f: impl FnOnce(&AttemptLog)) {
-        // Outside a scope there is no log to write to, which is not an error.
-        let _ = CURRENT_LOG.try_with(f);
+        CURRENT_LOG
+            .try_with(|target| match target {
+                LogTarget::Shared(log) => Some(log.clone()),
+                // A call of this crate's own methods is running; its report reaches the caller's log when it ends.
+                LogTarget::Slot(_) => None,
+            })
+            .ok()
+            .flatten()
     }
 
     pub(crate) fn store(&self, report: &AttemptReport) {

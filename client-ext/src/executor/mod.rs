@@ -36,6 +36,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 
+pub(crate) use log::LogTarget;
 pub use log::{AttemptLog, AttemptRecord, AttemptReport, sha256_hex};
 
 use crate::config::ClientConfig;
@@ -305,13 +306,16 @@ impl Executor {
                     replayable,
                     remaining: Some(deadline.saturating_duration_since(finished)),
                 };
-                let decision = decide_with(
-                    &outcome,
-                    &ctx,
-                    &self.retry,
-                    &mut self.lock_budget(),
-                    self.jitter,
-                );
+                // One lock of the budget per attempt: the decision, and the refill a healthy answer earns.
+                let decision = {
+                    let mut budget = self.lock_budget();
+                    let decision =
+                        decide_with(&outcome, &ctx, &self.retry, &mut budget, self.jitter);
+                    if decision == Decision::Done && server_was_healthy(&outcome) {
+                        budget.record_success(last_retry_cost);
+                    }
+                    decision
+                };
 
                 record_attempt(&attempt_span, &outcome, duration, &decision);
                 report.push(AttemptRecord {
@@ -339,7 +343,7 @@ impl Executor {
                         outcome = %describe(&outcome),
                         "retrying"
                     );
-                    AttemptLog::with_current(|log| log.store(&report));
+                    LogTarget::store_current(&report);
                     drop(result);
                     request = *next;
                     Box::pin(tokio::time::sleep(after)).await;
@@ -348,11 +352,8 @@ impl Executor {
                     continue;
                 }
                 match decision {
-                    Decision::Done => {
-                        if server_was_healthy(&outcome) {
-                            self.lock_budget().record_success(last_retry_cost);
-                        }
-                    }
+                    // The budget was refilled with the decision.
+                    Decision::Done => {}
                     Decision::GiveUp(reason) => {
                         let level_warn = reason == GiveUpReason::BudgetExhausted;
                         if level_warn {
@@ -382,9 +383,9 @@ impl Executor {
                     }
                 }
                 match report_to {
-                    ReportTo::CurrentLog => AttemptLog::with_current(|log| log.put(report)),
+                    ReportTo::CurrentLog => LogTarget::put_current(report),
                     ReportTo::Caller(slot) => {
-                        AttemptLog::with_current(|log| log.store(&report));
+                        LogTarget::store_current(&report);
                         *slot = Some(report);
                     }
                 }

@@ -10,6 +10,8 @@
 
 #![warn(missing_docs)]
 
+mod call;
+
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -30,9 +32,11 @@ use crate::api::{
 };
 use crate::config::{ClientBuilder, ClientConfig, ConfigError, InvalidReason, check_header_value};
 use crate::error::{Error, ValidationError};
-use crate::executor::{AttemptLog, AttemptReport, Executor};
+use crate::executor::Executor;
 use crate::operation::OperationContext;
 use crate::secret::REDACTED;
+use call::{AsGenerated, Call, GenResult, Then, Tolerant};
+use futures::FutureExt;
 
 /// The generated client this crate wraps.
 pub(crate) type GenClient = mirai_voice_generated::Client;
@@ -235,8 +239,9 @@ impl Client {
     /// [`Operation`](crate::generated::Operation), including operations added to the spec after this crate
     /// was written, once `cargo xtask codegen` has run.
     ///
-    /// Opening an [`AttemptLog`] scope around the call gives its [`AttemptReport`] (attempts, statuses, retry
-    /// decisions), on success as on failure.
+    /// Opening an [`AttemptLog`](crate::executor::AttemptLog) scope around the call gives its
+    /// [`AttemptReport`](crate::executor::AttemptReport) (attempts, statuses, retry decisions), on success as on
+    /// failure.
     ///
     /// Fails with [`ValidationError::InvalidRequest`] when `operation` was built from another client's
     /// [`raw`](Self::raw) (e.g. one from [`with_workspace`](Self::with_workspace)): its request would carry
@@ -363,52 +368,61 @@ impl Client {
 
     /// Runs a generated-client call for `operation_id`: checks credentials first, records the attempts, maps
     /// errors.
-    pub(crate) async fn run<'c, T, F>(
+    pub(crate) fn run<'c, T, F>(
         &'c self,
         operation_id: &'static str,
-        call: impl FnOnce(&'c GenClient) -> F,
-    ) -> crate::Result<ResponseValue<T>>
+        send: impl FnOnce(&'c GenClient) -> F,
+    ) -> Call<F, AsGenerated>
     where
-        F: Future<Output = Result<ResponseValue<T>, GenError>>,
+        F: Future<Output = GenResult<T>>,
     {
-        let (spec, result, report) = self.attempt(operation_id, call).await?;
-        match result {
-            Ok(value) => Ok(value),
-            Err(error) => {
-                let operation = OperationContext::from(spec);
-                Err(Error::from_progenitor(operation, error, Some(&report)).await)
-            }
-        }
+        Call::new(self, operation_id, send(self.raw()), AsGenerated)
+    }
+
+    /// Like [`run`](Self::run) for `future`, a generated `send` on [`raw`](Self::raw), turning the generated value
+    /// into the method's result with `then` inside the call (see [`Then`]).
+    pub(crate) fn run_then<G, T, F, M>(
+        &self,
+        operation_id: &'static str,
+        future: F,
+        then: M,
+    ) -> Call<F, Then<M>>
+    where
+        F: Future<Output = GenResult<G>>,
+        M: FnOnce(ResponseValue<G>) -> crate::Result<T> + Unpin,
+    {
+        Call::new(self, operation_id, future, Then(then))
     }
 
     /// Like [`run`](Self::run), returning the body as `T`, a tolerant view of the generated type `G`: when the
     /// generated type rejects the body (e.g. an enum value added to the API later), the body is decoded as `T`
     /// instead of failing.
-    pub(crate) async fn run_tolerant<'c, G, T, F>(
+    pub(crate) fn run_tolerant<'c, G, T, F>(
         &'c self,
         operation_id: &'static str,
-        call: impl FnOnce(&'c GenClient) -> F,
-    ) -> crate::Result<T>
+        send: impl FnOnce(&'c GenClient) -> F,
+    ) -> impl Future<Output = crate::Result<T>> + 'c
     where
-        G: Serialize,
-        T: DeserializeOwned,
-        F: Future<Output = Result<ResponseValue<G>, GenError>>,
+        G: Serialize + 'c,
+        T: DeserializeOwned + 'c,
+        F: Future<Output = GenResult<G>> + 'c,
     {
-        Ok(self.run_tolerant_status(operation_id, call).await?.1)
+        self.run_tolerant_status(operation_id, send)
+            .map(|result| result.map(|(_, value)| value))
     }
 
     /// Like [`run_tolerant`](Self::run_tolerant), also returning the success status.
-    pub(crate) async fn run_tolerant_status<'c, G, T, F>(
+    pub(crate) fn run_tolerant_status<'c, G, T, F>(
         &'c self,
         operation_id: &'static str,
-        call: impl FnOnce(&'c GenClient) -> F,
-    ) -> crate::Result<(StatusCode, T)>
+        send: impl FnOnce(&'c GenClient) -> F,
+    ) -> Call<F, Tolerant<G, T>>
     where
         G: Serialize,
         T: DeserializeOwned,
-        F: Future<Output = Result<ResponseValue<G>, GenError>>,
+        F: Future<Output = GenResult<G>>,
     {
-        self.run_tolerant_with(operation_id, call, Err).await
+        self.run_tolerant_with(operation_id, send, Err)
     }
 
     /// Like [`run_tolerant_status`](Self::run_tolerant_status), converting a decoded `G` with `convert` first.
@@ -416,95 +430,18 @@ impl Client {
     /// Re-reading the generated value's JSON as `T` costs an encode and a decode on every response; `convert`
     /// moves the fields over instead and hands the value back (`Err`) only when it cannot tell, e.g. a field `T`
     /// requires is absent, so the JSON route decides and reports exactly as it would alone.
-    pub(crate) async fn run_tolerant_with<'c, G, T, F>(
+    pub(crate) fn run_tolerant_with<'c, G, T, F>(
         &'c self,
         operation_id: &'static str,
-        call: impl FnOnce(&'c GenClient) -> F,
+        send: impl FnOnce(&'c GenClient) -> F,
         convert: fn(G) -> Result<T, G>,
-    ) -> crate::Result<(StatusCode, T)>
+    ) -> Call<F, Tolerant<G, T>>
     where
         G: Serialize,
         T: DeserializeOwned,
-        F: Future<Output = Result<ResponseValue<G>, GenError>>,
+        F: Future<Output = GenResult<G>>,
     {
-        let (spec, result, report) = self.attempt(operation_id, call).await?;
-        // Built only past a plain success: it looks the retry class up.
-        let operation = || OperationContext::from(spec);
-        match result {
-            Ok(value) => {
-                let status = value.status();
-                let value = match convert(value.into_inner()) {
-                    Ok(tolerant) => return Ok((status, tolerant)),
-                    Err(value) => value,
-                };
-                // Re-reading what the generated type decoded: it only fails if `T` requires a field `G` lacks.
-                let json = serde_json::to_vec(&value).unwrap_or_default();
-                serde_json::from_slice(&json)
-                    .map(|tolerant| (status, tolerant))
-                    .map_err(|e| {
-                        // A side-effecting operation was accepted: that is an unknown result, not a failure.
-                        Error::from_undecodable_success(
-                            operation(),
-                            Some(status),
-                            &json,
-                            false,
-                            e.to_string(),
-                        )
-                    })
-            }
-            Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
-                match (serde_json::from_slice(&body), report.last_status()) {
-                    (Ok(tolerant), Some(status)) => Ok((status, tolerant)),
-                    _ => {
-                        let error = GenError::InvalidResponsePayload(body, error);
-                        Err(Error::from_progenitor(operation(), error, Some(&report)).await)
-                    }
-                }
-            }
-            Err(error) => Err(Error::from_progenitor(operation(), error, Some(&report)).await),
-        }
-    }
-
-    async fn attempt<'c, T, F>(
-        &'c self,
-        operation_id: &'static str,
-        call: impl FnOnce(&'c GenClient) -> F,
-    ) -> crate::Result<(
-        &'static OperationSpec,
-        Result<ResponseValue<T>, GenError>,
-        AttemptReport,
-    )>
-    where
-        F: Future<Output = Result<ResponseValue<T>, GenError>>,
-    {
-        let spec = Self::spec(operation_id)?;
-        self.credentials().check(spec)?;
-        let log = AttemptLog::new();
-        // Boxed once here: the generated future is large, and every async layer above would otherwise copy it.
-        // The answer is written where it is kept rather than returned through the scope and the box: a decoded
-        // body can be a kilobyte, and each layer it is returned through copies it.
-        let mut answer = None;
-        let generated = &self.shared.generated;
-        log.scope(Box::pin(async {
-            answer = Some(call(generated).await);
-        }))
-        .await;
-        let Some(result) = answer else {
-            // The scope above ran the call to completion, so this is only reached if that ever changes.
-            return Err(ValidationError::InvalidRequest {
-                operation_id: Some(operation_id),
-                message: "the request ended without an answer".into(),
-            }
-            .into());
-        };
-        // The log was this call's alone and is read once.
-        let report = log.take();
-        // A fresh log per call, so a request that never reached the executor cannot borrow an older report; the
-        // caller's scope, if any, then sees this call's report.
-        if let Some(outer) = AttemptLog::current() {
-            outer.store(&report);
-        }
-        Ok((spec, result, report))
+        Call::new(self, operation_id, send(self.raw()), Tolerant { convert })
     }
 
     /// Sends a request the generated client cannot build (multipart, undeclared bodies) with the credentials the

@@ -1,0 +1,419 @@
+//! The SDK's part of one generated call, as one hand-written future.
+//!
+//! Every method of this crate sends a generated operation the same way: find its table entry, check that the
+//! client holds the credentials it needs, run the generated `send` with a fresh report slot current, take the
+//! report, and turn the result into this crate's types. Written as nested `async fn`s, that was four state machines
+//! per request (the method, `run`, `attempt` and a boxed block around the generated future): four poll functions
+//! run from cold caches on every request, and the request's state copied from each into the next as it started.
+//! [`Call`] is one small poll function over one boxed future, and what happens to the answer is a
+//! [`Finisher`], a plain function of it; only a failure, whose mapping may read the error body, gets a second
+//! (boxed) future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use mirai_voice_generated::{OperationSpec, ResponseValue};
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::task::futures::TaskLocalFuture;
+
+use super::{Client, GenError};
+use crate::error::{Error, ValidationError};
+use crate::executor::{AttemptReport, LogTarget};
+use crate::operation::OperationContext;
+
+/// What a generated `send` returns.
+pub(crate) type GenResult<G> = Result<ResponseValue<G>, GenError>;
+
+/// Everything known when the generated call has finished.
+pub(crate) struct Answer<G> {
+    /// The operation's table entry.
+    pub(crate) spec: &'static OperationSpec,
+    /// What the generated `send` returned.
+    pub(crate) result: GenResult<G>,
+    /// What the executor recorded about the attempts.
+    pub(crate) report: AttemptReport,
+}
+
+/// A [`Finisher`]'s result: known at once, or a failure known after reading more of the response (an error body).
+pub(crate) enum Finish<T> {
+    /// The call's result.
+    Now(crate::Result<T>),
+    /// The call failed with the error this future gives once done.
+    Failed(BoxFuture<'static, Error>),
+}
+
+/// Turns a generated call's [`Answer`] into the result a method of this crate returns.
+pub(crate) trait Finisher<G>: Unpin {
+    /// The value of a success.
+    type Output;
+
+    /// The result of the call that ended with `answer`.
+    fn finish(self, answer: Answer<G>) -> Finish<Self::Output>;
+}
+
+/// The generated value as it is; a failure mapped to [`Error`] ([`Client::run`]).
+pub(crate) struct AsGenerated;
+
+impl<G> Finisher<G> for AsGenerated {
+    type Output = ResponseValue<G>;
+
+    fn finish(self, answer: Answer<G>) -> Finish<ResponseValue<G>> {
+        match answer.result {
+            Ok(value) => Finish::Now(Ok(value)),
+            Err(error) => map_failure(answer.spec, error, answer.report),
+        }
+    }
+}
+
+/// The generated value turned into a method's result by `M`; a failure mapped to [`Error`] ([`Client::run_then`]).
+///
+/// A method whose result is a function of the generated value finishes inside the call: its value is built where
+/// the call returns it, not returned through one more `async` layer (a decoded body can be a kilobyte, and each
+/// layer copies it).
+pub(crate) struct Then<M>(pub(crate) M);
+
+impl<G, T, M> Finisher<G> for Then<M>
+where
+    M: FnOnce(ResponseValue<G>) -> crate::Result<T> + Unpin,
+{
+    type Output = T;
+
+    fn finish(self, answer: Answer<G>) -> Finish<T> {
+        match answer.result {
+            Ok(value) => Finish::Now((self.0)(value)),
+            Err(error) => map_failure(answer.spec, error, answer.report),
+        }
+    }
+}
+
+/// The success status and the body as `T`, a tolerant view of the generated type `G`
+/// ([`Client::run_tolerant_with`]).
+///
+/// `convert` moves the generated value's fields over and hands the value back (`Err`) only when it cannot tell,
+/// e.g. a field `T` requires is absent; the value's JSON is then read as `T`, which decides and reports exactly as it
+/// would alone. When the generated type rejects the body (e.g. an enum value added to the API later), the body is
+/// read as `T` instead of failing.
+pub(crate) struct Tolerant<G, T> {
+    pub(crate) convert: fn(G) -> Result<T, G>,
+}
+
+impl<G, T> Finisher<G> for Tolerant<G, T>
+where
+    G: Serialize,
+    T: DeserializeOwned,
+{
+    type Output = (StatusCode, T);
+
+    fn finish(self, answer: Answer<G>) -> Finish<(StatusCode, T)> {
+        let Answer {
+            spec,
+            result,
+            report,
+        } = answer;
+        match result {
+            Ok(value) => {
+                let status = value.status();
+                let value = match (self.convert)(value.into_inner()) {
+                    Ok(tolerant) => return Finish::Now(Ok((status, tolerant))),
+                    Err(value) => value,
+                };
+                // Re-reading what the generated type decoded: it only fails if `T` requires a field `G` lacks.
+                let json = serde_json::to_vec(&value).unwrap_or_default();
+                Finish::Now(
+                    serde_json::from_slice(&json)
+                        .map(|tolerant| (status, tolerant))
+                        .map_err(|e| {
+                            // A side-effecting operation was accepted: that is an unknown result, not a failure.
+                            Error::from_undecodable_success(
+                                OperationContext::from(spec),
+                                Some(status),
+                                &json,
+                                false,
+                                e.to_string(),
+                            )
+                        }),
+                )
+            }
+            Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
+                match (serde_json::from_slice(&body), report.last_status()) {
+                    (Ok(tolerant), Some(status)) => Finish::Now(Ok((status, tolerant))),
+                    _ => map_failure(spec, GenError::InvalidResponsePayload(body, error), report),
+                }
+            }
+            Err(error) => map_failure(spec, error, report),
+        }
+    }
+}
+
+/// `error` as this crate's [`Error`], with what the attempts showed. Mapping may read the error body, so it is a
+/// future of its own, built only on failure.
+fn map_failure<T>(
+    spec: &'static OperationSpec,
+    error: GenError,
+    report: AttemptReport,
+) -> Finish<T> {
+    Finish::Failed(Box::pin(async move {
+        Error::from_progenitor(OperationContext::from(spec), error, Some(&report)).await
+    }))
+}
+
+/// One generated call through this crate's pipeline; see the [module](self) for why it is written by hand.
+///
+/// Built by [`Client::run`], [`Client::run_then`] and [`Client::run_tolerant_with`]. The table lookup and the credentials check happen
+/// when it is built, so it holds either their error or the generated future, boxed once (it is large, and moving it
+/// into each caller's state would copy it again).
+#[must_use = "a call does nothing unless awaited"]
+pub(crate) struct Call<F, D> {
+    state: State<F, D>,
+}
+
+enum State<F, D> {
+    /// The generated call is running with its own report slot current.
+    Sending {
+        spec: &'static OperationSpec,
+        future: Pin<Box<TaskLocalFuture<LogTarget, F>>>,
+        finisher: D,
+    },
+    /// The generated call failed; its error is being mapped.
+    Mapping(BoxFuture<'static, Error>),
+    /// Failed before anything was sent.
+    Rejected(Error),
+    /// The result has been returned.
+    Done,
+}
+
+impl<F, G, D> Call<F, D>
+where
+    F: Future<Output = GenResult<G>>,
+    D: Finisher<G>,
+{
+    /// The call of `operation_id` that `future` (a generated `send` on `client`'s generated client) makes,
+    /// finished by `finisher`. A generated future does nothing until polled, so it is only sent if the table
+    /// lookup and the credentials check pass.
+    pub(crate) fn new(client: &Client, operation_id: &'static str, future: F, finisher: D) -> Self {
+        let checked = Client::spec(operation_id).and_then(|spec| {
+            client.credentials().check(spec)?;
+            Ok(spec)
+        });
+        let state = match checked {
+            // A fresh log per call, so a request that never reached the executor cannot borrow an older report.
+            Ok(spec) => State::Sending {
+                spec,
+                future: Box::pin(LogTarget::slot_scope(future)),
+                finisher,
+            },
+            Err(error) => State::Rejected(error),
+        };
+        Self { state }
+    }
+}
+
+impl<F, G, D> Future for Call<F, D>
+where
+    F: Future<Output = GenResult<G>>,
+    D: Finisher<G>,
+{
+    type Output = crate::Result<D::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let state = &mut self.get_mut().state;
+        // The state is taken out and put back when not finished: each holds a box, a reference and a finisher, so
+        // moving it is a few words.
+        loop {
+            match std::mem::replace(state, State::Done) {
+                State::Sending {
+                    spec,
+                    mut future,
+                    finisher,
+                } => {
+                    let Poll::Ready(result) = future.as_mut().poll(cx) else {
+                        *state = State::Sending {
+                            spec,
+                            future,
+                            finisher,
+                        };
+                        return Poll::Pending;
+                    };
+                    // The slot was this call's alone and is read once.
+                    let report = LogTarget::take_slot(future.as_mut());
+                    drop(future);
+                    // The caller's own scope, if any, sees this call's report.
+                    LogTarget::store_current(&report);
+                    match finisher.finish(Answer {
+                        spec,
+                        result,
+                        report,
+                    }) {
+                        Finish::Now(output) => return Poll::Ready(output),
+                        Finish::Failed(mapping) => *state = State::Mapping(mapping),
+                    }
+                }
+                State::Mapping(mut mapping) => {
+                    let Poll::Ready(error) = mapping.as_mut().poll(cx) else {
+                        *state = State::Mapping(mapping);
+                        return Poll::Pending;
+                    };
+                    return Poll::Ready(Err(error));
+                }
+                State::Rejected(error) => return Poll::Ready(Err(error)),
+                State::Done => {
+                    return Poll::Ready(Err(ValidationError::InvalidRequest {
+                        operation_id: None,
+                        message: "the call was polled again after it returned its result".into(),
+                    }
+                    .into()));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use mirai_voice_generated::prelude::ClientSettingExt as _;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::executor::AttemptLog;
+    use crate::test_support::{PRIVATE_KEY, PUBLIC_KEY};
+
+    fn client(base_url: &str, workspace: Option<&str>) -> Client {
+        let mut builder = Client::builder()
+            .public_key(PUBLIC_KEY)
+            .private_key(PRIVATE_KEY)
+            .base_url(base_url);
+        if let Some(workspace) = workspace {
+            builder = builder.workspace(workspace);
+        }
+        builder.build().expect("a valid configuration")
+    }
+
+    #[tokio::test]
+    async fn a_call_without_its_credentials_fails_without_polling_the_generated_future() {
+        let client = client("http://127.0.0.1:9", None);
+        let polled = Arc::new(AtomicBool::new(false));
+        let seen = polled.clone();
+        let future = futures::future::poll_fn(move |_| -> Poll<GenResult<()>> {
+            seen.store(true, Ordering::SeqCst);
+            Poll::Pending
+        });
+        let result = Call::new(&client, "listApiTools", future, AsGenerated).await;
+        let Err(Error::Validation(error)) = result else {
+            panic!("a missing workspace is a validation error, got {result:?}");
+        };
+        assert!(error.to_string().contains("workspace"), "{error}");
+        assert!(!polled.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_operation_id_is_an_error_not_a_panic() {
+        let client = client("http://127.0.0.1:9", Some("65f1c0ffee0123456789abcd"));
+        let result = client
+            .run("noSuchOperation", |c| c.get_health_monitor().send())
+            .await;
+        let Err(Error::Validation(error)) = result else {
+            panic!("expected a validation error, got {result:?}");
+        };
+        assert!(error.to_string().contains("noSuchOperation"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn the_report_reaches_the_callers_scope_and_a_second_poll_is_an_error() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/health"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-request-id", "req-7")
+                    .set_body_string(r#"{"message":"ok","data":{"underMaintenance":false}}"#),
+            )
+            .mount(&server)
+            .await;
+        let client = client(&server.uri(), None);
+        let log = AttemptLog::new();
+        let mut call = client.run("getHealthMonitor", |c| c.get_health_monitor().send());
+        let response = log.scope(&mut call).await.expect("a success");
+        assert_eq!(response.status(), StatusCode::OK);
+        let report = log.report();
+        assert_eq!(report.operation_id(), Some("getHealthMonitor"));
+        assert_eq!(report.attempt_count(), 1);
+        assert_eq!(report.last_request_id(), Some("req-7"));
+
+        let again = (&mut call).await;
+        let Err(Error::Validation(error)) = again else {
+            panic!("a second poll is an error, got {again:?}");
+        };
+        assert!(error.to_string().contains("polled again"), "{error}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_mapped_with_its_body_and_the_then_step_is_skipped() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/health"))
+            .respond_with(
+                ResponseTemplate::new(404)
+                    .insert_header("content-type", "application/json")
+                    .set_body_string(r#"{"code":404,"message":"no such route"}"#),
+            )
+            .mount(&server)
+            .await;
+        let client = client(&server.uri(), None);
+        let then_ran = Arc::new(AtomicBool::new(false));
+        let seen = then_ran.clone();
+        let result = client
+            .run_then(
+                "getHealthMonitor",
+                client.raw().get_health_monitor().send(),
+                move |response| {
+                    seen.store(true, Ordering::SeqCst);
+                    Ok(response.into_inner())
+                },
+            )
+            .await;
+        let Err(Error::Api(error)) = result else {
+            panic!("expected an API error, got {result:?}");
+        };
+        assert_eq!(error.kind(), ErrorKind::NotFound);
+        assert_eq!(error.message(), Some("no such route"));
+        assert!(!then_ran.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_tolerant_call_reads_a_body_the_generated_type_rejects() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Tolerant {
+            data: Option<serde_json::Value>,
+        }
+        let server = MockServer::start().await;
+        // `underMaintenance` must be a boolean in the generated type; the tolerant view takes any value.
+        Mock::given(method("GET"))
+            .and(path("/health"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_string(r#"{"data":{"underMaintenance":"soon"}}"#),
+            )
+            .mount(&server)
+            .await;
+        let client = client(&server.uri(), None);
+        let (status, body): (StatusCode, Tolerant) = client
+            .run_tolerant_status("getHealthMonitor", |c| c.get_health_monitor().send())
+            .await
+            .expect("the tolerant view decodes the body");
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body.data,
+            Some(serde_json::json!({"underMaintenance": "soon"}))
+        );
+    }
+}
