@@ -18,11 +18,10 @@ use mirai_voice_generated::{OperationSpec, ResponseValue};
 use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::task::futures::TaskLocalFuture;
 
 use super::{Client, GenError};
 use crate::error::{Error, ValidationError};
-use crate::executor::{AttemptReport, LogTarget};
+use crate::executor::{AttemptReport, ReportSlot};
 use crate::operation::OperationContext;
 
 /// What a generated `send` returns.
@@ -175,8 +174,10 @@ enum State<F, D> {
     /// The generated call is running with its own report slot current.
     Sending {
         spec: &'static OperationSpec,
-        future: Pin<Box<TaskLocalFuture<LogTarget, F>>>,
+        future: Pin<Box<F>>,
         finisher: D,
+        /// The call's report slot, current while `future` is polled ([`ReportSlot`]).
+        report: AttemptReport,
     },
     /// The generated call failed; its error is being mapped.
     Mapping(BoxFuture<'static, Error>),
@@ -203,8 +204,9 @@ where
             // A fresh log per call, so a request that never reached the executor cannot borrow an older report.
             Ok(spec) => State::Sending {
                 spec,
-                future: Box::pin(LogTarget::slot_scope(future)),
+                future: Box::pin(future),
                 finisher,
+                report: AttemptReport::default(),
             },
             Err(error) => State::Rejected(error),
         };
@@ -229,20 +231,23 @@ where
                     spec,
                     mut future,
                     finisher,
+                    report,
                 } => {
-                    let Poll::Ready(result) = future.as_mut().poll(cx) else {
+                    let slot = ReportSlot::enter();
+                    let polled = future.as_mut().poll(cx);
+                    let report = slot.leave().unwrap_or(report);
+                    let Poll::Ready(result) = polled else {
                         *state = State::Sending {
                             spec,
                             future,
                             finisher,
+                            report,
                         };
                         return Poll::Pending;
                     };
-                    // The slot was this call's alone and is read once.
-                    let report = LogTarget::take_slot(future.as_mut());
                     drop(future);
                     // The caller's own scope, if any, sees this call's report.
-                    LogTarget::store_current(&report);
+                    ReportSlot::store_current(&report);
                     match finisher.finish(Answer {
                         spec,
                         result,

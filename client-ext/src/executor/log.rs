@@ -26,14 +26,12 @@
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
-use tokio::task::futures::TaskLocalFuture;
 use tracing::Level;
 
 use crate::operation::OperationContext;
@@ -44,56 +42,71 @@ use crate::retry::{AttemptOutcome, Decision};
 const TRACE_BODY_PREVIEW_CHARS: usize = 4096;
 
 tokio::task_local! {
-    static CURRENT_LOG: LogTarget;
+    static CURRENT_LOG: AttemptLog;
 }
 
-/// Where the executor writes the reports of the current task's requests.
-pub(crate) enum LogTarget {
-    /// A caller's [`AttemptLog`] ([`AttemptLog::scope`]).
-    Shared(AttemptLog),
-    /// The slot of one call of this crate's own methods ([`LogTarget::slot_scope`]): held inline in the call's
-    /// future, so a call allocates no log and takes no lock for it.
-    Slot(Cell<AttemptReport>),
+thread_local! {
+    /// How many calls of this crate's own methods are polling their generated future on this thread ([`ReportSlot`]).
+    /// The executor runs inside that poll, so it sees a non-zero count; between polls it is zero, so no other task
+    /// sees a call's slot.
+    static CALLS_POLLING: Cell<u32> = const { Cell::new(0) };
+    /// The report the executor left for the call being polled, taken by that call when its poll returns.
+    static CALL_REPORT: Cell<Option<AttemptReport>> = const { Cell::new(None) };
 }
 
-impl LogTarget {
-    /// `future` with a report slot of its own as the current task's log. For this crate's own calls, which read
-    /// the report once: an [`AttemptLog`] (shared, behind a lock) would cost an allocation per call.
-    pub(crate) fn slot_scope<F: Future>(future: F) -> TaskLocalFuture<LogTarget, F> {
-        CURRENT_LOG.scope(LogTarget::Slot(Cell::default()), future)
+/// The report slot of one call of this crate's own methods, current while the call polls its generated future
+/// ([`enter`](Self::enter) to [`leave`](Self::leave)).
+///
+/// The executor leaves the report in a thread-local for the call to take when its poll returns. A caller's
+/// [`AttemptLog`] would cost an allocation and a lock per call, and scoping the generated future with tokio's
+/// task-local would return its output (a decoded body, up to kilobytes) through two more layers on every request,
+/// each a copy.
+pub(crate) struct ReportSlot {
+    left: bool,
+}
+
+impl ReportSlot {
+    /// Makes a call's slot current until [`leave`](Self::leave), or until this value is dropped (e.g. by a panic
+    /// in the poll), which also discards a report left meanwhile.
+    pub(crate) fn enter() -> Self {
+        CALLS_POLLING.set(CALLS_POLLING.get().saturating_add(1));
+        Self { left: false }
     }
 
-    /// The last report written to a [`slot_scope`](Self::slot_scope)'s slot (empty if the executor never wrote
-    /// one), once the scoped future is done.
-    pub(crate) fn take_slot<F: Future>(
-        scope: Pin<&mut TaskLocalFuture<LogTarget, F>>,
-    ) -> AttemptReport {
-        match scope.take_value() {
-            Some(LogTarget::Slot(slot)) => slot.into_inner(),
-            Some(LogTarget::Shared(log)) => log.take(),
-            None => AttemptReport::default(),
+    /// The report the executor left during the poll, if it left one.
+    pub(crate) fn leave(mut self) -> Option<AttemptReport> {
+        self.left = true;
+        CALLS_POLLING.set(CALLS_POLLING.get().saturating_sub(1));
+        CALL_REPORT.take()
+    }
+
+    /// Copies `report` into the current call's slot, or else into the current task's [`AttemptLog`], if any.
+    pub(crate) fn store_current(report: &AttemptReport) {
+        if CALLS_POLLING.get() > 0 {
+            CALL_REPORT.set(Some(report.clone()));
+        } else {
+            // Outside a scope there is no log to write to, which is not an error.
+            let _ = CURRENT_LOG.try_with(|log| log.store(report));
         }
     }
 
-    /// Copies `report` into the current task's log, if there is one.
-    pub(crate) fn store_current(report: &AttemptReport) {
-        // Outside a scope there is no log to write to, which is not an error.
-        let _ = CURRENT_LOG.try_with(|target| match target {
-            LogTarget::Shared(log) => log.store(report),
-            LogTarget::Slot(slot) => slot.set(report.clone()),
-        });
-    }
-
-    /// Moves `report` into the current task's log, if there is one.
+    /// Moves `report` into the current call's slot, or else into the current task's [`AttemptLog`], if any.
     pub(crate) fn put_current(report: AttemptReport) {
-        let mut report = Some(report);
-        let _ = CURRENT_LOG.try_with(|target| {
-            let Some(report) = report.take() else { return };
-            match target {
-                LogTarget::Shared(log) => log.put(report),
-                LogTarget::Slot(slot) => slot.set(report),
-            }
-        });
+        if CALLS_POLLING.get() > 0 {
+            CALL_REPORT.set(Some(report));
+        } else {
+            let _ = CURRENT_LOG.try_with(|log| log.put(report));
+        }
+    }
+}
+
+impl Drop for ReportSlot {
+    fn drop(&mut self) {
+        if !self.left {
+            CALLS_POLLING.set(CALLS_POLLING.get().saturating_sub(1));
+            // Left by a poll that did not return: it belongs to no call that could still read it.
+            drop(CALL_REPORT.take());
+        }
     }
 }
 
@@ -259,7 +272,7 @@ impl AttemptLog {
     /// Returns tokio's scoped future itself: an `async fn` around it would add a state machine, and a copy of
     /// `future` into it, to every request.
     pub fn scope<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
-        CURRENT_LOG.scope(LogTarget::Shared(self.clone()), future)
+        CURRENT_LOG.scope(self.clone(), future)
     }
 
     /// The report of the most recent request executed in a scope of this log (empty if none).
@@ -269,14 +282,7 @@ impl AttemptLog {
 
     /// The log of the current task's [`scope`](Self::scope), if any.
     pub fn current() -> Option<Self> {
-        CURRENT_LOG
-            .try_with(|target| match target {
-                LogTarget::Shared(log) => Some(log.clone()),
-                // A call of this crate's own methods is running; its report reaches the caller's log when it ends.
-                LogTarget::Slot(_) => None,
-            })
-            .ok()
-            .flatten()
+        CURRENT_LOG.try_with(Clone::clone).ok()
     }
 
     pub(crate) fn store(&self, report: &AttemptReport) {
@@ -286,11 +292,6 @@ impl AttemptLog {
     /// Like [`store`](Self::store), taking the report instead of copying it.
     pub(crate) fn put(&self, report: AttemptReport) {
         *self.lock() = report;
-    }
-
-    /// The report, leaving an empty one behind: for the owner of a log that reads it once.
-    pub(crate) fn take(&self) -> AttemptReport {
-        std::mem::take(&mut *self.lock())
     }
 
     fn lock(&self) -> MutexGuard<'_, AttemptReport> {
@@ -373,6 +374,57 @@ mod tests {
         assert_eq!(report.attempt_count(), 1);
         assert_eq!(report.last_status(), Some(StatusCode::OK));
         assert_eq!(report.final_decision(), Some(Decision::Done));
+    }
+
+    fn one_attempt(operation_id: &'static str) -> AttemptReport {
+        let mut report = AttemptReport::begin(operation_id, None, Duration::from_secs(1));
+        report.push(record(1, AttemptOutcome::TimedOut));
+        report
+    }
+
+    #[tokio::test]
+    async fn a_calls_slot_takes_the_report_while_it_is_current_and_the_log_gets_it_otherwise() {
+        let log = AttemptLog::new();
+        log.scope(async {
+            let slot = ReportSlot::enter();
+            ReportSlot::put_current(one_attempt("getHealthMonitor"));
+            let in_slot = slot.leave().expect("the report was left in the slot");
+            assert_eq!(in_slot.operation_id(), Some("getHealthMonitor"));
+            assert_eq!(ReportSlot::enter().leave(), None, "a report is taken once");
+            assert_eq!(
+                AttemptLog::current().unwrap().report().operation_id(),
+                None,
+                "the slot was current: the log saw nothing"
+            );
+
+            ReportSlot::put_current(one_attempt("listApiTools"));
+        })
+        .await;
+        assert_eq!(log.report().operation_id(), Some("listApiTools"));
+
+        // Outside any slot and any scope the report has nowhere to go, which is not an error.
+        ReportSlot::store_current(&one_attempt("abortCall"));
+        ReportSlot::put_current(one_attempt("abortCall"));
+    }
+
+    #[test]
+    fn the_last_report_left_during_a_poll_is_the_one_taken() {
+        let slot = ReportSlot::enter();
+        ReportSlot::store_current(&one_attempt("before a retry"));
+        ReportSlot::put_current(one_attempt("final"));
+        assert_eq!(slot.leave().and_then(|r| r.operation_id()), Some("final"));
+    }
+
+    #[test]
+    fn a_panic_while_a_slot_is_current_leaves_no_slot_and_no_report_behind() {
+        let panicked = std::panic::catch_unwind(|| {
+            let _slot = ReportSlot::enter();
+            ReportSlot::put_current(one_attempt("abandoned"));
+            panic!("a generated future panicked while polled");
+        });
+        assert!(panicked.is_err());
+        assert_eq!(CALLS_POLLING.get(), 0);
+        assert_eq!(ReportSlot::enter().leave(), None);
     }
 
     #[tokio::test]

@@ -36,7 +36,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 
-pub(crate) use log::LogTarget;
+pub(crate) use log::ReportSlot;
 pub use log::{AttemptLog, AttemptRecord, AttemptReport, sha256_hex};
 
 use crate::config::ClientConfig;
@@ -343,7 +343,7 @@ impl Executor {
                         outcome = %describe(&outcome),
                         "retrying"
                     );
-                    LogTarget::store_current(&report);
+                    ReportSlot::store_current(&report);
                     drop(result);
                     request = *next;
                     Box::pin(tokio::time::sleep(after)).await;
@@ -383,9 +383,9 @@ impl Executor {
                     }
                 }
                 match report_to {
-                    ReportTo::CurrentLog => LogTarget::put_current(report),
+                    ReportTo::CurrentLog => ReportSlot::put_current(report),
                     ReportTo::Caller(slot) => {
-                        LogTarget::store_current(&report);
+                        ReportSlot::store_current(&report);
                         *slot = Some(report);
                     }
                 }
