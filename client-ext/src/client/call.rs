@@ -223,48 +223,49 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let state = &mut self.get_mut().state;
-        // The state is taken out and put back when not finished: each holds a box, a reference and a finisher, so
-        // moving it is a few words.
         loop {
-            match std::mem::replace(state, State::Done) {
-                State::Sending {
-                    spec,
-                    mut future,
-                    finisher,
-                    report,
-                } => {
+            match state {
+                State::Sending { future, report, .. } => {
                     let slot = ReportSlot::enter();
                     let polled = future.as_mut().poll(cx);
-                    let report = slot.leave().unwrap_or(report);
+                    if let Some(left) = slot.leave() {
+                        *report = left;
+                    }
                     let Poll::Ready(result) = polled else {
-                        *state = State::Sending {
-                            spec,
-                            future,
-                            finisher,
-                            report,
-                        };
                         return Poll::Pending;
                     };
-                    drop(future);
-                    // The caller's own scope, if any, sees this call's report.
-                    ReportSlot::store_current(&report);
-                    match finisher.finish(Answer {
+                    // Taken out only once the generated call is done; the box is freed here.
+                    if let State::Sending {
                         spec,
-                        result,
+                        finisher,
                         report,
-                    }) {
-                        Finish::Now(output) => return Poll::Ready(output),
-                        Finish::Failed(mapping) => *state = State::Mapping(mapping),
+                        ..
+                    } = std::mem::replace(state, State::Done)
+                    {
+                        // The caller's own scope, if any, sees this call's report.
+                        ReportSlot::store_current(&report);
+                        match finisher.finish(Answer {
+                            spec,
+                            result,
+                            report,
+                        }) {
+                            Finish::Now(output) => return Poll::Ready(output),
+                            Finish::Failed(mapping) => *state = State::Mapping(mapping),
+                        }
                     }
                 }
-                State::Mapping(mut mapping) => {
+                State::Mapping(mapping) => {
                     let Poll::Ready(error) = mapping.as_mut().poll(cx) else {
-                        *state = State::Mapping(mapping);
                         return Poll::Pending;
                     };
+                    *state = State::Done;
                     return Poll::Ready(Err(error));
                 }
-                State::Rejected(error) => return Poll::Ready(Err(error)),
+                State::Rejected(_) => {
+                    if let State::Rejected(error) = std::mem::replace(state, State::Done) {
+                        return Poll::Ready(Err(error));
+                    }
+                }
                 State::Done => {
                     return Poll::Ready(Err(ValidationError::InvalidRequest {
                         operation_id: None,
