@@ -3,8 +3,6 @@
 use std::fmt::Display;
 use std::future::Future;
 
-use futures::future::{self, Either};
-
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
 
@@ -126,24 +124,24 @@ impl<'a> Assistants<'a> {
         const OP: &str = "adminGetAssistant";
         let client = self.client;
         let assistant_id = assistant_id.into();
-        if let Err(error) = require_id(OP, "assistant_id", assistant_id.as_str()) {
-            return Either::Left(future::ready(Err(error)));
-        }
+        let checked = require_id(OP, "assistant_id", assistant_id.as_str());
         let send = client
             .raw()
             .admin_get_assistant()
             .assistant_id(&assistant_id)
             .send();
-        Either::Right(client.run_then(OP, send, move |response| {
-            let status = response.status();
-            let data = response
-                .into_inner()
-                .data
-                .ok_or_else(|| missing_data(OP, status))?;
-            // The path named the assistant: a body without its own `_id` is still that assistant.
-            let id = data.id.clone().unwrap_or(assistant_id);
-            Ok(Resource::new(id, data))
-        }))
+        client
+            .run_then(OP, send, move |response| {
+                let status = response.status();
+                let data = response
+                    .into_inner()
+                    .data
+                    .ok_or_else(|| missing_data(OP, status))?;
+                // The path named the assistant: a body without its own `_id` is still that assistant.
+                let id = data.id.clone().unwrap_or(assistant_id);
+                Ok(Resource::new(id, data))
+            })
+            .rejecting(checked)
     }
 
     /// Updates an assistant (`adminUpdateAssistant`); only the given fields change, the variant type cannot.

@@ -214,6 +214,19 @@ where
     }
 }
 
+impl<F, D> Call<F, D> {
+    /// This call, or one failing with `check`'s error before anything is sent: for a method whose own checks of
+    /// its arguments come first. Keeps the method's future one type, and as small, whichever way the check goes.
+    pub(crate) fn rejecting(self, check: crate::Result<()>) -> Self {
+        match check {
+            Ok(()) => self,
+            Err(error) => Self {
+                state: State::Rejected(error),
+            },
+        }
+    }
+}
+
 impl<F, G, D> Future for Call<F, D>
 where
     F: Future<Output = GenResult<G>>,
@@ -393,6 +406,18 @@ mod tests {
         assert_eq!(error.kind(), ErrorKind::NotFound);
         assert_eq!(error.message(), Some("no such route"));
         assert!(!then_ran.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_failed_argument_check_rejects_the_call_before_anything_is_sent() {
+        let server = MockServer::start().await;
+        let client = client(&server.uri(), Some("65f1c0ffee0123456789abcd"));
+        let result = client.assistants().get("  ").await;
+        let Err(Error::Validation(error)) = result else {
+            panic!("an empty id is a validation error, got {result:?}");
+        };
+        assert!(error.to_string().contains("assistant_id"), "{error}");
+        assert!(server.received_requests().await.unwrap().is_empty());
     }
 
     #[tokio::test]
