@@ -54,21 +54,11 @@ pub(crate) trait Finisher<G>: Unpin {
     fn finish(self, answer: Answer<G>) -> Finish<Self::Output>;
 }
 
-/// The generated value as it is; a failure mapped to [`Error`] ([`Client::run`]).
-pub(crate) struct AsGenerated;
+/// A [`Then`] step that keeps the generated value as it is ([`Client::run`]).
+pub(crate) type AsGenerated<G> = Then<fn(ResponseValue<G>) -> crate::Result<ResponseValue<G>>>;
 
-impl<G> Finisher<G> for AsGenerated {
-    type Output = ResponseValue<G>;
-
-    fn finish(self, answer: Answer<G>) -> Finish<ResponseValue<G>> {
-        match answer.result {
-            Ok(value) => Finish::Now(Ok(value)),
-            Err(error) => map_failure(answer.spec, error, answer.report),
-        }
-    }
-}
-
-/// The generated value turned into a method's result by `M`; a failure mapped to [`Error`] ([`Client::run_then`]).
+/// The generated value turned into a method's result by `M`; a failure mapped to [`Error`] ([`Client::run_then`],
+/// and [`Client::run`] with [`AsGenerated`]).
 ///
 /// A method whose result is a function of the generated value finishes inside the call: its value is built where
 /// the call returns it, not returned through one more `async` layer (a decoded body can be a kilobyte, and each
@@ -201,7 +191,7 @@ where
             Ok(spec)
         });
         let state = match checked {
-            // A fresh log per call, so a request that never reached the executor cannot borrow an older report.
+            // The report starts empty, so a request that never reached the executor cannot show an older one.
             Ok(spec) => State::Sending {
                 spec,
                 future: Box::pin(future),
@@ -325,7 +315,7 @@ mod tests {
             seen.store(true, Ordering::SeqCst);
             Poll::Pending
         });
-        let result = Call::new(&client, "listApiTools", future, AsGenerated).await;
+        let result = Call::new(&client, "listApiTools", future, Then(Ok)).await;
         let Err(Error::Validation(error)) = result else {
             panic!("a missing workspace is a validation error, got {result:?}");
         };

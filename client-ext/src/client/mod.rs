@@ -372,11 +372,11 @@ impl Client {
         &'c self,
         operation_id: &'static str,
         send: impl FnOnce(&'c GenClient) -> F,
-    ) -> Call<F, AsGenerated>
+    ) -> Call<F, AsGenerated<T>>
     where
         F: Future<Output = GenResult<T>>,
     {
-        Call::new(self, operation_id, send(self.raw()), AsGenerated)
+        Call::new(self, operation_id, send(self.raw()), Then(Ok))
     }
 
     /// Like [`run`](Self::run) for `future`, a generated `send` on [`raw`](Self::raw), turning the generated value
