@@ -36039,6 +36039,9 @@ pub mod builder {
     impl<'a> crate::Operation for GetHealthMonitor<'a> {
         const OPERATION_ID: &'static str = "getHealthMonitor";
         type Response = types::GetHealthMonitorResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::GET_HEALTH_MONITOR)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36053,6 +36056,9 @@ pub mod builder {
     impl<'a> crate::Operation for OnboardCustomWorkspace<'a> {
         const OPERATION_ID: &'static str = "onboardCustomWorkspace";
         type Response = types::OnboardCustomWorkspaceResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::ONBOARD_CUSTOM_WORKSPACE)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36067,6 +36073,9 @@ pub mod builder {
     impl<'a> crate::Operation for InitializeWorkspace<'a> {
         const OPERATION_ID: &'static str = "initializeWorkspace";
         type Response = types::OnboardingResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::INITIALIZE_WORKSPACE)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36081,6 +36090,9 @@ pub mod builder {
     impl<'a> crate::Operation for AdminGetAssistant<'a> {
         const OPERATION_ID: &'static str = "adminGetAssistant";
         type Response = types::AssistantAdminGetResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::ADMIN_GET_ASSISTANT)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36095,6 +36107,9 @@ pub mod builder {
     impl<'a> crate::Operation for AdminListAssistants<'a> {
         const OPERATION_ID: &'static str = "adminListAssistants";
         type Response = types::AdminListAssistantsResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::ADMIN_LIST_ASSISTANTS)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36109,6 +36124,9 @@ pub mod builder {
     impl<'a> crate::Operation for AdminCreateAssistant<'a> {
         const OPERATION_ID: &'static str = "adminCreateAssistant";
         type Response = types::AdminCreateAssistantResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::ADMIN_CREATE_ASSISTANT)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36123,6 +36141,9 @@ pub mod builder {
     impl<'a> crate::Operation for AdminUpdateAssistant<'a> {
         const OPERATION_ID: &'static str = "adminUpdateAssistant";
         type Response = types::AdminUpdateAssistantResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::ADMIN_UPDATE_ASSISTANT)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36137,6 +36158,9 @@ pub mod builder {
     impl<'a> crate::Operation for SearchAvailableNumbers<'a> {
         const OPERATION_ID: &'static str = "searchAvailableNumbers";
         type Response = types::SearchAvailableNumbersResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::SEARCH_AVAILABLE_NUMBERS)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36151,6 +36175,9 @@ pub mod builder {
     impl<'a> crate::Operation for PurchaseNumber<'a> {
         const OPERATION_ID: &'static str = "purchaseNumber";
         type Response = types::PurchaseNumberResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::PURCHASE_NUMBER)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36165,6 +36192,9 @@ pub mod builder {
     impl<'a> crate::Operation for ReleaseNumber<'a> {
         const OPERATION_ID: &'static str = "releaseNumber";
         type Response = types::ReleaseNumberResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::RELEASE_NUMBER)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36179,6 +36209,9 @@ pub mod builder {
     impl<'a> crate::Operation for ListApiTools<'a> {
         const OPERATION_ID: &'static str = "listApiTools";
         type Response = types::ListApiToolsResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::LIST_API_TOOLS)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36193,6 +36226,9 @@ pub mod builder {
     impl<'a> crate::Operation for CreateApiTool<'a> {
         const OPERATION_ID: &'static str = "createApiTool";
         type Response = types::CreateApiToolResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::CREATE_API_TOOL)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36207,6 +36243,9 @@ pub mod builder {
     impl<'a> crate::Operation for UpdateApiTool<'a> {
         const OPERATION_ID: &'static str = "updateApiTool";
         type Response = types::UpdateApiToolResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::UPDATE_API_TOOL)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36221,6 +36260,9 @@ pub mod builder {
     impl<'a> crate::Operation for DeleteApiTool<'a> {
         const OPERATION_ID: &'static str = "deleteApiTool";
         type Response = types::DeleteApiToolResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::DELETE_API_TOOL)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36235,6 +36277,9 @@ pub mod builder {
     impl<'a> crate::Operation for ListKnowledgeBaseFiles<'a> {
         const OPERATION_ID: &'static str = "listKnowledgeBaseFiles";
         type Response = types::ListKnowledgeBaseFilesResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::LIST_KNOWLEDGE_BASE_FILES)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36249,6 +36294,9 @@ pub mod builder {
     impl<'a> crate::Operation for GetKnowledgeBaseFile<'a> {
         const OPERATION_ID: &'static str = "getKnowledgeBaseFile";
         type Response = types::GetKnowledgeBaseFileResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::GET_KNOWLEDGE_BASE_FILE)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36263,6 +36311,9 @@ pub mod builder {
     impl<'a> crate::Operation for StartKnowledgeBaseUpload<'a> {
         const OPERATION_ID: &'static str = "startKnowledgeBaseUpload";
         type Response = types::StartKnowledgeBaseUploadResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::START_KNOWLEDGE_BASE_UPLOAD)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36277,6 +36328,9 @@ pub mod builder {
     impl<'a> crate::Operation for CompleteKnowledgeBaseUpload<'a> {
         const OPERATION_ID: &'static str = "completeKnowledgeBaseUpload";
         type Response = types::CompleteUploadResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::COMPLETE_KNOWLEDGE_BASE_UPLOAD)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36291,6 +36345,9 @@ pub mod builder {
     impl<'a> crate::Operation for DeleteKnowledgeBaseCollection<'a> {
         const OPERATION_ID: &'static str = "deleteKnowledgeBaseCollection";
         type Response = types::DeleteKnowledgeBaseCollectionResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::DELETE_KNOWLEDGE_BASE_COLLECTION)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36305,6 +36362,9 @@ pub mod builder {
     impl<'a> crate::Operation for InitiateCall<'a> {
         const OPERATION_ID: &'static str = "initiateCall";
         type Response = types::InitiateCallResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::INITIATE_CALL)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36319,6 +36379,9 @@ pub mod builder {
     impl<'a> crate::Operation for InitiateWebCall<'a> {
         const OPERATION_ID: &'static str = "initiateWebCall";
         type Response = types::InitiateWebCallResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::INITIATE_WEB_CALL)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36333,6 +36396,9 @@ pub mod builder {
     impl<'a> crate::Operation for ShiprocketNdrWebhook<'a> {
         const OPERATION_ID: &'static str = "shiprocketNdrWebhook";
         type Response = types::ShiprocketNdrWebhookResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::SHIPROCKET_NDR_WEBHOOK)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36347,6 +36413,9 @@ pub mod builder {
     impl<'a> crate::Operation for AbortCall<'a> {
         const OPERATION_ID: &'static str = "abortCall";
         type Response = types::AbortCallResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::ABORT_CALL)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36361,6 +36430,9 @@ pub mod builder {
     impl<'a> crate::Operation for UpdateCallPayload<'a> {
         const OPERATION_ID: &'static str = "updateCallPayload";
         type Response = types::UpdateCallPayloadResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::UPDATE_CALL_PAYLOAD)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36375,6 +36447,9 @@ pub mod builder {
     impl<'a> crate::Operation for ArchiveOrganizationOrWorkspace<'a> {
         const OPERATION_ID: &'static str = "archiveOrganizationOrWorkspace";
         type Response = types::ArchiveUnarchiveResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::ARCHIVE_ORGANIZATION_OR_WORKSPACE)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36389,6 +36464,9 @@ pub mod builder {
     impl<'a> crate::Operation for UnarchiveOrganizationOrWorkspace<'a> {
         const OPERATION_ID: &'static str = "unarchiveOrganizationOrWorkspace";
         type Response = types::ArchiveUnarchiveResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::UNARCHIVE_ORGANIZATION_OR_WORKSPACE)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36403,6 +36481,9 @@ pub mod builder {
     impl<'a> crate::Operation for GetVoiceGallery<'a> {
         const OPERATION_ID: &'static str = "getVoiceGallery";
         type Response = ();
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::GET_VOICE_GALLERY)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36417,6 +36498,9 @@ pub mod builder {
     impl<'a> crate::Operation for ListShowcaseCalls<'a> {
         const OPERATION_ID: &'static str = "listShowcaseCalls";
         type Response = types::ListShowcaseCallsResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::LIST_SHOWCASE_CALLS)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36431,6 +36515,9 @@ pub mod builder {
     impl<'a> crate::Operation for GetShowcaseCall<'a> {
         const OPERATION_ID: &'static str = "getShowcaseCall";
         type Response = types::GetShowcaseCallResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::GET_SHOWCASE_CALL)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36445,6 +36532,9 @@ pub mod builder {
     impl<'a> crate::Operation for ListShowcaseFlows<'a> {
         const OPERATION_ID: &'static str = "listShowcaseFlows";
         type Response = types::ListShowcaseFlowsResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::LIST_SHOWCASE_FLOWS)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -36459,6 +36549,9 @@ pub mod builder {
     impl<'a> crate::Operation for GetShowcaseFlow<'a> {
         const OPERATION_ID: &'static str = "getShowcaseFlow";
         type Response = types::GetShowcaseFlowResponse;
+        fn spec() -> Option<&'static crate::OperationSpec> {
+            Some(crate::operations::GET_SHOWCASE_FLOW)
+        }
         fn client(&self) -> &super::Client {
             self.client
         }
@@ -37206,6 +37299,72 @@ pub mod operations {
             omitted_reason: None,
         },
     ];
+    ///`getHealthMonitor` (`GET /health`).
+    pub static GET_HEALTH_MONITOR: &crate::OperationSpec = &OPERATIONS[0usize];
+    ///`onboardCustomWorkspace` (`POST /v2/workspace/onboard/custom`).
+    pub static ONBOARD_CUSTOM_WORKSPACE: &crate::OperationSpec = &OPERATIONS[1usize];
+    ///`initializeWorkspace` (`POST /v2/workspace/onboard/shopify`).
+    pub static INITIALIZE_WORKSPACE: &crate::OperationSpec = &OPERATIONS[2usize];
+    ///`adminGetAssistant` (`GET /v1/admin/assistant/get/{assistantId}`).
+    pub static ADMIN_GET_ASSISTANT: &crate::OperationSpec = &OPERATIONS[3usize];
+    ///`adminListAssistants` (`GET /v1/admin/assistant/list`).
+    pub static ADMIN_LIST_ASSISTANTS: &crate::OperationSpec = &OPERATIONS[4usize];
+    ///`adminCreateAssistant` (`POST /v1/admin/assistant/create`).
+    pub static ADMIN_CREATE_ASSISTANT: &crate::OperationSpec = &OPERATIONS[5usize];
+    ///`adminUpdateAssistant` (`PUT /v1/admin/assistant/update/{assistantId}`).
+    pub static ADMIN_UPDATE_ASSISTANT: &crate::OperationSpec = &OPERATIONS[6usize];
+    ///`searchAvailableNumbers` (`GET /v1/number-pool/search`).
+    pub static SEARCH_AVAILABLE_NUMBERS: &crate::OperationSpec = &OPERATIONS[7usize];
+    ///`purchaseNumber` (`POST /v1/number-pool/purchase`).
+    pub static PURCHASE_NUMBER: &crate::OperationSpec = &OPERATIONS[8usize];
+    ///`releaseNumber` (`DELETE /v1/number-pool/{telephonyNumberId}`).
+    pub static RELEASE_NUMBER: &crate::OperationSpec = &OPERATIONS[9usize];
+    ///`listApiTools` (`GET /v1/admin/tool/api`).
+    pub static LIST_API_TOOLS: &crate::OperationSpec = &OPERATIONS[10usize];
+    ///`createApiTool` (`POST /v1/admin/tool/api`).
+    pub static CREATE_API_TOOL: &crate::OperationSpec = &OPERATIONS[11usize];
+    ///`updateApiTool` (`PUT /v1/admin/tool/api/{toolId}`).
+    pub static UPDATE_API_TOOL: &crate::OperationSpec = &OPERATIONS[12usize];
+    ///`deleteApiTool` (`DELETE /v1/admin/tool/api/{toolId}`).
+    pub static DELETE_API_TOOL: &crate::OperationSpec = &OPERATIONS[13usize];
+    ///`listKnowledgeBaseFiles` (`GET /v1/knowledge-base/files`).
+    pub static LIST_KNOWLEDGE_BASE_FILES: &crate::OperationSpec = &OPERATIONS[14usize];
+    ///`getKnowledgeBaseFile` (`GET /v1/knowledge-base/files/{knowledgeBaseId}`).
+    pub static GET_KNOWLEDGE_BASE_FILE: &crate::OperationSpec = &OPERATIONS[15usize];
+    ///`startKnowledgeBaseUpload` (`POST /v1/knowledge-base/upload/start`).
+    pub static START_KNOWLEDGE_BASE_UPLOAD: &crate::OperationSpec = &OPERATIONS[16usize];
+    ///`uploadKnowledgeBaseChunk` (`POST /v1/knowledge-base/upload/chunk/{sessionId}`).
+    pub static UPLOAD_KNOWLEDGE_BASE_CHUNK: &crate::OperationSpec = &OPERATIONS[17usize];
+    ///`completeKnowledgeBaseUpload` (`POST /v1/knowledge-base/upload/complete/{sessionId}`).
+    pub static COMPLETE_KNOWLEDGE_BASE_UPLOAD: &crate::OperationSpec = &OPERATIONS[18usize];
+    ///`deleteKnowledgeBaseCollection` (`DELETE /v1/knowledge-base/collection/{collectionName}`).
+    pub static DELETE_KNOWLEDGE_BASE_COLLECTION: &crate::OperationSpec = &OPERATIONS[19usize];
+    ///`initiateCall` (`POST /v2/call/initiate`).
+    pub static INITIATE_CALL: &crate::OperationSpec = &OPERATIONS[20usize];
+    ///`initiateWebCall` (`POST /v2/call/web`).
+    pub static INITIATE_WEB_CALL: &crate::OperationSpec = &OPERATIONS[21usize];
+    ///`shiprocketNdrWebhook` (`POST /v1/shiprocket/ndr-webhook/{assistantId}`).
+    pub static SHIPROCKET_NDR_WEBHOOK: &crate::OperationSpec = &OPERATIONS[22usize];
+    ///`abortCall` (`POST /v2/call/abort`).
+    pub static ABORT_CALL: &crate::OperationSpec = &OPERATIONS[23usize];
+    ///`updateCallPayload` (`PUT /v2/call/{callId}`).
+    pub static UPDATE_CALL_PAYLOAD: &crate::OperationSpec = &OPERATIONS[24usize];
+    ///`callEventsWebhook` (`POST /v2/webhooks/call-events`).
+    pub static CALL_EVENTS_WEBHOOK: &crate::OperationSpec = &OPERATIONS[25usize];
+    ///`archiveOrganizationOrWorkspace` (`POST /v1/admin/organization/archive`).
+    pub static ARCHIVE_ORGANIZATION_OR_WORKSPACE: &crate::OperationSpec = &OPERATIONS[26usize];
+    ///`unarchiveOrganizationOrWorkspace` (`POST /v1/admin/organization/unarchive`).
+    pub static UNARCHIVE_ORGANIZATION_OR_WORKSPACE: &crate::OperationSpec = &OPERATIONS[27usize];
+    ///`getVoiceGallery` (`GET /v1/admin/voice-gallery`).
+    pub static GET_VOICE_GALLERY: &crate::OperationSpec = &OPERATIONS[28usize];
+    ///`listShowcaseCalls` (`GET /v1/showcase/calls`).
+    pub static LIST_SHOWCASE_CALLS: &crate::OperationSpec = &OPERATIONS[29usize];
+    ///`getShowcaseCall` (`GET /v1/showcase/calls/{call_id}`).
+    pub static GET_SHOWCASE_CALL: &crate::OperationSpec = &OPERATIONS[30usize];
+    ///`listShowcaseFlows` (`GET /v1/showcase/flows`).
+    pub static LIST_SHOWCASE_FLOWS: &crate::OperationSpec = &OPERATIONS[31usize];
+    ///`getShowcaseFlow` (`GET /v1/showcase/flows/{flow_id}`).
+    pub static GET_SHOWCASE_FLOW: &crate::OperationSpec = &OPERATIONS[32usize];
 }
 /// One id type per resource the API names, so an id of one kind cannot be passed for another.
 pub mod ids {

@@ -40,7 +40,9 @@ pub trait Operation: Send + Sized {
     type Response;
 
     /// The operation's entry in [`operations::OPERATIONS`](crate::operations::OPERATIONS): its credential
-    /// headers, method and path. `None` only for a hand-written impl naming an unknown operation.
+    /// headers, method and path. The generated impls return their named entry (e.g.
+    /// [`operations::LIST_API_TOOLS`](crate::operations::LIST_API_TOOLS)) without a lookup; this default looks
+    /// the id up, and is `None` only for a hand-written impl naming an unknown operation.
     fn spec() -> Option<&'static OperationSpec> {
         OperationSpec::find(Self::OPERATION_ID)
     }

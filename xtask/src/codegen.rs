@@ -463,6 +463,24 @@ fn operation_table(operations: &[OperationRecord]) -> TokenStream {
             }
         }
     });
+    // One named entry per operation: code that sends a known operation names its entry, so a misspelt
+    // operation is a compile error and no request looks its operation up by name.
+    let named = operations.iter().enumerate().map(|(index, op)| {
+        let name = syn::Ident::new(
+            &heck::ToShoutySnakeCase::to_shouty_snake_case(op.operation_id.as_str()),
+            proc_macro2::Span::call_site(),
+        );
+        let doc = format!(
+            "`{}` (`{} {}`).",
+            op.operation_id,
+            op.location.method.to_uppercase(),
+            op.location.path
+        );
+        quote! {
+            #[doc = #doc]
+            pub static #name: &crate::OperationSpec = &OPERATIONS[#index];
+        }
+    });
     quote! {
         /// What `cargo xtask codegen` recorded about every operation of the spec, generated or
         /// written by hand, in spec order: which credential and tenant headers each one needs.
@@ -470,6 +488,7 @@ fn operation_table(operations: &[OperationRecord]) -> TokenStream {
             /// Every operation of the spec. A `static`, so each entry has one address: the SDK finds what it
             /// derived from an entry by that address rather than by hashing its name.
             pub static OPERATIONS: &[crate::OperationSpec] = &[#(#entries),*];
+            #(#named)*
         }
     }
 }

@@ -9,6 +9,7 @@
 //! impl<'a> crate::Operation for ListApiTools<'a> {
 //!     const OPERATION_ID: &'static str = "listApiTools";   // the spec's id, from the table
 //!     type Response = types::ListApiToolsResponse;          // from the inherent `send`
+//!     fn spec() -> Option<&'static OperationSpec> { Some(crate::operations::LIST_API_TOOLS) }
 //!     fn client(&self) -> &super::Client { self.client }
 //!     fn send(self) -> impl Future<...> + Send { ListApiTools::send(self) }
 //! }
@@ -101,10 +102,17 @@ fn operation_impl(imp: &ItemImpl, operation_id: &str, response: &Type) -> Item {
     let generics = &imp.generics;
     let self_ty = &imp.self_ty;
     let builder = type_path_without_arguments(self_ty);
+    let entry = syn::Ident::new(
+        &heck::ToShoutySnakeCase::to_shouty_snake_case(operation_id),
+        proc_macro2::Span::call_site(),
+    );
     syn::parse_quote! {
         impl #generics crate::Operation for #self_ty {
             const OPERATION_ID: &'static str = #operation_id;
             type Response = #response;
+            fn spec() -> Option<&'static crate::OperationSpec> {
+                Some(crate::operations::#entry)
+            }
             fn client(&self) -> &super::Client {
                 self.client
             }
@@ -302,6 +310,7 @@ mod tests {
             "impl < 'a > crate :: Operation for GetWidget < 'a >",
             "const OPERATION_ID : & 'static str = \"getWidget\"",
             "type Response = types :: GetWidgetResponse",
+            "fn spec () -> Option < & 'static crate :: OperationSpec > { Some (crate :: operations :: GET_WIDGET) }",
             "fn client (& self) -> & super :: Client { self . client }",
             "GetWidget :: send (self)",
         ] {

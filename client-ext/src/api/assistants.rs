@@ -1,5 +1,6 @@
 //! Assistants: create (or find by name), list, get, update.
 
+use mirai_voice_generated::{OperationSpec, operations};
 use std::fmt::Display;
 use std::future::Future;
 
@@ -54,7 +55,7 @@ impl<'a> Assistants<'a> {
         R: TryInto<types::AdminAssistantRequest>,
         R::Error: Display,
     {
-        const OP: &str = "adminCreateAssistant";
+        static OP: &OperationSpec = operations::ADMIN_CREATE_ASSISTANT;
         let response = self
             .client
             .run(OP, |c| c.admin_create_assistant().body(request).send())
@@ -102,7 +103,7 @@ impl<'a> Assistants<'a> {
 
     /// Lists the workspace's assistants (`adminListAssistants`).
     pub async fn list(&self) -> crate::Result<Vec<Assistant>> {
-        const OP: &str = "adminListAssistants";
+        static OP: &OperationSpec = operations::ADMIN_LIST_ASSISTANTS;
         let response = self
             .client
             .run(OP, |c| c.admin_list_assistants().send())
@@ -121,10 +122,10 @@ impl<'a> Assistants<'a> {
         &self,
         assistant_id: impl Into<AssistantId>,
     ) -> impl Future<Output = crate::Result<Assistant>> + Send + 'a {
-        const OP: &str = "adminGetAssistant";
+        static OP: &OperationSpec = operations::ADMIN_GET_ASSISTANT;
         let client = self.client;
         let assistant_id = assistant_id.into();
-        let checked = require_id(OP, "assistant_id", assistant_id.as_str());
+        let checked = require_id(OP.operation_id, "assistant_id", assistant_id.as_str());
         let send = client
             .raw()
             .admin_get_assistant()
@@ -154,9 +155,9 @@ impl<'a> Assistants<'a> {
         R: TryInto<types::AdminAssistantUpdateRequest>,
         R::Error: Display,
     {
-        const OP: &str = "adminUpdateAssistant";
+        static OP: &OperationSpec = operations::ADMIN_UPDATE_ASSISTANT;
         let assistant_id = assistant_id.into();
-        require_id(OP, "assistant_id", assistant_id.as_str())?;
+        require_id(OP.operation_id, "assistant_id", assistant_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| {

@@ -4,6 +4,7 @@ use futures::FutureExt;
 use futures::future::{self, Either};
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
+use mirai_voice_generated::{OperationSpec, operations};
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -183,17 +184,17 @@ impl TryFrom<InitiateCall> for types::InitiateCallRequest {
     }
 }
 
-const INITIATE_CALL: &str = "initiateCall";
+static INITIATE_CALL: &OperationSpec = operations::INITIATE_CALL;
 
 /// The checked request `Calls::initiate` sends.
 fn initiate_request(call: InitiateCall) -> crate::Result<Box<types::InitiateCallRequest>> {
-    const OP: &str = INITIATE_CALL;
-    require_id(OP, "assistant", call.assistant.as_str())?;
-    let request =
-        types::InitiateCallRequest::try_from(call).map_err(|error| invalid_payload(OP, error))?;
+    static OP: &OperationSpec = INITIATE_CALL;
+    require_id(OP.operation_id, "assistant", call.assistant.as_str())?;
+    let request = types::InitiateCallRequest::try_from(call)
+        .map_err(|error| invalid_payload(OP.operation_id, error))?;
     if let Some(message) = extra_key_collisions(&request).into_iter().next() {
         return Err(ValidationError::InvalidRequest {
-            operation_id: Some(OP),
+            operation_id: Some(OP.operation_id),
             message,
         }
         .into());
@@ -421,10 +422,10 @@ impl<'a> Calls<'a> {
         &self,
         call: impl Into<WebCall>,
     ) -> crate::Result<types::InitiateWebCallResponse> {
-        const OP: &str = "initiateWebCall";
+        static OP: &OperationSpec = operations::INITIATE_WEB_CALL;
         let request = types::InitiateWebCallRequest::try_from(call.into())
-            .map_err(|error| invalid_payload(OP, error))?;
-        require_id(OP, "assistant", request.assistant.as_str())?;
+            .map_err(|error| invalid_payload(OP.operation_id, error))?;
+        require_id(OP.operation_id, "assistant", request.assistant.as_str())?;
         let response = self
             .client
             .run(OP, |c| c.initiate_web_call().body(request).send())
@@ -453,9 +454,9 @@ impl<'a> Calls<'a> {
     /// # }
     /// ```
     pub async fn abort(&self, call_id: impl Into<CallId>) -> crate::Result<AbortOutcome> {
-        const OP: &str = "abortCall";
+        static OP: &OperationSpec = operations::ABORT_CALL;
         let call_id = call_id.into();
-        require_id(OP, "call_id", call_id.as_str())?;
+        require_id(OP.operation_id, "call_id", call_id.as_str())?;
         let request = types::AbortCallRequest { call_id };
         let result = self
             .client
@@ -483,17 +484,17 @@ impl<'a> Calls<'a> {
         call_id: impl Into<CallId>,
         payload: impl Into<CallPayload>,
     ) -> crate::Result<types::UpdateCallPayloadResponse> {
-        const OP: &str = "updateCallPayload";
+        static OP: &OperationSpec = operations::UPDATE_CALL_PAYLOAD;
         let call_id = call_id.into();
-        require_id(OP, "call_id", call_id.as_str())?;
+        require_id(OP.operation_id, "call_id", call_id.as_str())?;
         let payload = types::InitiateCallRequestPayload::try_from(payload.into())
-            .map_err(|error| invalid_payload(OP, error))?;
+            .map_err(|error| invalid_payload(OP.operation_id, error))?;
         let payload = match serde_json::to_value(payload) {
             Ok(Value::Object(map)) => map,
             // Every payload variant is a JSON object; anything else is reported, never sent half-converted.
             Ok(_) | Err(_) => {
                 return Err(ValidationError::InvalidRequest {
-                    operation_id: Some(OP),
+                    operation_id: Some(OP.operation_id),
                     message: "the payload did not convert to a JSON object".into(),
                 }
                 .into());

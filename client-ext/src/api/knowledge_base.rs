@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
+use mirai_voice_generated::{OperationSpec, operations};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
@@ -31,7 +32,7 @@ impl<'a> KnowledgeBase<'a> {
     pub async fn list(&self) -> crate::Result<Vec<KnowledgeBaseFile>> {
         let list: ListEnvelope<KnowledgeBaseFile> = self
             .client
-            .run_tolerant("listKnowledgeBaseFiles", |c| {
+            .run_tolerant(operations::LIST_KNOWLEDGE_BASE_FILES, |c| {
                 c.list_knowledge_base_files().send()
             })
             .await?;
@@ -51,9 +52,9 @@ impl<'a> KnowledgeBase<'a> {
         &self,
         knowledge_base_id: impl Into<KnowledgeBaseFileId>,
     ) -> crate::Result<KnowledgeBaseFile> {
-        const OP: &str = "getKnowledgeBaseFile";
+        static OP: &OperationSpec = operations::GET_KNOWLEDGE_BASE_FILE;
         let id = knowledge_base_id.into();
-        require_id(OP, "knowledge_base_id", id.as_str())?;
+        require_id(OP.operation_id, "knowledge_base_id", id.as_str())?;
         let (status, envelope): (_, Envelope<KnowledgeBaseFile>) = self
             .client
             .run_tolerant_status(OP, |c| {
@@ -68,9 +69,9 @@ impl<'a> KnowledgeBase<'a> {
         &self,
         collection_name: impl AsRef<str>,
     ) -> crate::Result<types::DeleteKnowledgeBaseCollectionResponse> {
-        const OP: &str = "deleteKnowledgeBaseCollection";
+        static OP: &OperationSpec = operations::DELETE_KNOWLEDGE_BASE_COLLECTION;
         let name = collection_name.as_ref();
-        require_id(OP, "collection_name", name)?;
+        require_id(OP.operation_id, "collection_name", name)?;
         let response = self
             .client
             .run(OP, |c| {
@@ -108,7 +109,7 @@ impl<'a> KnowledgeBase<'a> {
     /// Starts an upload session for `plan` (`startKnowledgeBaseUpload`) and returns its id. Most callers want
     /// [`upload`](Self::upload), which runs the whole sequence.
     pub async fn start_upload(&self, plan: &UploadPlan) -> crate::Result<UploadSessionId> {
-        const OP: &str = "startKnowledgeBaseUpload";
+        static OP: &OperationSpec = operations::START_KNOWLEDGE_BASE_UPLOAD;
         let response = self
             .client
             .run(OP, |c| {
@@ -142,12 +143,12 @@ impl<'a> KnowledgeBase<'a> {
         index: u32,
         bytes: impl Into<Bytes>,
     ) -> crate::Result<()> {
-        const OP: &str = "uploadKnowledgeBaseChunk";
+        static OP: &OperationSpec = operations::UPLOAD_KNOWLEDGE_BASE_CHUNK;
         let session_id = session_id.into();
         let session_id = session_id.as_str();
-        require_id(OP, "session_id", session_id)?;
+        require_id(OP.operation_id, "session_id", session_id)?;
         let invalid = |message: String| ValidationError::InvalidRequest {
-            operation_id: Some(OP),
+            operation_id: Some(OP.operation_id),
             message,
         };
         let chunk = plan.chunk(index).ok_or_else(|| {
@@ -165,7 +166,7 @@ impl<'a> KnowledgeBase<'a> {
             ))
             .into());
         }
-        let spec = Client::spec(OP)?;
+        let spec = OP;
         let operation = OperationContext::from(spec).with_idempotency(Idempotency::Idempotent);
         let form = chunk_form(index, plan.file_name(), plan.mime_type(), &bytes);
         let path = spec
@@ -194,9 +195,9 @@ impl<'a> KnowledgeBase<'a> {
         &self,
         session_id: impl Into<UploadSessionId>,
     ) -> crate::Result<(StatusCode, UploadCompleted)> {
-        const OP: &str = "completeKnowledgeBaseUpload";
+        static OP: &OperationSpec = operations::COMPLETE_KNOWLEDGE_BASE_UPLOAD;
         let session_id = session_id.into();
-        require_id(OP, "session_id", session_id.as_str())?;
+        require_id(OP.operation_id, "session_id", session_id.as_str())?;
         self.client
             .run_tolerant_status(OP, |c| {
                 c.complete_knowledge_base_upload()

@@ -85,9 +85,9 @@ pub use workspaces::Workspaces;
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use crate::client::Client;
 use crate::error::{DecodeError, Error, RawBody, ValidationError};
 use crate::operation::OperationContext;
+use mirai_voice_generated::OperationSpec;
 
 /// `{ "data": T }`, the envelope most successes use. `data` may be missing or `null`.
 #[derive(Deserialize)]
@@ -122,18 +122,18 @@ pub(crate) fn require_id(operation_id: &'static str, name: &str, value: &str) ->
 }
 
 /// The error for a success response without the `data` it documents.
-pub(crate) fn missing_data(operation_id: &'static str, status: StatusCode) -> Error {
-    missing_field(operation_id, status, "data")
+pub(crate) fn missing_data(operation: &'static OperationSpec, status: StatusCode) -> Error {
+    missing_field(operation, status, "data")
 }
 
 /// The error for a success response without a field the flow needs.
-pub(crate) fn missing_field(operation_id: &'static str, status: StatusCode, field: &str) -> Error {
-    let operation = match Client::spec(operation_id) {
-        Ok(spec) => OperationContext::from(spec),
-        Err(error) => return error,
-    };
+pub(crate) fn missing_field(
+    operation: &'static OperationSpec,
+    status: StatusCode,
+    field: &str,
+) -> Error {
     DecodeError::new(
-        operation,
+        OperationContext::from(operation),
         Some(status),
         RawBody::empty(),
         // Not backticked: decoder details of secret-bearing operations have their quoted values masked, and the

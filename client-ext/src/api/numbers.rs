@@ -1,6 +1,7 @@
 //! The number pool: search, purchase and release telephony numbers. These operations are scoped by the
 //! `organization` header, not by a workspace.
 
+use mirai_voice_generated::{OperationSpec, operations};
 use std::fmt::Display;
 use std::future::Future;
 
@@ -158,7 +159,7 @@ impl<'a> Numbers<'a> {
     pub async fn search(&self, search: NumberSearch) -> crate::Result<Vec<AvailableNumber>> {
         let list: ListEnvelope<AvailableNumber> = self
             .client
-            .run_tolerant("searchAvailableNumbers", |c| {
+            .run_tolerant(operations::SEARCH_AVAILABLE_NUMBERS, |c| {
                 let mut request = c
                     .search_available_numbers()
                     .country_code(search.country_code);
@@ -187,7 +188,7 @@ impl<'a> Numbers<'a> {
         R: TryInto<types::PurchaseNumberRequest>,
         R::Error: Display,
     {
-        const OP: &str = "purchaseNumber";
+        static OP: &OperationSpec = operations::PURCHASE_NUMBER;
         self.phone_number(OP, |c| c.purchase_number().body(request).send())
             .await
     }
@@ -197,16 +198,16 @@ impl<'a> Numbers<'a> {
         &self,
         telephony_number_id: impl Into<NumberId>,
     ) -> crate::Result<OwnedNumber> {
-        const OP: &str = "releaseNumber";
+        static OP: &OperationSpec = operations::RELEASE_NUMBER;
         let id = telephony_number_id.into();
-        require_id(OP, "telephony_number_id", id.as_str())?;
+        require_id(OP.operation_id, "telephony_number_id", id.as_str())?;
         self.phone_number(OP, |c| c.release_number().telephony_number_id(&id).send())
             .await
     }
 
     async fn phone_number<'c, G, F>(
         &'c self,
-        operation_id: &'static str,
+        operation: &'static OperationSpec,
         call: impl FnOnce(&'c crate::client::GenClient) -> F,
     ) -> crate::Result<OwnedNumber>
     where
@@ -216,10 +217,8 @@ impl<'a> Numbers<'a> {
         >,
     {
         let (status, envelope): (_, Envelope<OwnedNumber>) =
-            self.client.run_tolerant_status(operation_id, call).await?;
-        envelope
-            .data
-            .ok_or_else(|| missing_data(operation_id, status))
+            self.client.run_tolerant_status(operation, call).await?;
+        envelope.data.ok_or_else(|| missing_data(operation, status))
     }
 }
 

@@ -2,6 +2,7 @@
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
+use mirai_voice_generated::{OperationSpec, operations};
 
 use super::require_id;
 use crate::client::Client;
@@ -78,8 +79,8 @@ impl<'a> Organizations<'a> {
         &self,
         target: ArchiveTarget,
     ) -> crate::Result<types::ArchiveUnarchiveResponse> {
-        const OP: &str = "archiveOrganizationOrWorkspace";
-        require_id(OP, "id", target.id())?;
+        static OP: &OperationSpec = operations::ARCHIVE_ORGANIZATION_OR_WORKSPACE;
+        require_id(OP.operation_id, "id", target.id())?;
         let response = self
             .client
             .run(OP, |c| {
@@ -97,8 +98,8 @@ impl<'a> Organizations<'a> {
         &self,
         target: ArchiveTarget,
     ) -> crate::Result<types::ArchiveUnarchiveResponse> {
-        const OP: &str = "unarchiveOrganizationOrWorkspace";
-        require_id(OP, "id", target.id())?;
+        static OP: &OperationSpec = operations::UNARCHIVE_ORGANIZATION_OR_WORKSPACE;
+        require_id(OP.operation_id, "id", target.id())?;
         let response = self
             .client
             .run(OP, |c| {

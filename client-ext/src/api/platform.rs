@@ -1,5 +1,6 @@
 //! Operations on the client itself: platform health and the Shiprocket NDR webhook.
 
+use mirai_voice_generated::{OperationSpec, operations};
 use std::future::Future;
 
 use mirai_voice_generated::prelude::*;
@@ -46,7 +47,7 @@ impl Client {
         &self,
     ) -> impl Future<Output = crate::Result<types::GetHealthMonitorResponse>> + Send + '_ {
         self.run_then(
-            "getHealthMonitor",
+            operations::GET_HEALTH_MONITOR,
             self.raw().get_health_monitor().send(),
             |response| Ok(response.into_inner()),
         )
@@ -78,9 +79,9 @@ impl Client {
         event: Map<String, Value>,
         webhook_token: Option<&SecretString>,
     ) -> crate::Result<NdrWebhookOutcome> {
-        const OP: &str = "shiprocketNdrWebhook";
+        static OP: &OperationSpec = operations::SHIPROCKET_NDR_WEBHOOK;
         let assistant_id = assistant_id.into();
-        require_id(OP, "assistant_id", assistant_id.as_str())?;
+        require_id(OP.operation_id, "assistant_id", assistant_id.as_str())?;
         self.run_tolerant(OP, |c| {
             let mut request = c
                 .shiprocket_ndr_webhook()

@@ -2,6 +2,7 @@
 
 use std::ops::{Deref, DerefMut};
 
+use mirai_voice_generated::OperationSpec;
 use reqwest::StatusCode;
 
 use super::missing_field;
@@ -46,9 +47,9 @@ impl<I, T> Resource<I, T> {
         (self.id, self.data)
     }
 
-    /// Takes the id out of `data`; a body without it is a decode error for `operation_id` naming `field`.
+    /// Takes the id out of `data`; a body without it is a decode error for `operation` naming `field`.
     pub(crate) fn identify(
-        operation_id: &'static str,
+        operation: &'static OperationSpec,
         status: StatusCode,
         field: &str,
         data: T,
@@ -59,7 +60,7 @@ impl<I, T> Resource<I, T> {
     {
         match id(&data) {
             Some(found) if !found.as_ref().is_empty() => Ok(Self::new(found.clone(), data)),
-            _ => Err(missing_field(operation_id, status, field)),
+            _ => Err(missing_field(operation, status, field)),
         }
     }
 }
@@ -166,7 +167,7 @@ mod tests {
     #[test]
     fn takes_the_id_out_or_names_the_missing_field() {
         let ok = Resource::identify(
-            "listApiTools",
+            mirai_voice_generated::operations::LIST_API_TOOLS,
             StatusCode::OK,
             "_id",
             Body {
@@ -181,7 +182,7 @@ mod tests {
         for id in [None, Some(ToolId::from(""))] {
             // `listApiTools` bodies may hold credentials: the field name still shows.
             let error = Resource::identify(
-                "listApiTools",
+                mirai_voice_generated::operations::LIST_API_TOOLS,
                 StatusCode::OK,
                 "_id",
                 Body { id, name: "x" },

@@ -2,6 +2,7 @@
 
 use mirai_voice_generated::prelude::*;
 use mirai_voice_generated::types;
+use mirai_voice_generated::{OperationSpec, operations};
 
 use super::{Resource, missing_data, require_id};
 use crate::client::Client;
@@ -66,7 +67,7 @@ impl<'a> Showcase<'a> {
         &self,
         query: ShowcaseCallsQuery,
     ) -> crate::Result<types::ListShowcaseCallsResponseData> {
-        const OP: &str = "listShowcaseCalls";
+        static OP: &OperationSpec = operations::LIST_SHOWCASE_CALLS;
         let response = self
             .client
             .run(OP, |c| {
@@ -93,9 +94,9 @@ impl<'a> Showcase<'a> {
         &self,
         call_id: impl Into<ShowcaseCallId>,
     ) -> crate::Result<Resource<ShowcaseCallId, types::ShowcaseCall>> {
-        const OP: &str = "getShowcaseCall";
+        static OP: &OperationSpec = operations::GET_SHOWCASE_CALL;
         let call_id = call_id.into();
-        require_id(OP, "call_id", call_id.as_str())?;
+        require_id(OP.operation_id, "call_id", call_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| {
@@ -113,7 +114,7 @@ impl<'a> Showcase<'a> {
 
     /// Lists showcase flows (`listShowcaseFlows`).
     pub async fn list_flows(&self) -> crate::Result<types::ListShowcaseFlowsResponseData> {
-        const OP: &str = "listShowcaseFlows";
+        static OP: &OperationSpec = operations::LIST_SHOWCASE_FLOWS;
         let response = self
             .client
             .run(OP, |c| c.list_showcase_flows().send())
@@ -131,9 +132,9 @@ impl<'a> Showcase<'a> {
         &self,
         flow_id: impl Into<ShowcaseFlowId>,
     ) -> crate::Result<Resource<ShowcaseFlowId, types::ShowcaseFlow>> {
-        const OP: &str = "getShowcaseFlow";
+        static OP: &OperationSpec = operations::GET_SHOWCASE_FLOW;
         let flow_id = flow_id.into();
-        require_id(OP, "flow_id", flow_id.as_str())?;
+        require_id(OP.operation_id, "flow_id", flow_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| {

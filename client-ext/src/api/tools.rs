@@ -4,6 +4,7 @@
 //! never prints one: bodies of the tool operations are [redacted](crate::redact) in logs and errors, and
 //! [`ToolHeader`] holds a header value as a secret until it is put into the request.
 
+use mirai_voice_generated::{OperationSpec, operations};
 use std::fmt::{self, Display};
 
 use mirai_voice_generated::prelude::*;
@@ -113,7 +114,7 @@ impl<'a> Tools<'a> {
     /// # }
     /// ```
     pub async fn list(&self) -> crate::Result<Vec<Tool>> {
-        const OP: &str = "listApiTools";
+        static OP: &OperationSpec = operations::LIST_API_TOOLS;
         let response = self.client.run(OP, |c| c.list_api_tools().send()).await?;
         let status = response.status();
         response
@@ -132,7 +133,7 @@ impl<'a> Tools<'a> {
         R: TryInto<types::CreateApiToolRequest>,
         R::Error: Display,
     {
-        const OP: &str = "createApiTool";
+        static OP: &OperationSpec = operations::CREATE_API_TOOL;
         let response = self
             .client
             .run(OP, |c| c.create_api_tool().body(request).send())
@@ -173,9 +174,9 @@ impl<'a> Tools<'a> {
         R: TryInto<types::UpdateApiToolRequest>,
         R::Error: Display,
     {
-        const OP: &str = "updateApiTool";
+        static OP: &OperationSpec = operations::UPDATE_API_TOOL;
         let tool_id = tool_id.into();
-        require_id(OP, "tool_id", tool_id.as_str())?;
+        require_id(OP.operation_id, "tool_id", tool_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| {
@@ -196,9 +197,9 @@ impl<'a> Tools<'a> {
         &self,
         tool_id: impl Into<ToolId>,
     ) -> crate::Result<types::DeleteApiToolResponse> {
-        const OP: &str = "deleteApiTool";
+        static OP: &OperationSpec = operations::DELETE_API_TOOL;
         let tool_id = tool_id.into();
-        require_id(OP, "tool_id", tool_id.as_str())?;
+        require_id(OP.operation_id, "tool_id", tool_id.as_str())?;
         let response = self
             .client
             .run(OP, |c| c.delete_api_tool().tool_id(&tool_id).send())

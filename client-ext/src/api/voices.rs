@@ -4,6 +4,7 @@
 //! method discards the body. This area sends the request itself, with the same credentials and executor, and reads
 //! the body it documents elsewhere: `{status_code, message, data: [{_id, slug, sampleAudio}]}`.
 
+use mirai_voice_generated::operations;
 use mirai_voice_generated::types::VoiceGalleryItem;
 use serde::Deserialize;
 
@@ -44,7 +45,7 @@ impl<'a> Voices<'a> {
     /// # }
     /// ```
     pub async fn list(&self) -> crate::Result<Vec<VoiceGalleryItem>> {
-        let spec = Client::spec("getVoiceGallery")?;
+        let spec = operations::GET_VOICE_GALLERY;
         let operation = OperationContext::from(spec);
         let (status, body) = self
             .client

@@ -1,5 +1,6 @@
 //! Workspace onboarding.
 
+use mirai_voice_generated::{OperationSpec, operations};
 use std::fmt::Display;
 
 use mirai_voice_generated::prelude::*;
@@ -50,7 +51,7 @@ impl<'a> Workspaces<'a> {
         R: TryInto<types::CustomOnboardingRequest>,
         R::Error: Display,
     {
-        const OP: &str = "onboardCustomWorkspace";
+        static OP: &OperationSpec = operations::ONBOARD_CUSTOM_WORKSPACE;
         let response = self
             .client
             .run(OP, |c| c.onboard_custom_workspace().body(request).send())
@@ -72,7 +73,7 @@ impl<'a> Workspaces<'a> {
         R: TryInto<types::OnboardingRequest>,
         R::Error: Display,
     {
-        const OP: &str = "initializeWorkspace";
+        static OP: &OperationSpec = operations::INITIALIZE_WORKSPACE;
         let response = self
             .client
             .run(OP, |c| c.initialize_workspace().body(request).send())

@@ -182,14 +182,20 @@ where
     F: Future<Output = GenResult<G>>,
     D: Finisher<G>,
 {
-    /// The call of `operation_id` that `future` (a generated `send` on `client`'s generated client) makes,
-    /// finished by `finisher`. A generated future does nothing until polled, so it is only sent if the table
-    /// lookup and the credentials check pass.
-    pub(crate) fn new(client: &Client, operation_id: &'static str, future: F, finisher: D) -> Self {
-        let checked = Client::spec(operation_id).and_then(|spec| {
-            client.credentials().check(spec)?;
-            Ok(spec)
-        });
+    /// The call of `operation` that `future` (a generated `send` on `client`'s generated client) makes, finished
+    /// by `finisher`. A generated future does nothing until polled, so it is only sent if the credentials check
+    /// passes.
+    pub(crate) fn new(
+        client: &Client,
+        operation: &'static OperationSpec,
+        future: F,
+        finisher: D,
+    ) -> Self {
+        let checked = client
+            .credentials()
+            .check(operation)
+            .map(|()| operation)
+            .map_err(Error::from);
         let state = match checked {
             // The report starts empty, so a request that never reached the executor cannot show an older one.
             Ok(spec) => State::Sending {
@@ -294,6 +300,7 @@ mod tests {
     use crate::error::ErrorKind;
     use crate::executor::AttemptLog;
     use crate::test_support::{PRIVATE_KEY, PUBLIC_KEY};
+    use mirai_voice_generated::operations;
 
     fn client(base_url: &str, workspace: Option<&str>) -> Client {
         let mut builder = Client::builder()
@@ -315,7 +322,7 @@ mod tests {
             seen.store(true, Ordering::SeqCst);
             Poll::Pending
         });
-        let result = Call::new(&client, "listApiTools", future, Then(Ok)).await;
+        let result = Call::new(&client, operations::LIST_API_TOOLS, future, Then(Ok)).await;
         let Err(Error::Validation(error)) = result else {
             panic!("a missing workspace is a validation error, got {result:?}");
         };
@@ -323,16 +330,35 @@ mod tests {
         assert!(!polled.load(Ordering::SeqCst));
     }
 
+    /// A hand-written `Operation` naming an id the table does not have (the generated ones name their entry).
+    struct Unknown<'a>(&'a mirai_voice_generated::Client);
+
+    impl mirai_voice_generated::Operation for Unknown<'_> {
+        const OPERATION_ID: &'static str = "noSuchOperation";
+        type Response = ();
+
+        fn client(&self) -> &mirai_voice_generated::Client {
+            self.0
+        }
+
+        async fn send(self) -> GenResult<()> {
+            panic!("an operation outside the table must not be sent")
+        }
+    }
+
     #[tokio::test]
-    async fn an_unknown_operation_id_is_an_error_not_a_panic() {
+    async fn an_operation_outside_the_table_is_an_error_not_a_panic() {
         let client = client("http://127.0.0.1:9", Some("65f1c0ffee0123456789abcd"));
-        let result = client
-            .run("noSuchOperation", |c| c.get_health_monitor().send())
-            .await;
+        let result = client.send(Unknown(client.raw())).await;
         let Err(Error::Validation(error)) = result else {
             panic!("expected a validation error, got {result:?}");
         };
         assert!(error.to_string().contains("noSuchOperation"), "{error}");
+        // The generated impls name their own entry, without a lookup by name.
+        assert_eq!(
+            <mirai_voice_generated::builder::ListApiTools<'_> as mirai_voice_generated::Operation>::spec(),
+            Some(operations::LIST_API_TOOLS)
+        );
     }
 
     #[tokio::test]
@@ -349,7 +375,9 @@ mod tests {
             .await;
         let client = client(&server.uri(), None);
         let log = AttemptLog::new();
-        let mut call = client.run("getHealthMonitor", |c| c.get_health_monitor().send());
+        let mut call = client.run(operations::GET_HEALTH_MONITOR, |c| {
+            c.get_health_monitor().send()
+        });
         let response = log.scope(&mut call).await.expect("a success");
         assert_eq!(response.status(), StatusCode::OK);
         let report = log.report();
@@ -382,7 +410,7 @@ mod tests {
         let seen = then_ran.clone();
         let result = client
             .run_then(
-                "getHealthMonitor",
+                operations::GET_HEALTH_MONITOR,
                 client.raw().get_health_monitor().send(),
                 move |response| {
                     seen.store(true, Ordering::SeqCst);
@@ -428,7 +456,9 @@ mod tests {
             .await;
         let client = client(&server.uri(), None);
         let (status, body): (StatusCode, Tolerant) = client
-            .run_tolerant_status("getHealthMonitor", |c| c.get_health_monitor().send())
+            .run_tolerant_status(operations::GET_HEALTH_MONITOR, |c| {
+                c.get_health_monitor().send()
+            })
             .await
             .expect("the tolerant view decodes the body");
         assert_eq!(status, StatusCode::OK);

@@ -277,7 +277,12 @@ impl Client {
             }
             .into());
         }
-        self.run(O::OPERATION_ID, |_| operation.send()).await
+        // A generated operation names its table entry; only a hand-written impl can name an unknown one.
+        let spec = O::spec().ok_or_else(|| ValidationError::InvalidRequest {
+            operation_id: Some(O::OPERATION_ID),
+            message: "the operation is not in the generated operation table".into(),
+        })?;
+        self.run(spec, |_| operation.send()).await
     }
 
     /// The executor sending every request of this client (and of clients derived from it). To send a generated
@@ -354,36 +359,24 @@ impl Client {
         self.shared.generated.client()
     }
 
-    /// The table entry of `operation_id`. Every id this crate passes is in the table; a missing one is reported
-    /// rather than panicking.
-    pub(crate) fn spec(operation_id: &'static str) -> crate::Result<&'static OperationSpec> {
-        OperationSpec::find(operation_id).ok_or_else(|| {
-            ValidationError::InvalidRequest {
-                operation_id: Some(operation_id),
-                message: "the operation is not in the generated operation table".into(),
-            }
-            .into()
-        })
-    }
-
-    /// Runs a generated-client call for `operation_id`: checks credentials first, records the attempts, maps
+    /// Runs a generated-client call of `operation`: checks credentials first, records the attempts, maps
     /// errors.
     pub(crate) fn run<'c, T, F>(
         &'c self,
-        operation_id: &'static str,
+        operation: &'static OperationSpec,
         send: impl FnOnce(&'c GenClient) -> F,
     ) -> Call<F, AsGenerated<T>>
     where
         F: Future<Output = GenResult<T>>,
     {
-        Call::new(self, operation_id, send(self.raw()), Then(Ok))
+        Call::new(self, operation, send(self.raw()), Then(Ok))
     }
 
     /// Like [`run`](Self::run) for `future`, a generated `send` on [`raw`](Self::raw), turning the generated value
     /// into the method's result with `then` inside the call (see [`Then`]).
     pub(crate) fn run_then<G, T, F, M>(
         &self,
-        operation_id: &'static str,
+        operation: &'static OperationSpec,
         future: F,
         then: M,
     ) -> Call<F, Then<M>>
@@ -391,7 +384,7 @@ impl Client {
         F: Future<Output = GenResult<G>>,
         M: FnOnce(ResponseValue<G>) -> crate::Result<T> + Unpin,
     {
-        Call::new(self, operation_id, future, Then(then))
+        Call::new(self, operation, future, Then(then))
     }
 
     /// Like [`run`](Self::run), returning the body as `T`, a tolerant view of the generated type `G`: when the
@@ -399,7 +392,7 @@ impl Client {
     /// instead of failing.
     pub(crate) fn run_tolerant<'c, G, T, F>(
         &'c self,
-        operation_id: &'static str,
+        operation: &'static OperationSpec,
         send: impl FnOnce(&'c GenClient) -> F,
     ) -> impl Future<Output = crate::Result<T>> + 'c
     where
@@ -407,14 +400,14 @@ impl Client {
         T: DeserializeOwned + 'c,
         F: Future<Output = GenResult<G>> + 'c,
     {
-        self.run_tolerant_status(operation_id, send)
+        self.run_tolerant_status(operation, send)
             .map(|result| result.map(|(_, value)| value))
     }
 
     /// Like [`run_tolerant`](Self::run_tolerant), also returning the success status.
     pub(crate) fn run_tolerant_status<'c, G, T, F>(
         &'c self,
-        operation_id: &'static str,
+        operation: &'static OperationSpec,
         send: impl FnOnce(&'c GenClient) -> F,
     ) -> Call<F, Tolerant<G, T>>
     where
@@ -422,7 +415,7 @@ impl Client {
         T: DeserializeOwned,
         F: Future<Output = GenResult<G>>,
     {
-        self.run_tolerant_with(operation_id, send, Err)
+        self.run_tolerant_with(operation, send, Err)
     }
 
     /// Like [`run_tolerant_status`](Self::run_tolerant_status), converting a decoded `G` with `convert` first.
@@ -432,7 +425,7 @@ impl Client {
     /// requires is absent, so the JSON route decides and reports exactly as it would alone.
     pub(crate) fn run_tolerant_with<'c, G, T, F>(
         &'c self,
-        operation_id: &'static str,
+        operation: &'static OperationSpec,
         send: impl FnOnce(&'c GenClient) -> F,
         convert: fn(G) -> Result<T, G>,
     ) -> Call<F, Tolerant<G, T>>
@@ -441,7 +434,7 @@ impl Client {
         T: DeserializeOwned,
         F: Future<Output = GenResult<G>>,
     {
-        Call::new(self, operation_id, send(self.raw()), Tolerant { convert })
+        Call::new(self, operation, send(self.raw()), Tolerant { convert })
     }
 
     /// Sends a request the generated client cannot build (multipart, undeclared bodies) with the credentials the

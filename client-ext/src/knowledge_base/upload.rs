@@ -1,5 +1,6 @@
 //! Uploading a file to the knowledge base: plan, start, chunks in order, complete, optionally wait.
 
+use mirai_voice_generated::operations;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -166,18 +167,16 @@ impl<'a> UploadRequest<'a> {
     /// the error is returned.
     pub async fn send(mut self) -> crate::Result<UploadedFile> {
         let kb = KnowledgeBase::new(self.client);
-        let mut operations = vec![
-            "startKnowledgeBaseUpload",
-            "uploadKnowledgeBaseChunk",
-            "completeKnowledgeBaseUpload",
+        let mut needed = vec![
+            operations::START_KNOWLEDGE_BASE_UPLOAD,
+            operations::UPLOAD_KNOWLEDGE_BASE_CHUNK,
+            operations::COMPLETE_KNOWLEDGE_BASE_UPLOAD,
         ];
         if self.wait.is_some() {
-            operations.push("getKnowledgeBaseFile");
+            needed.push(operations::GET_KNOWLEDGE_BASE_FILE);
         }
-        for operation_id in operations {
-            self.client
-                .credentials()
-                .check(Client::spec(operation_id)?)?;
+        for operation in needed {
+            self.client.credentials().check(operation)?;
         }
 
         let mut reader = ChunkReader::open(&self.upload).await?;
@@ -219,7 +218,11 @@ impl<'a> UploadRequest<'a> {
             .knowledge_base_id
             .filter(|id| !id.as_str().is_empty())
             .ok_or_else(|| {
-                missing_field("completeKnowledgeBaseUpload", status, "knowledgeBaseId")
+                missing_field(
+                    operations::COMPLETE_KNOWLEDGE_BASE_UPLOAD,
+                    status,
+                    "knowledgeBaseId",
+                )
             })?;
         let mut uploaded = UploadedFile {
             session_id,
