@@ -1,6 +1,6 @@
 //! The operations of the API, grouped by area.
 //!
-//! Each area is a short-lived view of a [`Client`], obtained from it (`client.calls()`,
+//! Each area is a short-lived view of a [`Client`](crate::Client), obtained from it (`client.calls()`,
 //! `client.assistants()`, ...). Every method sends one operation of `swagger.yaml` (the knowledge-base upload
 //! sends several) with exactly the headers the operation needs, and returns [`Error`] on failure.
 //!
@@ -15,7 +15,7 @@
 //! | [`KnowledgeBase`] | `listKnowledgeBaseFiles`, `getKnowledgeBaseFile`, `deleteKnowledgeBaseCollection`, `startKnowledgeBaseUpload`, `uploadKnowledgeBaseChunk`, `completeKnowledgeBaseUpload` |
 //! | [`Voices`] | `getVoiceGallery` |
 //! | [`Showcase`] | `listShowcaseCalls`, `getShowcaseCall`, `listShowcaseFlows`, `getShowcaseFlow` |
-//! | [`Client`] | `getHealthMonitor` ([`health`](crate::Client::health)), `shiprocketNdrWebhook` ([`shiprocket_ndr_webhook`](crate::Client::shiprocket_ndr_webhook)) |
+//! | [`Client`](crate::Client) | `getHealthMonitor` ([`health`](crate::Client::health)), `shiprocketNdrWebhook` ([`shiprocket_ndr_webhook`](crate::Client::shiprocket_ndr_webhook)) |
 //!
 //! # Requests
 //!
