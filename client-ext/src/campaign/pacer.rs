@@ -133,6 +133,7 @@ mod tests {
     use super::*;
 
     const SECOND: Duration = Duration::from_secs(1);
+    const MILLISECOND: Duration = Duration::from_millis(1);
 
     #[test]
     fn rates_parse_per_second_minute_and_hour() {
@@ -188,19 +189,24 @@ mod tests {
         assert_eq!(schedule.reserve(later, SECOND), later);
     }
 
-    #[tokio::test(start_paused = true)]
+    // Real time: a paused clock needs tokio's `test-util`, which would also slow every timer of the request-path
+    // benchmark built with this crate's dev-dependencies. The rate is a floor, so only the lower bound is exact;
+    // the upper bound only catches a pacer that waits far longer than the rate asks.
+    #[tokio::test]
     async fn the_pacer_holds_callers_to_the_rate() {
-        let pacer = Pacer::new(Some("10/s".parse().unwrap()));
+        let pacer = Pacer::new(Some("100/s".parse().unwrap()));
         let start = Instant::now();
         for _ in 0..21 {
             pacer.acquire().await;
         }
-        assert_eq!(start.elapsed(), 2 * SECOND);
+        let elapsed = start.elapsed();
+        assert!(elapsed >= 200 * MILLISECOND, "{elapsed:?}");
+        assert!(elapsed < 2 * SECOND, "{elapsed:?}");
         let unlimited = Pacer::new(None);
         let start = Instant::now();
         for _ in 0..1000 {
             unlimited.acquire().await;
         }
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert!(start.elapsed() < 500 * MILLISECOND, "{:?}", start.elapsed());
     }
 }
