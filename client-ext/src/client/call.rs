@@ -1,8 +1,7 @@
 //! The SDK's part of one generated call, as one hand-written future.
 //!
-//! Every method of this crate sends a generated operation the same way: find its table entry, check that the
-//! client holds the credentials it needs, run the generated `send` with a fresh report slot current, take the
-//! report, and turn the result into this crate's types. Written as nested `async fn`s, that was four state machines
+//! Every method of this crate sends a generated operation the same way: run the generated `send` with a fresh
+//! report slot current, take the report, and turn the result into this crate's types. Written as nested `async fn`s, that was four state machines
 //! per request (the method, `run`, `attempt` and a boxed block around the generated future): four poll functions
 //! run from cold caches on every request, and the request's state copied from each into the next as it started.
 //! [`Call`] is one small poll function over one boxed future, and what happens to the answer is a
@@ -14,7 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
-use mirai_voice_generated::{OperationSpec, ResponseValue};
+use mirai_voice_generated::{Credentials, OperationSpec, ResponseValue};
 use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -152,18 +151,24 @@ fn map_failure<T>(
 
 /// One generated call through this crate's pipeline; see the [module](self) for why it is written by hand.
 ///
-/// Built by [`Client::run`], [`Client::run_then`] and [`Client::run_tolerant_with`]. The table lookup and the credentials check happen
-/// when it is built, so it holds either their error or the generated future, boxed once (it is large, and moving it
-/// into each caller's state would copy it again).
+/// Built by [`Client::run`], [`Client::run_then`] and [`Client::run_tolerant_with`]. It holds the generated future,
+/// boxed once (it is large, and moving it into each caller's state would copy it again), or the error of a check of
+/// the method's arguments ([`rejecting`](Self::rejecting)).
+///
+/// The client's credentials are not checked here: the generated client attaches them before sending and refuses
+/// the request, unsent, when one is missing, so a check on every call would do that work twice. Only then is the
+/// check run, for its typed error ([`ValidationError::MissingWorkspace`], ...).
 #[must_use = "a call does nothing unless awaited"]
-pub(crate) struct Call<F, D> {
-    state: State<F, D>,
+pub(crate) struct Call<'c, F, D> {
+    state: State<'c, F, D>,
 }
 
-enum State<F, D> {
+enum State<'c, F, D> {
     /// The generated call is running with its own report slot current.
     Sending {
         spec: &'static OperationSpec,
+        /// The credentials the generated client attaches, checked only if it refused to send.
+        credentials: &'c Credentials,
         future: Pin<Box<F>>,
         finisher: D,
         /// The call's report slot, current while `future` is polled ([`ReportSlot`]).
@@ -177,40 +182,33 @@ enum State<F, D> {
     Done,
 }
 
-impl<F, G, D> Call<F, D>
+impl<'c, F, G, D> Call<'c, F, D>
 where
     F: Future<Output = GenResult<G>>,
     D: Finisher<G>,
 {
     /// The call of `operation` that `future` (a generated `send` on `client`'s generated client) makes, finished
-    /// by `finisher`. A generated future does nothing until polled, so it is only sent if the credentials check
-    /// passes.
+    /// by `finisher`.
     pub(crate) fn new(
-        client: &Client,
+        client: &'c Client,
         operation: &'static OperationSpec,
         future: F,
         finisher: D,
     ) -> Self {
-        let checked = client
-            .credentials()
-            .check(operation)
-            .map(|()| operation)
-            .map_err(Error::from);
-        let state = match checked {
+        Self {
             // The report starts empty, so a request that never reached the executor cannot show an older one.
-            Ok(spec) => State::Sending {
-                spec,
+            state: State::Sending {
+                spec: operation,
+                credentials: client.credentials(),
                 future: Box::pin(future),
                 finisher,
                 report: AttemptReport::default(),
             },
-            Err(error) => State::Rejected(error),
-        };
-        Self { state }
+        }
     }
 }
 
-impl<F, D> Call<F, D> {
+impl<F, D> Call<'_, F, D> {
     /// This call, or one failing with `check`'s error before anything is sent: for a method whose own checks of
     /// its arguments come first. Keeps the method's future one type, and as small, whichever way the check goes.
     pub(crate) fn rejecting(self, check: crate::Result<()>) -> Self {
@@ -223,7 +221,7 @@ impl<F, D> Call<F, D> {
     }
 }
 
-impl<F, G, D> Future for Call<F, D>
+impl<F, G, D> Future for Call<'_, F, D>
 where
     F: Future<Output = GenResult<G>>,
     D: Finisher<G>,
@@ -246,6 +244,7 @@ where
                     // Taken out only once the generated call is done; the box is freed here.
                     if let State::Sending {
                         spec,
+                        credentials,
                         finisher,
                         report,
                         ..
@@ -253,6 +252,11 @@ where
                     {
                         // The caller's own scope, if any, sees this call's report.
                         ReportSlot::store_current(&report);
+                        if let Err(GenError::InvalidRequest(_)) = &result
+                            && let Err(missing) = credentials.check(spec)
+                        {
+                            return Poll::Ready(Err(missing.into()));
+                        }
                         match finisher.finish(Answer {
                             spec,
                             result,
@@ -292,7 +296,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use mirai_voice_generated::prelude::ClientSettingExt as _;
+    use mirai_voice_generated::prelude::{ClientSettingExt as _, ClientToolsExt as _};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -314,20 +318,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_call_without_its_credentials_fails_without_polling_the_generated_future() {
-        let client = client("http://127.0.0.1:9", None);
-        let polled = Arc::new(AtomicBool::new(false));
-        let seen = polled.clone();
-        let future = futures::future::poll_fn(move |_| -> Poll<GenResult<()>> {
-            seen.store(true, Ordering::SeqCst);
-            Poll::Pending
-        });
-        let result = Call::new(&client, operations::LIST_API_TOOLS, future, Then(Ok)).await;
+    async fn a_call_without_its_credentials_sends_nothing_and_names_what_is_missing() {
+        let server = MockServer::start().await;
+        let without_workspace = client(&server.uri(), None);
+        let result = without_workspace
+            .run(operations::LIST_API_TOOLS, |c| c.list_api_tools().send())
+            .await;
         let Err(Error::Validation(error)) = result else {
             panic!("a missing workspace is a validation error, got {result:?}");
         };
-        assert!(error.to_string().contains("workspace"), "{error}");
-        assert!(!polled.load(Ordering::SeqCst));
+        assert!(
+            matches!(
+                error,
+                ValidationError::MissingWorkspace {
+                    operation_id: "listApiTools"
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(server.received_requests().await.unwrap().is_empty());
+        // A refusal for another reason is not mistaken for a missing credential.
+        let with_workspace = client(&server.uri(), Some("65f1c0ffee0123456789abcd"));
+        let result = with_workspace
+            .run(operations::LIST_API_TOOLS, |_| async {
+                Err::<ResponseValue<()>, _>(GenError::InvalidRequest("bad argument".into()))
+            })
+            .await;
+        let Err(error) = result else {
+            panic!("expected an error, got {result:?}");
+        };
+        assert!(error.to_string().contains("bad argument"), "{error}");
     }
 
     /// A hand-written `Operation` naming an id the table does not have (the generated ones name their entry).

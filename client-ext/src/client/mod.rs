@@ -365,7 +365,7 @@ impl Client {
         &'c self,
         operation: &'static OperationSpec,
         send: impl FnOnce(&'c GenClient) -> F,
-    ) -> Call<F, AsGenerated<T>>
+    ) -> Call<'c, F, AsGenerated<T>>
     where
         F: Future<Output = GenResult<T>>,
     {
@@ -379,7 +379,7 @@ impl Client {
         operation: &'static OperationSpec,
         future: F,
         then: M,
-    ) -> Call<F, Then<M>>
+    ) -> Call<'_, F, Then<M>>
     where
         F: Future<Output = GenResult<G>>,
         M: FnOnce(ResponseValue<G>) -> crate::Result<T> + Unpin,
@@ -409,7 +409,7 @@ impl Client {
         &'c self,
         operation: &'static OperationSpec,
         send: impl FnOnce(&'c GenClient) -> F,
-    ) -> Call<F, Tolerant<G, T>>
+    ) -> Call<'c, F, Tolerant<G, T>>
     where
         G: Serialize,
         T: DeserializeOwned,
@@ -428,7 +428,7 @@ impl Client {
         operation: &'static OperationSpec,
         send: impl FnOnce(&'c GenClient) -> F,
         convert: fn(G) -> Result<T, G>,
-    ) -> Call<F, Tolerant<G, T>>
+    ) -> Call<'c, F, Tolerant<G, T>>
     where
         G: Serialize,
         T: DeserializeOwned,
