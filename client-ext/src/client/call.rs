@@ -36,21 +36,19 @@ pub(crate) struct Answer<G> {
     pub(crate) report: AttemptReport,
 }
 
-/// A [`Finisher`]'s result: known at once, or a failure known after reading more of the response (an error body).
-pub(crate) enum Finish<T> {
-    /// The call's result.
-    Now(crate::Result<T>),
-    /// The call failed with the error this future gives once done.
-    Failed(BoxFuture<'static, Error>),
-}
+/// Where a [`Finisher`] leaves a failure whose error is known only after reading more of the response (an error
+/// body): the future giving that error.
+pub(crate) type Mapping = Option<BoxFuture<'static, Error>>;
 
 /// Turns a generated call's [`Answer`] into the result a method of this crate returns.
 pub(crate) trait Finisher<G>: Unpin {
     /// The value of a success.
     type Output;
 
-    /// The result of the call that ended with `answer`.
-    fn finish(self, answer: Answer<G>) -> Finish<Self::Output>;
+    /// The result of the call that ended with `answer`, or `Pending` with the failure's mapping left in
+    /// `mapping` ([`map_failure`]). It is the call's own `Poll`, so the result (a decoded body can be a kilobyte)
+    /// is built where the call returns it instead of being copied there from a result of another type.
+    fn finish(self, answer: Answer<G>, mapping: &mut Mapping) -> Poll<crate::Result<Self::Output>>;
 }
 
 /// A [`Then`] step that keeps the generated value as it is ([`Client::run`]).
@@ -70,10 +68,10 @@ where
 {
     type Output = T;
 
-    fn finish(self, answer: Answer<G>) -> Finish<T> {
+    fn finish(self, answer: Answer<G>, mapping: &mut Mapping) -> Poll<crate::Result<T>> {
         match answer.result {
-            Ok(value) => Finish::Now((self.0)(value)),
-            Err(error) => map_failure(answer.spec, error, answer.report),
+            Ok(value) => Poll::Ready((self.0)(value)),
+            Err(error) => map_failure(answer.spec, error, answer.report, mapping),
         }
     }
 }
@@ -96,7 +94,11 @@ where
 {
     type Output = (StatusCode, T);
 
-    fn finish(self, answer: Answer<G>) -> Finish<(StatusCode, T)> {
+    fn finish(
+        self,
+        answer: Answer<G>,
+        mapping: &mut Mapping,
+    ) -> Poll<crate::Result<(StatusCode, T)>> {
         let Answer {
             spec,
             result,
@@ -106,12 +108,12 @@ where
             Ok(value) => {
                 let status = value.status();
                 let value = match (self.convert)(value.into_inner()) {
-                    Ok(tolerant) => return Finish::Now(Ok((status, tolerant))),
+                    Ok(tolerant) => return Poll::Ready(Ok((status, tolerant))),
                     Err(value) => value,
                 };
                 // Re-reading what the generated type decoded: it only fails if `T` requires a field `G` lacks.
                 let json = serde_json::to_vec(&value).unwrap_or_default();
-                Finish::Now(
+                Poll::Ready(
                     serde_json::from_slice(&json)
                         .map(|tolerant| (status, tolerant))
                         .map_err(|e| {
@@ -128,25 +130,32 @@ where
             }
             Err(progenitor_client::Error::InvalidResponsePayload(body, error)) => {
                 match (serde_json::from_slice(&body), report.last_status()) {
-                    (Ok(tolerant), Some(status)) => Finish::Now(Ok((status, tolerant))),
-                    _ => map_failure(spec, GenError::InvalidResponsePayload(body, error), report),
+                    (Ok(tolerant), Some(status)) => Poll::Ready(Ok((status, tolerant))),
+                    _ => map_failure(
+                        spec,
+                        GenError::InvalidResponsePayload(body, error),
+                        report,
+                        mapping,
+                    ),
                 }
             }
-            Err(error) => map_failure(spec, error, report),
+            Err(error) => map_failure(spec, error, report, mapping),
         }
     }
 }
 
-/// `error` as this crate's [`Error`], with what the attempts showed. Mapping may read the error body, so it is a
-/// future of its own, built only on failure.
+/// `error` as this crate's [`Error`], with what the attempts showed, left in `mapping`. Mapping may read the error
+/// body, so it is a future of its own, built only on failure.
 fn map_failure<T>(
     spec: &'static OperationSpec,
     error: GenError,
     report: AttemptReport,
-) -> Finish<T> {
-    Finish::Failed(Box::pin(async move {
+    mapping: &mut Mapping,
+) -> Poll<crate::Result<T>> {
+    *mapping = Some(Box::pin(async move {
         Error::from_progenitor(OperationContext::from(spec), error, Some(&report)).await
-    }))
+    }));
+    Poll::Pending
 }
 
 /// One generated call through this crate's pipeline; see the [module](self) for why it is written by hand.
@@ -234,13 +243,16 @@ where
             match state {
                 State::Sending { future, report, .. } => {
                     let slot = ReportSlot::enter();
-                    let polled = future.as_mut().poll(cx);
+                    // Bound straight from the poll, so the answer is not copied into a second place.
+                    let Poll::Ready(result) = future.as_mut().poll(cx) else {
+                        if let Some(left) = slot.leave() {
+                            *report = left;
+                        }
+                        return Poll::Pending;
+                    };
                     if let Some(left) = slot.leave() {
                         *report = left;
                     }
-                    let Poll::Ready(result) = polled else {
-                        return Poll::Pending;
-                    };
                     // Taken out only once the generated call is done; the box is freed here.
                     if let State::Sending {
                         spec,
@@ -257,13 +269,28 @@ where
                         {
                             return Poll::Ready(Err(missing.into()));
                         }
-                        match finisher.finish(Answer {
-                            spec,
-                            result,
-                            report,
-                        }) {
-                            Finish::Now(output) => return Poll::Ready(output),
-                            Finish::Failed(mapping) => *state = State::Mapping(mapping),
+                        let mut mapping = None;
+                        let finished = finisher.finish(
+                            Answer {
+                                spec,
+                                result,
+                                report,
+                            },
+                            &mut mapping,
+                        );
+                        match mapping {
+                            Some(mapping) => *state = State::Mapping(mapping),
+                            // A finisher returns `Pending` only with a mapping; without one the call would never
+                            // be woken again.
+                            None if finished.is_pending() => {
+                                return Poll::Ready(Err(ValidationError::InvalidRequest {
+                                    operation_id: Some(spec.operation_id),
+                                    message: "the call's result was neither ready nor being mapped"
+                                        .into(),
+                                }
+                                .into()));
+                            }
+                            None => return finished,
                         }
                     }
                 }
