@@ -336,13 +336,7 @@ impl Executor {
                     _ => None,
                 };
                 if let Some((after, cost, next)) = retry {
-                    tracing::info!(
-                        parent: &request_span,
-                        attempt,
-                        delay_ms = millis(after),
-                        outcome = %describe(&outcome),
-                        "retrying"
-                    );
+                    log_retry(&request_span, attempt, after, &outcome);
                     ReportSlot::store_current(&report);
                     drop(result);
                     request = *next;
@@ -351,36 +345,10 @@ impl Executor {
                     last_retry_cost = Some(cost);
                     continue;
                 }
-                match decision {
-                    // The budget was refilled with the decision.
-                    Decision::Done => {}
-                    Decision::GiveUp(reason) => {
-                        let level_warn = reason == GiveUpReason::BudgetExhausted;
-                        if level_warn {
-                            tracing::warn!(parent: &request_span, attempt, "retry budget exhausted: not retrying");
-                        } else {
-                            tracing::debug!(parent: &request_span, attempt, reason = ?reason, "not retrying");
-                        }
-                    }
-                    Decision::OutcomeUnknown(failure) => {
-                        tracing::warn!(
-                            parent: &request_span,
-                            attempt,
-                            failure = ?failure,
-                            body_sha256 = report.body_sha256().unwrap_or("none"),
-                            "outcome unknown: the request was sent and will not be repeated"
-                        );
-                    }
-                    // A retry was decided but no copy was made: only possible if `decide` and the copy condition
-                    // above ever disagree; the last outcome is then returned as is.
-                    Decision::Retry { .. } => {}
-                }
-                if !request_span.is_disabled() {
-                    request_span.record("attempts", attempt);
-                    request_span.record("outcome", describe(&outcome).as_str());
-                    if let AttemptOutcome::Response { status, .. } = outcome {
-                        request_span.record("status", status.as_u16());
-                    }
+                // The common end (a first answer, no subscriber listening) logs nothing: the logging is out of
+                // line, so a request does not run through its code.
+                if decision != Decision::Done || !request_span.is_disabled() {
+                    log_end(&request_span, attempt, decision, &outcome, &report);
                 }
                 match report_to {
                     ReportTo::CurrentLog => ReportSlot::put_current(report),
@@ -463,6 +431,64 @@ fn describe(outcome: &AttemptOutcome) -> String {
         AttemptOutcome::TimedOut => "timeout".into(),
         AttemptOutcome::ConnectionLost => "connection lost".into(),
         AttemptOutcome::Invalid => "invalid request".into(),
+    }
+}
+
+/// Logs a retry about to wait `after`.
+#[cold]
+fn log_retry(
+    request_span: &tracing::Span,
+    attempt: u32,
+    after: Duration,
+    outcome: &AttemptOutcome,
+) {
+    tracing::info!(
+        parent: request_span,
+        attempt,
+        delay_ms = millis(after),
+        outcome = %describe(outcome),
+        "retrying"
+    );
+}
+
+/// Logs why a request ends without another attempt, and records its outcome on its span.
+#[inline(never)]
+fn log_end(
+    request_span: &tracing::Span,
+    attempt: u32,
+    decision: Decision,
+    outcome: &AttemptOutcome,
+    report: &AttemptReport,
+) {
+    match decision {
+        // The budget was refilled with the decision.
+        Decision::Done => {}
+        Decision::GiveUp(reason) => {
+            if reason == GiveUpReason::BudgetExhausted {
+                tracing::warn!(parent: request_span, attempt, "retry budget exhausted: not retrying");
+            } else {
+                tracing::debug!(parent: request_span, attempt, reason = ?reason, "not retrying");
+            }
+        }
+        Decision::OutcomeUnknown(failure) => {
+            tracing::warn!(
+                parent: request_span,
+                attempt,
+                failure = ?failure,
+                body_sha256 = report.body_sha256().unwrap_or("none"),
+                "outcome unknown: the request was sent and will not be repeated"
+            );
+        }
+        // A retry was decided but no copy was made: only possible if `decide` and the copy condition ever
+        // disagree; the last outcome is then returned as is.
+        Decision::Retry { .. } => {}
+    }
+    if !request_span.is_disabled() {
+        request_span.record("attempts", attempt);
+        request_span.record("outcome", describe(outcome).as_str());
+        if let AttemptOutcome::Response { status, .. } = outcome {
+            request_span.record("status", status.as_u16());
+        }
     }
 }
 
