@@ -1,9 +1,10 @@
 //! The SDK's part of one generated call, as one hand-written future.
 //!
 //! Every method of this crate sends a generated operation the same way: run the generated `send` with a fresh
-//! report slot current, take the report, and turn the result into this crate's types. Written as nested `async fn`s, that was four state machines
-//! per request (the method, `run`, `attempt` and a boxed block around the generated future): four poll functions
-//! run from cold caches on every request, and the request's state copied from each into the next as it started.
+//! report slot current, take the report, and turn the result into this crate's types. Written as nested
+//! `async fn`s, that was four state machines per request (the method, `run`, `attempt` and a boxed block around
+//! the generated future): four poll functions run from cold caches on every request, and the request's state
+//! copied from each into the next as it started.
 //! [`Call`] is one small poll function over one boxed future, and what happens to the answer is a
 //! [`Finisher`], a plain function of it; only a failure, whose mapping may read the error body, gets a second
 //! (boxed) future.
