@@ -33090,26 +33090,40 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::GetHealthMonitorResponse>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = crate::base_url::join(client, format_args!("/health"))
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[0usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(client, format_args!("/health"))
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -33216,9 +33230,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v2/workspace/onboard/custom"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -33324,9 +33376,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v2/workspace/onboard/shopify"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -33376,32 +33466,46 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AssistantAdminGetResponse>, Error<ByteStream>> {
             let Self { client, assistant_id } = self;
             let assistant_id = assistant_id.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/admin/assistant/get/{}", encode_path(& assistant_id
-                        .to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[3usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/admin/assistant/get/{}", encode_path(& assistant_id
+                            .to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -33436,29 +33540,43 @@ pub mod builder {
             Error<ByteStream>,
         > {
             let Self { client } = self;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!("/v1/admin/assistant/list"),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[4usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/admin/assistant/list"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -33565,9 +33683,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/admin/assistant/create"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -33821,34 +33977,52 @@ pub mod builder {
             let number_type = number_type.map_err(Error::InvalidRequest)?;
             let pattern = pattern.map_err(Error::InvalidRequest)?;
             let provider = provider.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!("/v1/number-pool/search"),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("countryCode", &country_code))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("numberType", &number_type))
-                .query(&progenitor_client::QueryParam::new("pattern", &pattern))
-                .query(&progenitor_client::QueryParam::new("provider", &provider))
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[7usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/number-pool/search"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("countryCode", &country_code),
+                    )
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    .query(
+                        &progenitor_client::QueryParam::new("numberType", &number_type),
+                    )
+                    .query(&progenitor_client::QueryParam::new("pattern", &pattern))
+                    .query(&progenitor_client::QueryParam::new("provider", &provider))
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -33988,9 +34162,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/number-pool/purchase"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -34045,32 +34257,46 @@ pub mod builder {
             let Self { client, telephony_number_id } = self;
             let telephony_number_id = telephony_number_id
                 .map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/number-pool/{}", encode_path(& telephony_number_id
-                        .to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[9usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/number-pool/{}", encode_path(& telephony_number_id
+                            .to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -34103,26 +34329,43 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ListApiToolsResponse>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = crate::base_url::join(client, format_args!("/v1/admin/tool/api"))
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[10usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/admin/tool/api"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -34229,9 +34472,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/admin/tool/api"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -34412,31 +34693,45 @@ pub mod builder {
         ) -> Result<ResponseValue<types::DeleteApiToolResponse>, Error<ByteStream>> {
             let Self { client, tool_id } = self;
             let tool_id = tool_id.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/admin/tool/api/{}", encode_path(& tool_id.to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[13usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/admin/tool/api/{}", encode_path(& tool_id.to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -34471,29 +34766,43 @@ pub mod builder {
             Error<ByteStream>,
         > {
             let Self { client } = self;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!("/v1/knowledge-base/files"),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[14usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/knowledge-base/files"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -34546,32 +34855,46 @@ pub mod builder {
         > {
             let Self { client, knowledge_base_id } = self;
             let knowledge_base_id = knowledge_base_id.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/knowledge-base/files/{}", encode_path(& knowledge_base_id
-                        .to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[15usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/knowledge-base/files/{}", encode_path(&
+                            knowledge_base_id.to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -34680,9 +35003,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/knowledge-base/upload/start"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -34732,32 +35093,46 @@ pub mod builder {
         ) -> Result<ResponseValue<types::CompleteUploadResponse>, Error<ByteStream>> {
             let Self { client, session_id } = self;
             let session_id = session_id.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/knowledge-base/upload/complete/{}", encode_path(& session_id
-                        .to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[18usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/knowledge-base/upload/complete/{}", encode_path(&
+                            session_id.to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -34810,32 +35185,46 @@ pub mod builder {
         > {
             let Self { client, collection_name } = self;
             let collection_name = collection_name.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/knowledge-base/collection/{}", encode_path(& collection_name
-                        .to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[19usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/knowledge-base/collection/{}", encode_path(&
+                            collection_name.to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -34942,9 +35331,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v2/call/initiate"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -35051,9 +35478,44 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(client, format_args!("/v2/call/web"))
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -35313,9 +35775,44 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(client, format_args!("/v2/call/abort"))
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -35555,9 +36052,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/admin/organization/archive"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -35668,9 +36203,47 @@ pub mod builder {
                 };
                 crate::hooks::prepare(client, request, operation)
             })();
+            let build_head = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/admin/organization/unarchive"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
             async move {
                 let request = prepared?;
-                let result = crate::hooks::execute(client, request, operation).await;
+                let result = crate::hooks::execute_rebuildable(
+                        client,
+                        request,
+                        operation,
+                        &|| build_head().ok(),
+                    )
+                    .await;
                 let response = result?;
                 let (status, response) = crate::response::split_status(response);
                 match status {
@@ -35703,25 +36276,39 @@ pub mod builder {
         ///Sends a `GET` request to `/v1/admin/voice-gallery`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!("/v1/admin/voice-gallery"),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[28usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/admin/voice-gallery"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -35788,28 +36375,45 @@ pub mod builder {
             let Self { client, category, lang } = self;
             let category = category.map_err(Error::InvalidRequest)?;
             let lang = lang.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(client, format_args!("/v1/showcase/calls"))
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("category", &category))
-                .query(&progenitor_client::QueryParam::new("lang", &lang))
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[29usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/showcase/calls"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("category", &category))
+                    .query(&progenitor_client::QueryParam::new("lang", &lang))
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -35873,31 +36477,45 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GetShowcaseCallResponse>, Error<ByteStream>> {
             let Self { client, call_id } = self;
             let call_id = call_id.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/showcase/calls/{}", encode_path(& call_id.to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[30usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/showcase/calls/{}", encode_path(& call_id.to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -35929,26 +36547,43 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ListShowcaseFlowsResponse>, Error<ByteStream>> {
             let Self { client } = self;
-            let url = crate::base_url::join(client, format_args!("/v1/showcase/flows"))
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[31usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!("/v1/showcase/flows"),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {
@@ -35996,31 +36631,45 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GetShowcaseFlowResponse>, Error<ByteStream>> {
             let Self { client, flow_id } = self;
             let flow_id = flow_id.map_err(Error::InvalidRequest)?;
-            let url = crate::base_url::join(
-                    client,
-                    format_args!(
-                        "/v1/showcase/flows/{}", encode_path(& flow_id.to_string())
-                    ),
-                )
-                .map_err(Error::InvalidRequest)?;
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()?;
             let operation = &crate::operations::OPERATIONS[32usize];
-            let request = crate::hooks::prepare(client, request, operation)?;
-            let result = crate::hooks::execute(client, request, operation).await;
+            let build = move || -> ::std::result::Result<
+                ::reqwest::Request,
+                Error<ByteStream>,
+            > {
+                let url = crate::base_url::join(
+                        client,
+                        format_args!(
+                            "/v1/showcase/flows/{}", encode_path(& flow_id.to_string())
+                        ),
+                    )
+                    .map_err(Error::InvalidRequest)?;
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()?;
+                crate::hooks::prepare(client, request, operation)
+            };
+            let request = build()?;
+            let result = crate::hooks::execute_rebuildable(
+                    client,
+                    request,
+                    operation,
+                    &|| build().ok(),
+                )
+                .await;
             let response = result?;
             let (status, response) = crate::response::split_status(response);
             match status {

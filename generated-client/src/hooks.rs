@@ -53,6 +53,20 @@ pub(crate) fn execute<'a>(
         .execute(client.client(), request, operation)
 }
 
+/// [`execute`], with the `send`'s way to build its request again (without the body) for another
+/// attempt (codegen rule `rebuildable-request`).
+pub(crate) fn execute_rebuildable<'a>(
+    client: &'a Client,
+    request: reqwest::Request,
+    operation: &'static OperationSpec,
+    rebuild: &'a crate::Rebuild<'a>,
+) -> crate::ExecuteFuture<'a> {
+    client
+        .inner()
+        .executor
+        .execute_rebuildable(client.client(), request, operation, rebuild)
+}
+
 /// [`prepare`] on a request the caller keeps.
 #[expect(
     clippy::result_large_err,

@@ -83,7 +83,7 @@ mod operation_builder;
 mod raw_error;
 mod response;
 
-pub use context::{ClientContext, ExecuteFuture, RequestExecutor, SendOnce};
+pub use context::{ClientContext, ExecuteFuture, Rebuild, RequestExecutor, SendOnce};
 pub use credentials::{Credentials, InvalidCredential, MissingCredential};
 pub use operation::{CredentialHeader, CredentialRole, OperationSpec};
 pub use operation_builder::Operation;

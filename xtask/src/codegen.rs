@@ -304,6 +304,19 @@ pub fn generate(document: Value) -> Result<Generated> {
             ),
         );
     }
+    let rebuildable = crate::rebuildable_request::rebuild_requests(&mut file);
+    if !rebuildable.is_empty() {
+        report.change(
+            "rebuildable-request",
+            "builder",
+            format!(
+                "{} operations give the executor a way to build their request again (without the body) for \
+                 another attempt, so no copy of the request is made before the first: {}",
+                rebuildable.len(),
+                rebuildable.join(", ")
+            ),
+        );
+    }
     // Last: they read the final field types and the methods the passes above added.
     let parameters = crate::optional_setters::optional_parameters(&document);
     report_optional_setters(

@@ -123,7 +123,7 @@ fn rewrite_send(method: &mut syn::ImplItemFn, lifetime: &syn::Lifetime) -> bool 
 }
 
 /// `E` in `Result<T, E>`.
-fn result_error_type(ty: &Type) -> Option<Type> {
+pub(crate) fn result_error_type(ty: &Type) -> Option<Type> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if last.ident != "Result" {

@@ -19,6 +19,7 @@ pub mod parsed_base_url;
 mod pass_test_support;
 pub mod preprocess;
 pub mod prerequisites;
+pub mod rebuildable_request;
 pub mod required_constructors;
 pub mod response_headers;
 pub mod root;

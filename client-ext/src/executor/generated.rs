@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use mirai_voice_generated::operations::OPERATIONS;
-use mirai_voice_generated::{ExecuteFuture, OperationSpec, RequestExecutor};
+use mirai_voice_generated::{ExecuteFuture, OperationSpec, Rebuild, RequestExecutor};
 
 use super::{Executor, ReportTo};
 use crate::operation::OperationContext;
@@ -51,6 +51,24 @@ impl RequestExecutor for Executor {
             http,
             request,
             OperationContext::from(operation),
+            None,
+            ReportTo::CurrentLog,
+        ))
+    }
+
+    fn execute_rebuildable<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static OperationSpec,
+        rebuild: &'a Rebuild<'a>,
+    ) -> ExecuteFuture<'a> {
+        // No copy of the request is made for another attempt: `rebuild` builds it if the policy asks for one.
+        Box::pin(self.send_with_retries(
+            http,
+            request,
+            OperationContext::from(operation),
+            Some(rebuild),
             ReportTo::CurrentLog,
         ))
     }
@@ -150,6 +168,73 @@ mod tests {
         assert_eq!(response.map(|r| r.status()).ok(), Some(StatusCode::OK));
         assert_eq!(log.report().attempt_count(), 2);
         assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    }
+
+    /// A retried request is built again by the generated `send` (no copy is kept before the first attempt); the
+    /// server sees the same method, path, headers (credentials and content type included) and body twice.
+    #[tokio::test]
+    async fn generated_post_behind_a_503_is_built_again_and_sent_identically() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v2/call/abort"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v2/call/abort"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string(r#"{"message":"ok","data":{}}"#),
+            )
+            .mount(&server)
+            .await;
+        let client = client(&server, Duration::from_secs(10));
+        let log = AttemptLog::new();
+        let response = log
+            .scope(client.abort_call().body_map(|b| b.call_id("c1")).send())
+            .await;
+        assert_eq!(log.report().attempt_count(), 2, "{response:?}");
+        let requests = server.received_requests().await.unwrap();
+        assert_eq!(requests.len(), 2);
+        let (first, second) = (&requests[0], &requests[1]);
+        assert_eq!(first.method, second.method);
+        assert_eq!(first.url, second.url);
+        assert_eq!(first.body, second.body);
+        assert!(!first.body.is_empty());
+        assert_eq!(first.headers, second.headers);
+        for name in ["x-private-key", "workspace", "content-type"] {
+            assert!(second.headers.contains_key(name), "{name} missing");
+        }
+    }
+
+    /// When the request cannot be built again, the attempt the policy would retry is the last: its outcome is
+    /// returned and nothing more is sent.
+    #[tokio::test]
+    async fn a_request_that_cannot_be_built_again_ends_with_its_attempt() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount(&server)
+            .await;
+        let executor = Executor::new(
+            Duration::from_secs(10),
+            Duration::from_secs(30),
+            RetryConfig::default().with_initial_backoff(Duration::from_millis(10)),
+        );
+        let http = reqwest::Client::new();
+        let request = http
+            .get(format!("{}/v1/admin/tool/api", server.uri()))
+            .build()
+            .unwrap();
+        let log = AttemptLog::new();
+        let response = log
+            .scope(executor.execute_rebuildable(&http, request, spec("listApiTools"), &|| None))
+            .await
+            .expect("a response");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(log.report().attempt_count(), 1);
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
     }
 
     #[tokio::test]

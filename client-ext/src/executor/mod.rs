@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use mirai_voice_generated::Rebuild;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 
@@ -177,7 +178,7 @@ impl Executor {
         request: reqwest::Request,
         operation: &OperationContext,
     ) -> reqwest::Result<reqwest::Response> {
-        self.send_with_retries(http, request, *operation, ReportTo::CurrentLog)
+        self.send_with_retries(http, request, *operation, None, ReportTo::CurrentLog)
             .await
     }
 
@@ -190,7 +191,13 @@ impl Executor {
     ) -> (reqwest::Result<reqwest::Response>, AttemptReport) {
         let mut report = None;
         let result = self
-            .send_with_retries(http, request, *operation, ReportTo::Caller(&mut report))
+            .send_with_retries(
+                http,
+                request,
+                *operation,
+                None,
+                ReportTo::Caller(&mut report),
+            )
             .await;
         (result, report.unwrap_or_default())
     }
@@ -200,6 +207,10 @@ impl Executor {
     ///
     /// The current [`AttemptLog`] receives the report before each wait for a retry, so a caller that gives up
     /// during the wait still sees the attempts so far, and the final report as `report_to` says.
+    ///
+    /// Another attempt sends the request `rebuild` builds again (with this request's body) once the policy has
+    /// decided on it; without `rebuild`, a copy of the request is made before each attempt that may be followed by
+    /// another, since `reqwest` consumes the request it sends.
     ///
     /// Its future is kept small (about 1 KiB), because it is boxed on every request and the allocator serves
     /// small blocks from a per-thread cache: it is an `async` block rather than an `async fn` (whose arguments
@@ -214,6 +225,7 @@ impl Executor {
         http: &'a reqwest::Client,
         mut request: reqwest::Request,
         operation: OperationContext,
+        rebuild: Option<&'a Rebuild<'a>>,
         report_to: ReportTo<'a>,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
         async move {
@@ -247,10 +259,13 @@ impl Executor {
             let mut attempt: u32 = 1;
             let mut last_retry_cost = None;
             loop {
-                // A copy for the next attempt, made only while the policy could still ask for one: cloning the URL
-                // and headers costs on every request, and the last permitted attempt never needs it.
-                let spare = (replayable && attempt <= self.retry.max_retries())
-                    .then(|| Box::new(copy_for_retry(&request, body.as_ref())));
+                // Without a way to build the request again, a copy for the next attempt, made only while the policy
+                // could still ask for one: cloning the URL and headers costs on every request, and the last
+                // permitted attempt never needs it.
+                let spare =
+                    (rebuild.is_none() && replayable && attempt <= self.retry.max_retries())
+                        .then(|| Box::new(copy_for_retry(&request, body.as_ref())));
+                let version = request.version();
                 let started = if attempt == 1 {
                     request_started
                 } else {
@@ -331,15 +346,18 @@ impl Executor {
                     }),
                 });
 
-                let retry = match (decision, spare) {
-                    (Decision::Retry { after, cost }, Some(next)) => Some((after, cost, next)),
+                let retry = match (decision, spare, rebuild) {
+                    (Decision::Retry { after, cost }, Some(next), _) => Some((after, cost, *next)),
+                    (Decision::Retry { after, cost }, None, Some(rebuild)) if replayable => {
+                        rebuilt(rebuild, body.as_ref(), version).map(|next| (after, cost, next))
+                    }
                     _ => None,
                 };
                 if let Some((after, cost, next)) = retry {
                     log_retry(&request_span, attempt, after, &outcome);
                     ReportSlot::store_current(&report);
                     drop(result);
-                    request = *next;
+                    request = next;
                     Box::pin(tokio::time::sleep(after)).await;
                     attempt += 1;
                     last_retry_cost = Some(cost);
@@ -375,6 +393,20 @@ fn copy_for_retry(request: &reqwest::Request, body: Option<&Bytes>) -> reqwest::
     *copy.version_mut() = request.version();
     *copy.body_mut() = body.cloned().map(reqwest::Body::from);
     copy
+}
+
+/// The request `rebuild` builds again for another attempt, with the first request's body and HTTP version.
+#[cold]
+fn rebuilt(
+    rebuild: &Rebuild<'_>,
+    body: Option<&Bytes>,
+    version: reqwest::Version,
+) -> Option<reqwest::Request> {
+    let mut request = rebuild()?;
+    crate::secret::mark_sensitive_headers(request.headers_mut());
+    *request.version_mut() = version;
+    *request.body_mut() = body.cloned().map(reqwest::Body::from);
+    Some(request)
 }
 
 /// Where [`Executor::send_with_retries`] leaves the final [`AttemptReport`].
@@ -479,9 +511,15 @@ fn log_end(
                 "outcome unknown: the request was sent and will not be repeated"
             );
         }
-        // A retry was decided but no copy was made: only possible if `decide` and the copy condition ever
-        // disagree; the last outcome is then returned as is.
-        Decision::Retry { .. } => {}
+        // A retry was decided but the request could not be built again (or no copy was made, if `decide` and
+        // the copy condition ever disagree): the last outcome is returned as is.
+        Decision::Retry { .. } => {
+            tracing::warn!(
+                parent: request_span,
+                attempt,
+                "the request could not be built again for another attempt: returning this attempt's outcome"
+            );
+        }
     }
     if !request_span.is_disabled() {
         request_span.record("attempts", attempt);
