@@ -147,6 +147,8 @@ where
 
 /// `error` as this crate's [`Error`], with what the attempts showed, left in `mapping`. Mapping may read the error
 /// body, so it is a future of its own, built only on failure.
+#[cold]
+#[inline(never)]
 fn map_failure<T>(
     spec: &'static OperationSpec,
     error: GenError,
@@ -266,9 +268,9 @@ where
                         // The caller's own scope, if any, sees this call's report.
                         ReportSlot::store_current(&report);
                         if let Err(GenError::InvalidRequest(_)) = &result
-                            && let Err(missing) = credentials.check(spec)
+                            && let Some(missing) = missing_credential(credentials, spec)
                         {
-                            return Poll::Ready(Err(missing.into()));
+                            return Poll::Ready(Err(missing));
                         }
                         let mut mapping = None;
                         let finished = finisher.finish(
@@ -284,12 +286,7 @@ where
                             // A finisher returns `Pending` only with a mapping; without one the call would never
                             // be woken again.
                             None if finished.is_pending() => {
-                                return Poll::Ready(Err(ValidationError::InvalidRequest {
-                                    operation_id: Some(spec.operation_id),
-                                    message: "the call's result was neither ready nor being mapped"
-                                        .into(),
-                                }
-                                .into()));
+                                return Poll::Ready(Err(neither_ready_nor_mapped(spec)));
                             }
                             None => return finished,
                         }
@@ -307,16 +304,40 @@ where
                         return Poll::Ready(Err(error));
                     }
                 }
-                State::Done => {
-                    return Poll::Ready(Err(ValidationError::InvalidRequest {
-                        operation_id: None,
-                        message: "the call was polled again after it returned its result".into(),
-                    }
-                    .into()));
-                }
+                State::Done => return Poll::Ready(Err(polled_after_done())),
             }
         }
     }
+}
+
+// The rare ends of a call, out of line: each request runs `Call::poll`, and code it does not run still spreads what
+// it does run over more cache lines.
+
+/// The typed error for a call the generated client refused to send because a credential is missing.
+#[cold]
+#[inline(never)]
+fn missing_credential(credentials: &Credentials, spec: &'static OperationSpec) -> Option<Error> {
+    credentials.check(spec).err().map(Error::from)
+}
+
+#[cold]
+#[inline(never)]
+fn neither_ready_nor_mapped(spec: &'static OperationSpec) -> Error {
+    ValidationError::InvalidRequest {
+        operation_id: Some(spec.operation_id),
+        message: "the call's result was neither ready nor being mapped".into(),
+    }
+    .into()
+}
+
+#[cold]
+#[inline(never)]
+fn polled_after_done() -> Error {
+    ValidationError::InvalidRequest {
+        operation_id: None,
+        message: "the call was polled again after it returned its result".into(),
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -255,7 +255,6 @@ impl Executor {
 
             // The first attempt starts with the request: one clock reading serves both.
             let request_started = Instant::now();
-            let deadline = request_started + self.total_deadline;
             let mut attempt: u32 = 1;
             let mut last_retry_cost = None;
             loop {
@@ -266,14 +265,16 @@ impl Executor {
                     (rebuild.is_none() && replayable && attempt <= self.retry.max_retries())
                         .then(|| Box::new(copy_for_retry(&request, body.as_ref())));
                 let version = request.version();
-                let started = if attempt == 1 {
-                    request_started
+                // The time left of the total deadline as the attempt starts: all of it for the first attempt, with
+                // no arithmetic on clock readings (each an out-of-line call).
+                let (started, left) = if attempt == 1 {
+                    (request_started, self.total_deadline)
                 } else {
-                    Instant::now()
+                    let now = Instant::now();
+                    let elapsed = now.saturating_duration_since(request_started);
+                    (now, self.total_deadline.saturating_sub(elapsed))
                 };
-                let per_attempt = self
-                    .attempt_timeout
-                    .min(deadline.saturating_duration_since(started));
+                let per_attempt = self.attempt_timeout.min(left);
                 if Some(per_attempt) != self.client_timeout {
                     *request.timeout_mut() = Some(per_attempt);
                 }
@@ -319,7 +320,7 @@ impl Executor {
                     attempt,
                     class: operation.retry_class(),
                     replayable,
-                    remaining: Some(deadline.saturating_duration_since(finished)),
+                    remaining: Some(left.saturating_sub(duration)),
                 };
                 // One lock of the budget per attempt: the decision, and the refill a healthy answer earns.
                 let decision = {
@@ -387,6 +388,7 @@ impl Executor {
 /// extensions it then copies replace it), an allocation and a free on every request. Method, URL, headers, version
 /// and body are everything else a request holds, and the only extension reqwest lets a caller set, the timeout, is
 /// set again before each attempt.
+#[inline(never)]
 fn copy_for_retry(request: &reqwest::Request, body: Option<&Bytes>) -> reqwest::Request {
     let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
     *copy.headers_mut() = request.headers().clone();
