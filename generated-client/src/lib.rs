@@ -13,6 +13,9 @@
 //!   so status, headers and body are never lost; [`RawErrorResponse`] reads it and decodes the
 //!   documented shape named by [`OperationSpec::error_schema`].
 //! - Requests go through a [`RequestExecutor`], the hook for retries and tracing.
+//!   Most `send` methods also hand it a [`Rebuild`], which builds the request again (without its
+//!   body) for another attempt, so an executor that retries keeps no copy of each request for an
+//!   attempt that seldom comes.
 //! - Each request's URL is its path joined onto the base URL, which is parsed once per client
 //!   rather than as part of a formatted URL on every request; the URL is the one the full parse
 //!   gives, and a base URL that does not parse is `Error::InvalidRequest` with the parser's reason.
