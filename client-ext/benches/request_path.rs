@@ -428,7 +428,7 @@ fn interleaved(rt: &tokio::runtime::Runtime, clients: &Clients, rounds: usize) -
         "{target}\nWhere the difference goes, measured in the same rounds: each layer's CPU per request and its ratio \
 to raw. *generated client* is progenitor's client alone (its builders, the hooks attaching the credentials, each \
 request sent once on the raw side's `reqwest::Client`, no executor); *SDK, retries off* is `mirai_voice::Client` \
-with `RetryConfig::disabled()`, so no copy of the request is kept for a retry. The last column compares it with \
+with `RetryConfig::disabled()`, so the policy never asks for another attempt. The last column compares it with \
 *raw + timeouts*, the raw call with the same limits: what the SDK's own work costs over a hand-written call with \
 the same features.\n\n{layers}"
     )
