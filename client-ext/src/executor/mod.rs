@@ -6,8 +6,9 @@
 //! * each attempt gets the per-attempt timeout, shortened so it never runs past the total deadline (the limit is
 //!   set on the request itself, or left to the HTTP client when it applies the same one, so it also covers
 //!   reading the response body after the executor returns);
-//! * the request is copied before each attempt that may be followed by a retry (an in-memory body is shared, not
-//!   copied); a streaming body, which cannot be copied, is sent once;
+//! * another attempt sends the request the generated `send` builds again once the policy decides on a retry
+//!   ([`Rebuild`]); a request without that way is copied before each attempt that may be followed by a retry. An
+//!   in-memory body is shared, not copied; a streaming body, which cannot be sent twice, is sent once;
 //! * between attempts it waits for the computed backoff or the server's `Retry-After`;
 //! * a shared token-bucket [`RetryBudget`] stops retries during an outage;
 //! * every request gets a `mirai_voice.request` span and every attempt a `mirai_voice.attempt` span carrying the
