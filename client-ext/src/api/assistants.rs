@@ -126,22 +126,26 @@ impl<'a> Assistants<'a> {
         let client = self.client;
         let assistant_id = assistant_id.into();
         let checked = require_id(OP.operation_id, "assistant_id", assistant_id.as_str());
-        let send = client
+        // The builder holds its own copy of the id; its `send` runs inside the call (see `Call::new`).
+        let request = client
             .raw()
             .admin_get_assistant()
-            .assistant_id(&assistant_id)
-            .send();
+            .assistant_id(&assistant_id);
         client
-            .run_then(OP, send, move |response| {
-                let status = response.status();
-                let data = response
-                    .into_inner()
-                    .data
-                    .ok_or_else(|| missing_data(OP, status))?;
-                // The path named the assistant: a body without its own `_id` is still that assistant.
-                let id = data.id.clone().unwrap_or(assistant_id);
-                Ok(Resource::new(id, data))
-            })
+            .run_then(
+                OP,
+                move |_| request.send(),
+                move |response| {
+                    let status = response.status();
+                    let data = response
+                        .into_inner()
+                        .data
+                        .ok_or_else(|| missing_data(OP, status))?;
+                    // The path named the assistant: a body without its own `_id` is still that assistant.
+                    let id = data.id.clone().unwrap_or(assistant_id);
+                    Ok(Resource::new(id, data))
+                },
+            )
             .rejecting(checked)
     }
 

@@ -48,7 +48,7 @@ impl Client {
     ) -> impl Future<Output = crate::Result<types::GetHealthMonitorResponse>> + Send + '_ {
         self.run_then(
             operations::GET_HEALTH_MONITOR,
-            self.raw().get_health_monitor().send(),
+            |raw| raw.get_health_monitor().send(),
             |response| Ok(response.into_inner()),
         )
     }

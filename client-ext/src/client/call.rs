@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 
 use super::{Client, GenError};
 use crate::error::{Error, ValidationError};
-use crate::executor::{AttemptReport, ReportSlot};
+use crate::executor::{AttemptReport, ReportSlot, boxed_in_place};
 use crate::operation::OperationContext;
 
 /// What a generated `send` returns.
@@ -199,12 +199,12 @@ where
     F: Future<Output = GenResult<G>>,
     D: Finisher<G>,
 {
-    /// The call of `operation` that `future` (a generated `send` on `client`'s generated client) makes, finished
-    /// by `finisher`.
+    /// The call of `operation` that the future `make` returns (a generated `send` on `client`'s generated client)
+    /// makes, finished by `finisher`.
     pub(crate) fn new(
         client: &'c Client,
         operation: &'static OperationSpec,
-        future: F,
+        make: impl FnOnce() -> F,
         finisher: D,
     ) -> Self {
         Self {
@@ -212,7 +212,7 @@ where
             state: State::Sending {
                 spec: operation,
                 credentials: client.credentials(),
-                future: Box::pin(future),
+                future: boxed_in_place(make),
                 finisher,
                 report: AttemptReport::default(),
             },
@@ -480,7 +480,7 @@ mod tests {
         let result = client
             .run_then(
                 operations::GET_HEALTH_MONITOR,
-                client.raw().get_health_monitor().send(),
+                |raw| raw.get_health_monitor().send(),
                 move |response| {
                     seen.store(true, Ordering::SeqCst);
                     Ok(response.into_inner())

@@ -369,22 +369,22 @@ impl Client {
     where
         F: Future<Output = GenResult<T>>,
     {
-        Call::new(self, operation, send(self.raw()), Then(Ok))
+        Call::new(self, operation, || send(self.raw()), Then(Ok))
     }
 
-    /// Like [`run`](Self::run) for `future`, a generated `send` on [`raw`](Self::raw), turning the generated value
-    /// into the method's result with `then` inside the call (see [`Then`]).
-    pub(crate) fn run_then<G, T, F, M>(
-        &self,
+    /// Like [`run`](Self::run), turning the generated value into the method's result with `then` inside the call
+    /// (see [`Then`]).
+    pub(crate) fn run_then<'c, G, T, F, M>(
+        &'c self,
         operation: &'static OperationSpec,
-        future: F,
+        send: impl FnOnce(&'c GenClient) -> F,
         then: M,
-    ) -> Call<'_, F, Then<M>>
+    ) -> Call<'c, F, Then<M>>
     where
         F: Future<Output = GenResult<G>>,
         M: FnOnce(ResponseValue<G>) -> crate::Result<T> + Unpin,
     {
-        Call::new(self, operation, future, Then(then))
+        Call::new(self, operation, || send(self.raw()), Then(then))
     }
 
     /// Like [`run`](Self::run), returning the body as `T`, a tolerant view of the generated type `G`: when the
@@ -434,7 +434,7 @@ impl Client {
         T: DeserializeOwned,
         F: Future<Output = GenResult<G>>,
     {
-        Call::new(self, operation, send(self.raw()), Tolerant { convert })
+        Call::new(self, operation, || send(self.raw()), Tolerant { convert })
     }
 
     /// Sends a request the generated client cannot build (multipart, undeclared bodies) with the credentials the

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use mirai_voice_generated::operations::OPERATIONS;
 use mirai_voice_generated::{ExecuteFuture, OperationSpec, Rebuild, RequestExecutor};
 
-use super::{Executor, ReportTo};
+use super::{Executor, ReportTo, boxed_in_place};
 use crate::operation::OperationContext;
 
 impl From<&OperationSpec> for OperationContext {
@@ -46,14 +46,17 @@ impl RequestExecutor for Executor {
         operation: &'static OperationSpec,
     ) -> ExecuteFuture<'a> {
         // The attempt loop's future itself is boxed: a wrapping `async` block would copy the request and the
-        // loop's state once more per request.
-        Box::pin(self.send_with_retries(
-            http,
-            request,
-            OperationContext::from(operation),
-            None,
-            ReportTo::CurrentLog,
-        ))
+        // loop's state once more per request. It is made in its box (`boxed_in_place`), so only the request and
+        // the arguments are written there, not the whole future.
+        boxed_in_place(|| {
+            self.send_with_retries(
+                http,
+                request,
+                OperationContext::from(operation),
+                None,
+                ReportTo::CurrentLog,
+            )
+        })
     }
 
     fn execute_rebuildable<'a>(
@@ -64,13 +67,15 @@ impl RequestExecutor for Executor {
         rebuild: &'a Rebuild<'a>,
     ) -> ExecuteFuture<'a> {
         // No copy of the request is made for another attempt: `rebuild` builds it if the policy asks for one.
-        Box::pin(self.send_with_retries(
-            http,
-            request,
-            OperationContext::from(operation),
-            Some(rebuild),
-            ReportTo::CurrentLog,
-        ))
+        boxed_in_place(|| {
+            self.send_with_retries(
+                http,
+                request,
+                OperationContext::from(operation),
+                Some(rebuild),
+                ReportTo::CurrentLog,
+            )
+        })
     }
 }
 

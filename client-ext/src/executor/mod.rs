@@ -30,6 +30,7 @@ mod log;
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -213,10 +214,11 @@ impl Executor {
     /// decided on it; without `rebuild`, a copy of the request is made before each attempt that may be followed by
     /// another, since `reqwest` consumes the request it sends.
     ///
-    /// Its future is kept small (about 1 KiB), because it is boxed on every request and the allocator serves
-    /// small blocks from a per-thread cache: it is an `async` block rather than an `async fn` (whose arguments
-    /// the state machine would hold twice), the copy kept for a retry is boxed, and the wait before a retry is
-    /// boxed too (only a retry pays for it).
+    /// Its future is kept small (under 1 KiB, which a test checks), because it is boxed on every request and the
+    /// allocator serves only small blocks from its per-thread cache (glibc's up to 1,032 bytes): it is an `async`
+    /// block rather than an `async fn` (whose arguments the state machine would hold twice), the copy kept for a
+    /// retry is boxed, and the wait before a retry is boxed too (only a retry pays for it) and awaited at the top of
+    /// the loop, where the last attempt's response, outcome and decision are no longer held.
     #[expect(
         clippy::manual_async_fn,
         reason = "an `async fn` would hold its arguments twice (see above)"
@@ -258,7 +260,14 @@ impl Executor {
             let request_started = Instant::now();
             let mut attempt: u32 = 1;
             let mut last_retry_cost = None;
+            // The wait before another attempt, awaited at the top of the loop: there, none of the last attempt's
+            // values (its response, outcome and decision) are still in scope, so the future does not keep room for
+            // them beside the request's.
+            let mut wait = None;
             loop {
+                if let Some(after) = wait.take() {
+                    Box::pin(tokio::time::sleep(after)).await;
+                }
                 // Without a way to build the request again, a copy for the next attempt, made only while the policy
                 // could still ask for one: cloning the URL and headers costs on every request, and the last
                 // permitted attempt never needs it.
@@ -358,9 +367,8 @@ impl Executor {
                 if let Some((after, cost, next)) = retry {
                     log_retry(&request_span, attempt, after, &outcome);
                     ReportSlot::store_current(&report);
-                    drop(result);
                     request = next;
-                    Box::pin(tokio::time::sleep(after)).await;
+                    wait = Some(after);
                     attempt += 1;
                     last_retry_cost = Some(cost);
                     continue;
@@ -410,6 +418,16 @@ fn rebuilt(
     *request.version_mut() = version;
     *request.body_mut() = body.cloned().map(reqwest::Body::from);
     Some(request)
+}
+
+/// The value `make` returns, in a box allocated before `make` runs, so the value can be written straight into it.
+///
+/// A future made first and boxed afterwards is copied whole into its box: hundreds of bytes, most of them room for
+/// states it has not reached yet. Made after the allocation, only what it holds when created is written, and only
+/// once.
+#[inline(always)]
+pub(crate) fn boxed_in_place<F>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
+    Box::into_pin(Box::write(Box::new_uninit(), make()))
 }
 
 /// Where [`Executor::send_with_retries`] leaves the final [`AttemptReport`].

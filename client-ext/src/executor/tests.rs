@@ -662,3 +662,31 @@ async fn a_client_that_applies_the_attempt_timeout_bounds_each_attempt() {
     assert_eq!(outcomes(&report)[0], AttemptOutcome::TimedOut);
     assert!(report.attempts()[0].deadline_limited);
 }
+
+/// The largest block glibc's per-thread cache serves (`tcache`, 1,032 usable bytes), rounded down: a larger boxed
+/// future takes the allocator's shared bins on every request, at several times the cost.
+const PER_THREAD_CACHE_LIMIT: usize = 1024;
+
+#[test]
+fn the_attempt_loop_future_fits_the_allocators_per_thread_cache() {
+    let executor = default_executor();
+    let http = reqwest::Client::new();
+    let request = http
+        .post("http://127.0.0.1:9/v2/call/initiate")
+        .body(INITIATE_BODY)
+        .build()
+        .unwrap();
+    let rebuild: &Rebuild<'_> = &|| None;
+    let future = executor.send_with_retries(
+        &http,
+        request,
+        initiate_call(),
+        Some(rebuild),
+        ReportTo::CurrentLog,
+    );
+    let size = size_of_val(&future);
+    assert!(
+        size <= PER_THREAD_CACHE_LIMIT,
+        "the attempt loop's future is {size} bytes, over {PER_THREAD_CACHE_LIMIT}"
+    );
+}
