@@ -4,8 +4,8 @@
 //! progenitor's `Generator::cli` emits, per operation, a clap `Command` with typed flags (path and query
 //! parameters, scalar body fields, enums as possible values) and the code that fills the operation's builder
 //! from the parsed flags. It also emits a `Cli<T: CliConfig>` runner that sends each builder itself, with
-//! `todo!()` for raw error bodies and no way into the SDK's pipeline. This pass keeps the two useful parts and
-//! writes the rest:
+//! placeholders that panic on raw error bodies and no way into the SDK's pipeline. This pass keeps the two useful
+//! parts and writes the rest:
 //!
 //! - per operation `fn <method>() -> clap::Command`, named after the `operationId` in kebab case, with the
 //!   summary as `about` and the full description as `long_about`;
