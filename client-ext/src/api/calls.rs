@@ -187,7 +187,7 @@ impl TryFrom<InitiateCall> for types::InitiateCallRequest {
 static INITIATE_CALL: &OperationSpec = operations::INITIATE_CALL;
 
 /// The checked request `Calls::initiate` sends.
-fn initiate_request(call: InitiateCall) -> crate::Result<Box<types::InitiateCallRequest>> {
+fn initiate_request(call: InitiateCall) -> crate::Result<types::InitiateCallRequest> {
     static OP: &OperationSpec = INITIATE_CALL;
     require_id(OP.operation_id, "assistant", call.assistant.as_str())?;
     let request = types::InitiateCallRequest::try_from(call)
@@ -199,7 +199,7 @@ fn initiate_request(call: InitiateCall) -> crate::Result<Box<types::InitiateCall
         }
         .into());
     }
-    Ok(Box::new(request))
+    Ok(request)
 }
 
 /// Free-form metadata keys of an initiate request that name a typed metadata property, one message each. Such a
@@ -409,10 +409,13 @@ impl<'a> Calls<'a> {
             Ok(request) => request,
             Err(error) => return Either::Left(future::ready(Err(error))),
         };
-        let send = self.client.raw().initiate_call().body(*request).send();
         Either::Right(
             self.client
-                .run_tolerant_with(INITIATE_CALL, |_| send, InitiatedCall::from_generated)
+                .run_tolerant_with(
+                    INITIATE_CALL,
+                    move |c| c.initiate_call().body(request).send(),
+                    InitiatedCall::from_generated,
+                )
                 .map(|result| result.map(|(_, call)| call)),
         )
     }
