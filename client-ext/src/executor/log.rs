@@ -209,6 +209,11 @@ impl AttemptReport {
         self.body_sha256.get()
     }
 
+    /// The request's in-memory body, which another attempt sends again.
+    pub(crate) fn request_body(&self) -> Option<&Bytes> {
+        self.body_sha256.body.as_ref()
+    }
+
     /// The total deadline the request had.
     pub fn total_deadline(&self) -> Option<Duration> {
         self.total_deadline

@@ -233,8 +233,9 @@ impl Executor {
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
         async move {
             crate::secret::mark_sensitive_headers(request.headers_mut());
-            // One copy of an in-memory body, shared (by reference count) by the report, which digests it only for
-            // an unknown outcome, and by each copy of the request kept for a retry.
+            // One copy of an in-memory body, kept by the report, which digests it only for an unknown outcome, and
+            // shared (by reference count) with each request sent again. Not shared before a retry needs it: sharing
+            // a `Bytes` made from a `Vec` allocates its reference count.
             let body = request
                 .body()
                 .and_then(reqwest::Body::as_bytes)
@@ -242,7 +243,7 @@ impl Executor {
             // A streaming body cannot be sent twice.
             let replayable = request.body().is_none() || body.is_some();
             let mut report =
-                AttemptReport::begin(operation.operation_id(), body.clone(), self.total_deadline);
+                AttemptReport::begin(operation.operation_id(), body, self.total_deadline);
             let request_span = tracing::info_span!(
                 "mirai_voice.request",
                 operation_id = operation.operation_id(),
@@ -252,7 +253,7 @@ impl Executor {
                 status = field::Empty,
                 outcome = field::Empty,
             );
-            if let Some(body) = &body {
+            if let Some(body) = report.request_body() {
                 log::trace_request_body(&request_span, &operation, body);
             }
 
@@ -273,7 +274,7 @@ impl Executor {
                 // permitted attempt never needs it.
                 let spare =
                     (rebuild.is_none() && replayable && attempt <= self.retry.max_retries())
-                        .then(|| Box::new(copy_for_retry(&request, body.as_ref())));
+                        .then(|| Box::new(copy_for_retry(&request, report.request_body())));
                 let version = request.version();
                 // The time left of the total deadline as the attempt starts: all of it for the first attempt, with
                 // no arithmetic on clock readings (each an out-of-line call).
@@ -360,7 +361,8 @@ impl Executor {
                 let retry = match (decision, spare, rebuild) {
                     (Decision::Retry { after, cost }, Some(next), _) => Some((after, cost, *next)),
                     (Decision::Retry { after, cost }, None, Some(rebuild)) if replayable => {
-                        rebuilt(rebuild, body.as_ref(), version).map(|next| (after, cost, next))
+                        rebuilt(rebuild, report.request_body(), version)
+                            .map(|next| (after, cost, next))
                     }
                     _ => None,
                 };
