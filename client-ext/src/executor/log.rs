@@ -132,10 +132,11 @@ pub struct AttemptRecord {
     pub request_id: Option<String>,
 }
 
-/// A request body's SHA-256, computed the first time it is asked for.
+/// A request's in-memory body and its SHA-256, computed the first time it is asked for.
 ///
 /// The digest is needed only to report an unknown outcome, which is rare; hashing every body would cost every
-/// request, while keeping a copy of the (small, in-memory JSON) body costs one allocation.
+/// request, while keeping a copy of the (small, in-memory JSON) body costs one allocation. The same copy is the one
+/// another attempt sends ([`AttemptReport::request_body`]). `Debug` shows the digest, never the body.
 #[derive(Clone, Default)]
 struct BodyDigest {
     body: Option<Bytes>,

@@ -234,8 +234,8 @@ impl Executor {
         async move {
             crate::secret::mark_sensitive_headers(request.headers_mut());
             // One copy of an in-memory body, kept by the report, which digests it only for an unknown outcome, and
-            // shared (by reference count) with each request sent again. Not shared before a retry needs it: sharing
-            // a `Bytes` made from a `Vec` allocates its reference count.
+            // shared (by reference count) only with a request that may be sent again: sharing a `Bytes` made from a
+            // `Vec` allocates its reference count, which a first answer would never need.
             let body = request
                 .body()
                 .and_then(reqwest::Body::as_bytes)
